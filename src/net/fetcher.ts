@@ -1,0 +1,32 @@
+/**
+ * The one seam between the crawl engine and the network.
+ *
+ * A {@linkcode Fetcher} performs exactly one HTTP request: it never follows
+ * redirects (3xx responses come back as they are, with their `location`
+ * header) and the body it returns is already decoded (gzip, deflate and
+ * brotli removed), so callers count decoded bytes as they read.
+ *
+ * @example
+ * ```ts
+ * import { defaultFetcher } from "./fetcher.ts";
+ * const ac = new AbortController();
+ * ac.abort();
+ * await defaultFetcher("http://127.0.0.1:9/", { headers: new Headers(), signal: ac.signal })
+ *   .catch((e) => e.name); // "AbortError"
+ * ```
+ * @module
+ */
+
+/** What a {@linkcode Fetcher} is given besides the URL. */
+export interface FetcherInit {
+  headers: Headers;
+  signal: AbortSignal;
+}
+
+/** Performs one GET without following redirects; see the module doc. */
+export type Fetcher = (url: string, init: FetcherInit) => Promise<Response>;
+
+/** The fetcher used when none is given: Deno's `fetch` with manual redirects. */
+export function defaultFetcher(url: string, init: FetcherInit): Promise<Response> {
+  return fetch(url, { headers: init.headers, signal: init.signal, redirect: "manual" });
+}

@@ -1,0 +1,168 @@
+/**
+ * The storage contract of the crawl service. The crawl engine never sees it:
+ * the service's job runner turns engine events into {@linkcode WriteBatch}es.
+ *
+ * Two implementations pass one contract suite (`tests/store/contract.ts`):
+ * `MemoryStore` (default, nothing persists) and `MongoStore` (`npm:mongodb`,
+ * run against FerretDB in CI).
+ *
+ * "Each URL once per job" is a fact of the store: pages are keyed by
+ * `(jobId, url)`, frontier entries by `(jobId, url)` and events by
+ * `(jobId, key)`, and every write is an idempotent upsert, so replaying a
+ * batch after a crash never stores anything twice.
+ *
+ * @example
+ * ```ts
+ * import type { Store } from "./store.ts";
+ * async function pending(store: Store, jobId: string) {
+ *   return (await store.loadFrontier(jobId)).filter((e) => e.state === "pending");
+ * }
+ * ```
+ * @module
+ */
+import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
+
+/** Life cycle of a job. */
+export type JobStatus = "queued" | "running" | "completed" | "cancelled" | "failed";
+
+/** Running totals of a job. */
+export interface JobCounters {
+  pages: number;
+  errors: number;
+  skipped: number;
+  bytes: number;
+}
+
+/** A crawl job as stored. */
+export interface JobDoc {
+  id: string;
+  status: JobStatus;
+  /** Normalized seed URLs. */
+  urls: string[];
+  /** The engine options the job was created with (validated, plain JSON). */
+  options: Record<string, unknown>;
+  counters: JobCounters;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** The process holding the job's lease, or `null`. */
+  owner: string | null;
+  /** When the owner's lease runs out; another process may take the job after it. */
+  leaseUntil: Date | null;
+  /** Set by `DELETE /jobs/:id`; the owner sees it and aborts. */
+  cancelRequested: boolean;
+  /** Why the job failed, when `status` is `failed`. */
+  error: string | null;
+}
+
+/** Where a discovered URL stands. `pending` until a page, error or skip ends it. */
+export type FrontierState = "pending" | "page" | "error" | "skipped";
+
+/** One discovered URL of a job. */
+export interface FrontierEntry {
+  url: string;
+  depth: number;
+  parent: string | null;
+  state: FrontierState;
+}
+
+/** An event of a job, numbered. `key` makes storing it idempotent (the URL, or `done`). */
+export interface StoredEvent {
+  seq: number;
+  key: string;
+  event: CrawlEvent;
+}
+
+/**
+ * Everything one flush of the job runner writes. A store applies it in this
+ * order, so that a crash between steps only ever leaves work to redo, never
+ * work lost: (1) `frontier` entries in state `pending` are inserted where
+ * missing (an existing entry is left as it is); (2) `pages` are upserted by
+ * URL; (3) `events` are inserted where their key is missing; (4) `frontier`
+ * entries in a final state overwrite the entry's state; (5) `counters` are set
+ * on the job.
+ */
+export interface WriteBatch {
+  frontier: FrontierEntry[];
+  pages: PageEvent[];
+  events: StoredEvent[];
+  counters?: JobCounters;
+}
+
+/** Filters and paging of {@linkcode Store.listPages}. */
+export interface PageQuery {
+  /** Only pages with this HTTP status. */
+  status?: number;
+  /** Only the page with this exact (normalized) URL. */
+  url?: string;
+  /** Only pages whose URL sorts after this one (paging cursor). */
+  after?: string;
+  /** At most this many, sorted by URL. */
+  limit: number;
+}
+
+/** Fields of a job that {@linkcode Store.updateJob} may change. */
+export type JobPatch = Partial<
+  Pick<
+    JobDoc,
+    | "status"
+    | "counters"
+    | "startedAt"
+    | "finishedAt"
+    | "owner"
+    | "leaseUntil"
+    | "cancelRequested"
+    | "error"
+  >
+>;
+
+/** The storage of the crawl service; see the module doc. */
+export interface Store {
+  /** A name for logs, e.g. `memory` or `mongodb`. */
+  readonly kind: string;
+  /** Connects and creates indexes. Rejects with a `StoreError` when the database is unreachable. */
+  init(signal?: AbortSignal): Promise<void>;
+  /** Resolves when the database answers, rejects with a `StoreError` otherwise. */
+  ping(signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+
+  createJob(job: JobDoc): Promise<void>;
+  getJob(id: string): Promise<JobDoc | null>;
+  /** Most recent first. */
+  listJobs(limit: number): Promise<JobDoc[]>;
+  /** Returns false when no such job. */
+  updateJob(id: string, patch: JobPatch): Promise<boolean>;
+  /** Number of jobs in each status (statuses with none may be absent). */
+  countJobs(): Promise<Partial<Record<JobStatus, number>>>;
+  /**
+   * Atomically takes one job that is `queued`, or `running` with no owner or
+   * an expired lease, for `owner` until `now + leaseMs`. Oldest first. The job
+   * is returned as it is after the claim (status unchanged).
+   */
+  claimJob(owner: string, leaseMs: number, now: Date): Promise<JobDoc | null>;
+  /** Extends the lease while `owner` still holds it; false when it does not. */
+  renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+
+  /** Applies a batch in the documented order. */
+  write(jobId: string, batch: WriteBatch): Promise<void>;
+  loadFrontier(jobId: string): Promise<FrontierEntry[]>;
+  /** Highest stored `seq` of the job, 0 when none. */
+  maxSeq(jobId: string): Promise<number>;
+  /** Events with `seq > afterSeq`, ascending, at most `limit`. */
+  readEvents(jobId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  listPages(jobId: string, query: PageQuery): Promise<PageEvent[]>;
+}
+
+/** Stable codes of {@linkcode StoreError}. */
+export type StoreErrorCode = "unavailable" | "duplicate" | "invalid";
+
+/** A failure of the store, with a stable `code`. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}

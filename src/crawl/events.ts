@@ -41,7 +41,8 @@ export type CrawlErrorCode =
   | "invalid_url"
   | "out_of_scope"
   | "blocked_address"
-  | "aborted";
+  | "blocked_port"
+  | "dns";
 
 /** No response could be had for a URL. */
 export interface ErrorEvent {

@@ -1,0 +1,274 @@
+/**
+ * The crawl engine: `crawl(seeds, options, { signal })` is an async iterable
+ * of {@linkcode CrawlEvent}s. Fetches run concurrently under a global
+ * semaphore and per-host limits; events come out as fetches complete; the
+ * last event is always exactly one `done`.
+ *
+ * @example
+ * ```ts ignore
+ * import { crawl } from "./crawl.ts";
+ * for await (const event of crawl(["http://127.0.0.1:8080/"], { maxPages: 10 })) {
+ *   console.log(JSON.stringify(event));
+ * }
+ * ```
+ * @module
+ */
+import type { CrawlEvent, CrawlStats, DoneEvent } from "./events.ts";
+import { type CrawlOptions, resolveOptions } from "./options.ts";
+import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
+import { Frontier, type Task } from "./frontier.ts";
+import { RobotsCache } from "../robots/robots_cache.ts";
+import { fetchRobots } from "../robots/robots_rules.ts";
+import { compileScope, inScope } from "../url/scope.ts";
+import { normalizeUrl } from "../url/normalize_url.ts";
+import { Semaphore } from "../async/semaphore.ts";
+import { Channel } from "../async/channel.ts";
+import { Signal } from "../async/signal.ts";
+import { delay } from "../async/delay.ts";
+import { fetchPage, type PageEnv } from "./fetch_page.ts";
+
+/** A URL known from an earlier run of the same crawl (crash-resume). */
+export interface ResumeEntry {
+  url: string;
+  depth: number;
+  parent: string | null;
+  /** `pending` URLs are fetched; the others count as done. */
+  state: "pending" | "page" | "error" | "skipped";
+}
+
+/** The context of a crawl: cancellation and the replaceable parts. */
+export interface CrawlContext {
+  /** Aborting it stops the crawl at once: in-flight fetches are aborted, then `done` is yielded. */
+  signal?: AbortSignal;
+  /** How requests are made. @default defaultFetcher (Deno's fetch) */
+  fetcher?: Fetcher;
+  /** URLs of an interrupted run: done ones are not fetched again, pending ones are. */
+  resume?: Iterable<ResumeEntry>;
+}
+
+/** A live view of a running crawl, e.g. for a progress line. */
+export interface CrawlProgress extends CrawlStats {
+  queued: number;
+  inFlight: number;
+}
+
+/** What {@linkcode crawl} returns: the events, plus live progress. */
+export interface CrawlRun extends AsyncIterableIterator<CrawlEvent> {
+  readonly progress: CrawlProgress;
+}
+
+/** How many finished events may wait for a slow consumer before fetching pauses. */
+const OUTPUT_BUFFER = 256;
+
+/** Whether a link found at `depth` may be followed: depth bound and scope. */
+export function admitsLink(
+  scope: ReturnType<typeof compileScope>,
+  url: string,
+  depth: number,
+  maxDepth: number,
+): boolean {
+  return depth <= maxDepth && inScope(scope, url);
+}
+
+async function waitForWork(wake: Signal, ms: number | null, signal: AbortSignal): Promise<void> {
+  const ac = new AbortController();
+  const both = AbortSignal.any([signal, ac.signal]);
+  const waits = [wake.wait(both)];
+  if (ms !== null) waits.push(delay(Math.max(1, ms), both));
+  try {
+    await Promise.race(waits);
+  } catch (e) {
+    if (signal.aborted) throw e;
+  } finally {
+    ac.abort();
+    await Promise.allSettled(waits);
+  }
+}
+
+/**
+ * Crawls from `seeds`. Invalid seeds become `error` events with code
+ * `invalid_url`; options are checked first (throws `OptionError`).
+ */
+export function crawl(
+  seeds: Iterable<string>,
+  options: Partial<CrawlOptions> = {},
+  context: CrawlContext = {},
+): CrawlRun {
+  const opts = resolveOptions(options);
+  const stats: CrawlStats = { pages: 0, errors: 0, skipped: 0, bytes: 0, durationMs: 0 };
+  const frontier = new Frontier({
+    perHost: opts.perHost,
+    delayMs: opts.delayMs,
+    maxPages: opts.maxPages,
+    probeNewHosts: !opts.ignoreRobots,
+  });
+  let inFlight = 0;
+  const gen = run(seeds, opts, context, stats, frontier, (n) => (inFlight += n));
+  Object.defineProperty(gen, "progress", {
+    get: (): CrawlProgress => ({ ...stats, queued: frontier.pending, inFlight }),
+  });
+  return gen as unknown as CrawlRun;
+}
+
+async function* run(
+  rawSeeds: Iterable<string>,
+  opts: CrawlOptions,
+  context: CrawlContext,
+  stats: CrawlStats,
+  frontier: Frontier,
+  countInFlight: (delta: number) => number,
+): AsyncGenerator<CrawlEvent> {
+  const started = performance.now();
+  const internal = new AbortController();
+  const outer = context.signal;
+  const onOuterAbort = () => internal.abort(outer!.reason);
+  if (outer?.aborted) internal.abort(outer.reason);
+  else outer?.addEventListener("abort", onOuterAbort, { once: true });
+  const signal = internal.signal;
+
+  const out = new Channel<CrawlEvent>(OUTPUT_BUFFER);
+  const seeds: string[] = [];
+  const invalid: CrawlEvent[] = [];
+  for (const raw of rawSeeds) {
+    const n = normalizeUrl(raw);
+    if (n === null) {
+      invalid.push({
+        type: "error",
+        url: raw,
+        depth: 0,
+        parent: null,
+        code: "invalid_url",
+        message: `Not an http(s) URL: ${JSON.stringify(raw)}`,
+        attempts: 0,
+      });
+    } else seeds.push(n);
+  }
+  const resumed: Task[] = [];
+  for (const e of context.resume ?? []) {
+    if (e.state === "pending") resumed.push(e);
+    else {
+      frontier.markSeen(e.url, e.state !== "skipped");
+      if (e.state === "page") stats.pages++;
+      else if (e.state === "error") stats.errors++;
+      else stats.skipped++;
+      if (e.depth === 0) seeds.push(e.url);
+    }
+  }
+  const scope = compileScope(
+    [...seeds, ...resumed.filter((t) => t.depth === 0).map((t) => t.url)],
+    opts,
+  );
+  const fetcher = context.fetcher ?? defaultFetcher;
+  const robots = opts.ignoreRobots ? null : new RobotsCache((origin, s) =>
+    fetchRobots(origin, {
+      fetcher,
+      userAgent: opts.userAgent,
+      timeoutMs: opts.timeoutMs,
+      signal: s,
+    })
+  );
+  const env: PageEnv = {
+    options: opts,
+    fetcher,
+    scope,
+    robots,
+    onRobots: (url, d) => frontier.setHostDelay(url, d),
+    onRedirect: (url) => frontier.markSeen(url),
+  };
+  for (const t of resumed) frontier.add(t);
+  for (const s of seeds) frontier.add({ url: s, depth: 0, parent: null });
+
+  const sem = new Semaphore(opts.concurrency);
+  const wake = new Signal();
+  const running = new Set<Promise<void>>();
+
+  const record = (ev: CrawlEvent) => {
+    if (ev.type === "page") {
+      stats.pages++;
+      stats.bytes += ev.bytes;
+      if (ev.depth < opts.maxDepth) {
+        for (const link of ev.links) {
+          if (!frontier.has(link) && admitsLink(scope, link, ev.depth + 1, opts.maxDepth)) {
+            frontier.add({ url: link, depth: ev.depth + 1, parent: ev.url });
+          }
+        }
+      }
+    } else if (ev.type === "error") stats.errors++;
+    else if (ev.type === "skipped") stats.skipped++;
+  };
+
+  const runTask = async (task: Task, release: () => void) => {
+    try {
+      const ev = await fetchPage(task, env, signal);
+      record(ev);
+      await out.send(ev);
+    } catch (e) {
+      if (!signal.aborted) throw e;
+    } finally {
+      countInFlight(-1);
+      frontier.finish(task, Date.now());
+      release();
+      wake.notify();
+    }
+  };
+
+  const dispatch = async () => {
+    for (const ev of invalid) {
+      stats.errors++;
+      await out.send(ev);
+    }
+    while (!signal.aborted) {
+      const release = await sem.acquire(signal);
+      let task: Task | null;
+      while ((task = frontier.next(Date.now())) === null) {
+        if (countInFlight(0) === 0 && frontier.pending === 0) {
+          release();
+          return;
+        }
+        const at = frontier.nextWakeAt(Date.now());
+        try {
+          await waitForWork(wake, at === null ? null : at - Date.now(), signal);
+        } catch (e) {
+          release();
+          throw e;
+        }
+      }
+      countInFlight(1);
+      const p = runTask(task, release);
+      running.add(p);
+      p.finally(() => running.delete(p)).catch(() => {});
+    }
+  };
+
+  let failure: unknown = null;
+  const dispatcher = dispatch()
+    .catch((e) => {
+      if (!signal.aborted) failure = e;
+    })
+    .finally(async () => {
+      while (running.size > 0) await Promise.allSettled([...running]);
+      out.close();
+    });
+
+  let finished = false;
+  try {
+    for await (const ev of out) yield ev;
+    await dispatcher;
+    if (failure) throw failure;
+    finished = true;
+  } finally {
+    outer?.removeEventListener("abort", onOuterAbort);
+    if (!finished) {
+      internal.abort(new DOMException("Crawl consumer stopped", "AbortError"));
+      out.close();
+      await dispatcher;
+    }
+  }
+  stats.durationMs = Math.round(performance.now() - started);
+  const done: DoneEvent = {
+    type: "done",
+    stats: { ...stats },
+    reason: signal.aborted ? "aborted" : frontier.dropped > 0 ? "max_pages" : "complete",
+  };
+  yield done;
+}

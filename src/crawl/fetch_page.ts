@@ -1,0 +1,236 @@
+/**
+ * Turns one task into one event: robots.txt check, request with a total
+ * deadline, redirects followed by hand (each hop checked against scope and
+ * robots), retries with back-off, streamed decoding and link extraction.
+ *
+ * @example
+ * ```ts ignore
+ * const event = await fetchPage(task, env, signal);
+ * ```
+ * @module
+ */
+import type { CrawlErrorCode, CrawlEvent, ErrorEvent, PageEvent } from "./events.ts";
+import type { CrawlOptions } from "./options.ts";
+import type { Fetcher } from "../net/fetcher.ts";
+import type { Task } from "./frontier.ts";
+import type { RobotsCache } from "../robots/robots_cache.ts";
+import { type CompiledScope, inScope } from "../url/scope.ts";
+import { normalizeUrl } from "../url/normalize_url.ts";
+import { originOf } from "../url/url_parts.ts";
+import { CrawlError, isRetryable } from "./crawl_error.ts";
+import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
+import { delay } from "../async/delay.ts";
+import { retryDelayMs } from "./backoff.ts";
+import { bodyText } from "./read_body.ts";
+import { extractPage } from "../html/extract_page.ts";
+import { NetError } from "../net/net_error.ts";
+
+/** What {@linkcode fetchPage} needs from its crawl. */
+export interface PageEnv {
+  options: CrawlOptions;
+  fetcher: Fetcher;
+  scope: CompiledScope;
+  /** `null` when robots.txt is ignored. */
+  robots: RobotsCache | null;
+  /** Called once the robots.txt of a task's origin is known, with its Crawl-delay. */
+  onRobots(url: string, crawlDelayMs: number | undefined): void;
+  /** Called for each redirect target, so it is not fetched again on its own. */
+  onRedirect(url: string): void;
+}
+
+const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
+
+function requestHeaders(options: CrawlOptions): Headers {
+  return new Headers({
+    "user-agent": options.userAgent,
+    accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+  });
+}
+
+/** Maps anything thrown by a request to a crawl error code. */
+export function classifyError(e: unknown, deadline: AbortSignal): CrawlError {
+  if (e instanceof CrawlError) return e;
+  if (deadline.aborted && deadline.reason instanceof DeadlineError) {
+    return new CrawlError("timeout", deadline.reason.message, { cause: e });
+  }
+  if (e instanceof NetError) {
+    const code: CrawlErrorCode = e.code === "dns"
+      ? "dns"
+      : e.code === "blocked_port"
+      ? "blocked_port"
+      : "blocked_address";
+    return new CrawlError(code, e.message, { cause: e });
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return new CrawlError("network", msg || "Network error", { cause: e });
+}
+
+async function allowedByRobots(env: PageEnv, url: string, signal: AbortSignal): Promise<boolean> {
+  if (!env.robots) return true;
+  const rules = await env.robots.get(originOf(url), signal);
+  env.onRobots(url, rules.crawlDelayMs(env.options.userAgent));
+  return rules.isAllowed(url, env.options.userAgent);
+}
+
+interface Fetched {
+  res: Response;
+  finalUrl: string;
+}
+
+async function fetchFollowing(
+  env: PageEnv,
+  url: string,
+  headers: Headers,
+  signal: AbortSignal,
+): Promise<Fetched> {
+  const chain = new Set([url]);
+  let current = url;
+  for (let hop = 0;; hop++) {
+    const res = await env.fetcher(current, { headers, signal });
+    const location = res.headers.get("location");
+    if (res.status < 300 || res.status >= 400 || res.status === 304 || location === null) {
+      return { res, finalUrl: current };
+    }
+    await res.body?.cancel().catch(() => {});
+    const next = normalizeUrl(location, current);
+    if (next === null) {
+      throw new CrawlError(
+        "invalid_url",
+        `Redirect from ${current} to invalid location ${location}`,
+      );
+    }
+    if (hop >= env.options.maxRedirects) {
+      throw new CrawlError(
+        "too_many_redirects",
+        `More than ${env.options.maxRedirects} redirects, last to ${next}`,
+      );
+    }
+    if (chain.has(next)) throw new CrawlError("redirect_loop", `Redirect loop back to ${next}`);
+    if (!inScope(env.scope, next)) {
+      throw new CrawlError("out_of_scope", `Redirect to ${next} leaves the crawl scope`);
+    }
+    if (!await allowedByRobots(env, next, signal)) {
+      throw new CrawlError("robots", `Redirect to ${next} is disallowed by robots.txt`);
+    }
+    chain.add(next);
+    env.onRedirect(next);
+    current = next;
+  }
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599);
+}
+
+type Attempt =
+  | { kind: "event"; event: PageEvent | ErrorEvent }
+  | { kind: "retry"; waitMs: number };
+
+async function attempt(
+  task: Task,
+  env: PageEnv,
+  n: number,
+  started: number,
+  signal: AbortSignal,
+): Promise<Attempt> {
+  const { options } = env;
+  const canRetry = n <= options.retries;
+  using deadline = deadlineSignal(options.timeoutMs, signal);
+  try {
+    const { res, finalUrl } = await fetchFollowing(
+      env,
+      task.url,
+      requestHeaders(options),
+      deadline.signal,
+    );
+    if (canRetry && isRetryableStatus(res.status)) {
+      await res.body?.cancel().catch(() => {});
+      const waitMs = retryDelayMs(n, {
+        baseMs: options.backoffMs,
+        retryAfter: res.headers.get("retry-after"),
+        capMs: options.retryAfterMaxMs,
+      });
+      return { kind: "retry", waitMs };
+    }
+    const contentType = res.headers.get("content-type") ?? "";
+    const counter = { bytes: 0 };
+    let title: string | null = null;
+    let links: string[] = [];
+    const parse = res.status >= 200 && res.status < 300 &&
+      (contentType === "" || HTML_TYPE.test(contentType));
+    if (parse) {
+      const info = await extractPage(
+        bodyText(res, { maxBytes: options.maxBytes, counter }),
+        finalUrl,
+      );
+      title = info.title;
+      links = info.links;
+    } else {
+      await res.body?.cancel().catch(() => {});
+    }
+    return {
+      kind: "event",
+      event: {
+        type: "page",
+        url: task.url,
+        finalUrl,
+        status: res.status,
+        depth: task.depth,
+        parent: task.parent,
+        contentType,
+        title,
+        links,
+        bytes: counter.bytes,
+        ms: Math.round(performance.now() - started),
+        attempts: n,
+      },
+    };
+  } catch (e) {
+    if (signal.aborted) throw signal.reason;
+    const err = classifyError(e, deadline.signal);
+    if (canRetry && isRetryable(err.code)) {
+      return {
+        kind: "retry",
+        waitMs: retryDelayMs(n, { baseMs: options.backoffMs, capMs: options.retryAfterMaxMs }),
+      };
+    }
+    return {
+      kind: "event",
+      event: {
+        type: "error",
+        url: task.url,
+        depth: task.depth,
+        parent: task.parent,
+        code: err.code,
+        message: err.message,
+        attempts: n,
+      },
+    };
+  }
+}
+
+/**
+ * Fetches one task and returns its event. Rejects only when `signal` aborts
+ * (the crawl was cancelled); every other failure is an `error` event.
+ */
+export async function fetchPage(
+  task: Task,
+  env: PageEnv,
+  signal: AbortSignal,
+): Promise<CrawlEvent> {
+  if (!await allowedByRobots(env, task.url, signal)) {
+    return {
+      type: "skipped",
+      url: task.url,
+      reason: "robots",
+      depth: task.depth,
+      parent: task.parent,
+    };
+  }
+  const started = performance.now();
+  for (let n = 1;; n++) {
+    const r = await attempt(task, env, n, started, signal);
+    if (r.kind === "event") return r.event;
+    await delay(r.waitMs, signal);
+  }
+}

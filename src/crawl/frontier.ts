@@ -1,0 +1,176 @@
+/**
+ * The crawl frontier: every URL seen once, per-host queues, and the
+ * politeness rules (per-host parallelism, per-host delay) as data. It is a
+ * plain in-memory structure; the dispatcher asks it for the next task whose
+ * host may be contacted now.
+ *
+ * @example
+ * ```ts
+ * import { Frontier } from "./frontier.ts";
+ * const f = new Frontier({ perHost: 1, delayMs: 0, maxPages: 10 });
+ * f.add({ url: "http://a.test/", depth: 0, parent: null });
+ * const t = f.next(Date.now()); // the task for http://a.test/
+ * f.finish(t!, Date.now());
+ * ```
+ * @module
+ */
+import { hostnameOf } from "../url/url_parts.ts";
+
+/** One URL to fetch. */
+export interface Task {
+  url: string;
+  depth: number;
+  parent: string | null;
+}
+
+/** Settings of a {@linkcode Frontier}. */
+export interface FrontierOptions {
+  /** Tasks in flight per host. */
+  perHost: number;
+  /** Least time between two starts on one host, in ms. */
+  delayMs: number;
+  /** URLs admitted at most over the crawl's life. */
+  maxPages: number;
+  /**
+   * New hosts get one request at a time until {@linkcode Frontier.setHostDelay}
+   * is called (used while their robots.txt is read). @default false
+   */
+  probeNewHosts?: boolean;
+}
+
+interface HostState {
+  name: string;
+  queue: Task[];
+  head: number;
+  active: number;
+  nextAt: number;
+  delayMs: number;
+  /** Until robots.txt is known, one request at a time. */
+  probing: boolean;
+}
+
+/** See the module doc. */
+export class Frontier {
+  #opts: FrontierOptions;
+  #seen = new Set<string>();
+  #hosts = new Map<string, HostState>();
+  /** Hosts with queued tasks, in round-robin order. */
+  #ready = new Set<HostState>();
+  #pending = 0;
+  #admitted = 0;
+  #dropped = 0;
+
+  constructor(options: FrontierOptions) {
+    this.#opts = options;
+  }
+
+  /** Tasks queued and not yet started. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** URLs admitted so far (towards `maxPages`). */
+  get admitted(): number {
+    return this.#admitted;
+  }
+
+  /** URLs refused because `maxPages` was reached. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Whether a URL was seen (queued, fetched or marked). */
+  has(url: string): boolean {
+    return this.#seen.has(url);
+  }
+
+  /** Records a URL as seen without queueing it (redirect targets, resumed results). */
+  markSeen(url: string, counts = false): void {
+    if (this.#seen.has(url)) return;
+    this.#seen.add(url);
+    if (counts) this.#admitted++;
+  }
+
+  /** Queues a task unless its URL was seen or `maxPages` is reached; true when queued. */
+  add(task: Task): boolean {
+    if (this.#seen.has(task.url)) return false;
+    if (this.#admitted >= this.#opts.maxPages) {
+      this.#dropped++;
+      return false;
+    }
+    this.#seen.add(task.url);
+    this.#admitted++;
+    const host = this.#host(hostnameOf(task.url));
+    host.queue.push(task);
+    this.#pending++;
+    this.#ready.add(host);
+    return true;
+  }
+
+  #host(name: string): HostState {
+    let h = this.#hosts.get(name);
+    if (!h) {
+      h = {
+        name,
+        queue: [],
+        head: 0,
+        active: 0,
+        nextAt: 0,
+        delayMs: this.#opts.delayMs,
+        probing: this.#opts.probeNewHosts ?? false,
+      };
+      this.#hosts.set(name, h);
+    }
+    return h;
+  }
+
+  #limit(h: HostState): number {
+    return h.probing ? 1 : this.#opts.perHost;
+  }
+
+  /** Takes the next task whose host has a free slot and whose delay has passed. */
+  next(now: number): Task | null {
+    for (const h of this.#ready) {
+      if (h.active >= this.#limit(h) || h.nextAt > now) continue;
+      const task = h.queue[h.head++];
+      this.#pending--;
+      h.active++;
+      h.nextAt = h.delayMs > 0 ? now + h.delayMs : 0;
+      this.#ready.delete(h);
+      if (h.head < h.queue.length) this.#ready.add(h); // to the back: round robin
+      else {
+        h.queue = [];
+        h.head = 0;
+      }
+      return task;
+    }
+    return null;
+  }
+
+  /**
+   * When the earliest delayed host becomes ready, or `null` when no host is
+   * waiting on a delay only.
+   */
+  nextWakeAt(now: number): number | null {
+    let at: number | null = null;
+    for (const h of this.#ready) {
+      if (h.active < this.#limit(h) && h.nextAt > now && (at === null || h.nextAt < at)) {
+        at = h.nextAt;
+      }
+    }
+    return at;
+  }
+
+  /** Gives back the host slot of a finished task. */
+  finish(task: Task, _now: number): void {
+    const h = this.#hosts.get(hostnameOf(task.url));
+    if (h) h.active--;
+  }
+
+  /** Sets a host's delay (at least the crawl's `delayMs`) and ends its probing. */
+  setHostDelay(url: string, delayMs: number | undefined): void {
+    const h = this.#host(hostnameOf(url));
+    h.probing = false;
+    if (delayMs !== undefined) h.delayMs = Math.max(this.#opts.delayMs, delayMs);
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The settings of a crawl, their defaults and their validation. The CLI's
+ * flags, the service's JSON options and the README's table all come from
+ * {@linkcode OPTION_SPECS}.
+ *
+ * @example
+ * ```ts
+ * import { resolveOptions } from "./options.ts";
+ * const o = resolveOptions({ concurrency: 8 });
+ * o.perHost; // 4
+ * ```
+ * @module
+ */
+import type { ScopeKind } from "../url/scope.ts";
+
+/** Every setting of a crawl; see {@linkcode DEFAULT_OPTIONS} for the defaults. */
+export interface CrawlOptions {
+  /** Fetches in flight at once, all hosts together. @default 16 */
+  concurrency: number;
+  /** Fetches in flight at once to one host (`host:port`). @default 4 */
+  perHost: number;
+  /** Pause between two fetches to one host, in ms (robots.txt `Crawl-delay` raises it). @default 0 */
+  delayMs: number;
+  /** Deadline of one request: connect, headers and the whole body. @default 15000 */
+  timeoutMs: number;
+  /** Extra attempts after a network error, a timeout, a 429 or a 5xx. @default 2 */
+  retries: number;
+  /** Redirect hops followed per request. @default 5 */
+  maxRedirects: number;
+  /** Link hops from the seeds (seeds are depth 0). @default 3 */
+  maxDepth: number;
+  /** URLs fetched at most (pages plus errors). @default 1000 */
+  maxPages: number;
+  /** Decoded body bytes read per response. @default 5242880 */
+  maxBytes: number;
+  /** Which URLs may be visited: `origin`, `host`, `domain` or `all`. @default "origin" */
+  scope: ScopeKind;
+  /** Regular expressions; a URL must match one of them (when any). @default [] */
+  include: string[];
+  /** Regular expressions; a URL matching one is left out. @default [] */
+  exclude: string[];
+  /** Do not fetch or obey robots.txt. @default false */
+  ignoreRobots: boolean;
+  /** The `User-Agent` header and robots.txt agent. @default "skein/0.1 (+https://github.com/skein-crawler/skein)" */
+  userAgent: string;
+  /** Longest wait honoured from a `Retry-After` header, in ms. @default 30000 */
+  retryAfterMaxMs: number;
+  /** First retry back-off in ms (doubles each attempt, with jitter). @default 500 */
+  backoffMs: number;
+}
+
+/** The defaults of {@linkcode CrawlOptions}. */
+export const DEFAULT_OPTIONS: Readonly<CrawlOptions> = Object.freeze({
+  concurrency: 16,
+  perHost: 4,
+  delayMs: 0,
+  timeoutMs: 15000,
+  retries: 2,
+  maxRedirects: 5,
+  maxDepth: 3,
+  maxPages: 1000,
+  maxBytes: 5 * 1024 * 1024,
+  scope: "origin" as ScopeKind,
+  include: [],
+  exclude: [],
+  ignoreRobots: false,
+  userAgent: "skein/0.1 (+https://github.com/skein-crawler/skein)",
+  retryAfterMaxMs: 30000,
+  backoffMs: 500,
+});
+
+/** How one option is typed and bounded; the source of flags, schema and docs. */
+export interface OptionSpec {
+  key: keyof CrawlOptions;
+  type: "int" | "bool" | "string" | "strings" | "scope";
+  min?: number;
+  max?: number;
+  help: string;
+}
+
+/** Every option with its type, bounds and one line of help. */
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  { key: "concurrency", type: "int", min: 1, max: 10000, help: "fetches in flight, all hosts" },
+  { key: "perHost", type: "int", min: 1, max: 10000, help: "fetches in flight per host" },
+  { key: "delayMs", type: "int", min: 0, max: 3600000, help: "pause between fetches to a host" },
+  {
+    key: "timeoutMs",
+    type: "int",
+    min: 1,
+    max: 3600000,
+    help: "deadline per request, body included",
+  },
+  { key: "retries", type: "int", min: 0, max: 20, help: "retries on network error, 429, 5xx" },
+  { key: "maxRedirects", type: "int", min: 0, max: 50, help: "redirect hops per request" },
+  { key: "maxDepth", type: "int", min: 0, max: 1000000, help: "link hops from the seeds" },
+  { key: "maxPages", type: "int", min: 1, max: 100000000, help: "URLs fetched at most" },
+  {
+    key: "maxBytes",
+    type: "int",
+    min: 1,
+    max: 1073741824,
+    help: "decoded bytes read per response",
+  },
+  { key: "scope", type: "scope", help: "origin | host | domain | all" },
+  { key: "include", type: "strings", help: "regexp a URL must match (repeatable)" },
+  { key: "exclude", type: "strings", help: "regexp that excludes a URL (repeatable)" },
+  { key: "ignoreRobots", type: "bool", help: "do not fetch or obey robots.txt" },
+  { key: "userAgent", type: "string", help: "User-Agent header and robots.txt agent" },
+  { key: "retryAfterMaxMs", type: "int", min: 0, max: 3600000, help: "cap on Retry-After waits" },
+  { key: "backoffMs", type: "int", min: 0, max: 600000, help: "first retry back-off" },
+];
+
+/** A bad option value; `field` names the option. */
+export class OptionError extends RangeError {
+  readonly code = "invalid_option";
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = "OptionError";
+    this.field = field;
+  }
+}
+
+/** Fills in defaults and checks every value's type and bounds; throws {@linkcode OptionError}. */
+export function resolveOptions(partial: Partial<CrawlOptions> = {}): CrawlOptions {
+  const o = { ...DEFAULT_OPTIONS, ...partial } as CrawlOptions;
+  const rec = o as unknown as Record<string, unknown>;
+  for (const spec of OPTION_SPECS) {
+    const v = rec[spec.key];
+    switch (spec.type) {
+      case "int":
+        if (typeof v !== "number" || !Number.isInteger(v)) {
+          throw new OptionError(spec.key, `Option ${spec.key} must be an integer, got ${v}`);
+        }
+        if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+          throw new OptionError(
+            spec.key,
+            `Option ${spec.key} must be between ${spec.min} and ${spec.max}, got ${v}`,
+          );
+        }
+        break;
+      case "bool":
+        if (typeof v !== "boolean") {
+          throw new OptionError(spec.key, `Option ${spec.key} must be a boolean, got ${v}`);
+        }
+        break;
+      case "string":
+        if (typeof v !== "string" || v.length === 0 || v.length > 512 || /[\r\n]/.test(v)) {
+          throw new OptionError(spec.key, `Option ${spec.key} must be a one-line string`);
+        }
+        break;
+      case "scope":
+        if (!["origin", "host", "domain", "all"].includes(v as string)) {
+          throw new OptionError(
+            spec.key,
+            `Option scope must be origin, host, domain or all, got ${v}`,
+          );
+        }
+        break;
+      case "strings":
+        if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
+          throw new OptionError(spec.key, `Option ${spec.key} must be a list of strings`);
+        }
+        for (const s of v as string[]) {
+          try {
+            new RegExp(s);
+          } catch (e) {
+            throw new OptionError(
+              spec.key,
+              `Option ${spec.key} has an invalid regular expression ${JSON.stringify(s)}: ${
+                (e as Error).message
+              }`,
+            );
+          }
+        }
+        break;
+    }
+  }
+  return o;
+}

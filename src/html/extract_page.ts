@@ -1,0 +1,99 @@
+/**
+ * What a crawler keeps of an HTML page: its title and the links to follow,
+ * resolved against `<base href>` and the page's final URL, normalized and
+ * de-duplicated. `rel="nofollow"` links are left out, and so is every link
+ * when `<meta name="robots" content="nofollow">` is present.
+ *
+ * @example
+ * ```ts
+ * import { extractPage } from "./extract_page.ts";
+ * async function* html() { yield '<title>T</title><a href="b?x=1#f">b</a>'; }
+ * const info = await extractPage(html(), "http://a.test/dir/");
+ * // info.title === "T", info.links === ["http://a.test/dir/b?x=1"]
+ * ```
+ * @module
+ */
+import { htmlTokens } from "./html_tokens.ts";
+import { normalizeParsed } from "../url/normalize_url.ts";
+
+/** The result of {@linkcode extractPage}. */
+export interface PageInfo {
+  title: string | null;
+  /** Normalized http(s) links to follow, unique, in document order. */
+  links: string[];
+  /** True when `<meta name="robots">` said nofollow. */
+  nofollow: boolean;
+}
+
+/** Settings of {@linkcode extractPage}. */
+export interface ExtractOptions {
+  /** Links kept at most per page; the rest are ignored. @default 10000 */
+  maxLinks?: number;
+}
+
+/**
+ * Resolves and normalizes raw hrefs against `base`; unique results in order.
+ * Identical raw hrefs are resolved once.
+ */
+export function resolveLinks(hrefs: Iterable<string>, base: URL, maxLinks = 10000): string[] {
+  const seenRaw = new Set<string>();
+  const out = new Set<string>();
+  for (const raw of hrefs) {
+    if (out.size >= maxLinks) break;
+    if (seenRaw.has(raw)) continue;
+    seenRaw.add(raw);
+    const href = raw.trim();
+    if (href === "" || href.charCodeAt(0) === 35 /* # */) continue;
+    let u: URL;
+    try {
+      u = new URL(href, base);
+    } catch {
+      continue;
+    }
+    const n = normalizeParsed(u);
+    if (n !== null) out.add(n);
+  }
+  return [...out];
+}
+
+/** Reads HTML text chunks to the end and returns the page's title and links. */
+export async function extractPage(
+  chunks: AsyncIterable<string>,
+  pageUrl: string,
+  options: ExtractOptions = {},
+): Promise<PageInfo> {
+  let title: string | null = null;
+  let baseHref: string | null = null;
+  let nofollow = false;
+  const hrefs: string[] = [];
+  for await (const batch of htmlTokens(chunks)) {
+    for (const t of batch) {
+      switch (t.kind) {
+        case "link":
+          if (!t.nofollow) hrefs.push(t.href);
+          break;
+        case "base":
+          baseHref ??= t.href;
+          break;
+        case "title":
+          title ??= t.text;
+          break;
+        case "robots":
+          nofollow = true;
+          break;
+      }
+    }
+  }
+  if (nofollow) return { title, links: [], nofollow };
+  const page = new URL(pageUrl);
+  let base = page;
+  if (baseHref !== null) {
+    try {
+      const b = new URL(baseHref.trim(), page);
+      if (b.protocol === "http:" || b.protocol === "https:") base = b;
+    } catch {
+      // an invalid <base href> is ignored, as browsers do
+    }
+  }
+  return { title, links: resolveLinks(hrefs, base, options.maxLinks), nofollow };
+}

@@ -1,0 +1,83 @@
+/**
+ * Crawl scope as data: which URLs a crawl may visit, decided by one pure
+ * function over normalized URLs.
+ *
+ * @example
+ * ```ts
+ * import { compileScope, inScope } from "./scope.ts";
+ * const scope = compileScope(["http://a.example.com/"], { scope: "domain" });
+ * inScope(scope, "https://b.example.com/x"); // true
+ * inScope(scope, "https://example.org/"); // false
+ * ```
+ * @module
+ */
+import { getDomain } from "tldts";
+import { hostnameOf, originOf } from "./url_parts.ts";
+
+/** How far from the seeds a crawl may go. */
+export type ScopeKind = "origin" | "host" | "domain" | "all";
+
+/** The scope settings of a crawl. */
+export interface ScopeOptions {
+  /** `origin`: same scheme, host and port as a seed; `host`: same host name; `domain`: same registrable domain; `all`: anywhere. @default "origin" */
+  scope?: ScopeKind;
+  /** A URL must match at least one of these (when any are given). @default [] */
+  include?: (string | RegExp)[];
+  /** A URL matching any of these is left out. @default [] */
+  exclude?: (string | RegExp)[];
+}
+
+/** A scope ready for fast checks. */
+export interface CompiledScope {
+  kind: ScopeKind;
+  keys: Set<string>;
+  include: RegExp[];
+  exclude: RegExp[];
+}
+
+/** The registrable domain of a host name (the host itself for IPs and unknown suffixes). */
+export function registrableDomain(hostname: string): string {
+  return getDomain(hostname, { allowPrivateDomains: true }) ?? hostname;
+}
+
+function keyOf(kind: ScopeKind, href: string): string {
+  switch (kind) {
+    case "origin":
+      return originOf(href);
+    case "host":
+      return hostnameOf(href);
+    case "domain":
+      return registrableDomain(hostnameOf(href));
+    case "all":
+      return "";
+  }
+}
+
+function toRegExp(p: string | RegExp, name: string): RegExp {
+  if (p instanceof RegExp) return p;
+  try {
+    return new RegExp(p);
+  } catch (e) {
+    throw new SyntaxError(`Invalid ${name} pattern ${JSON.stringify(p)}: ${(e as Error).message}`);
+  }
+}
+
+/** Builds the scope of a crawl from its normalized seeds. Throws SyntaxError on a bad pattern. */
+export function compileScope(seeds: Iterable<string>, options: ScopeOptions = {}): CompiledScope {
+  const kind = options.scope ?? "origin";
+  const keys = new Set<string>();
+  for (const s of seeds) keys.add(keyOf(kind, s));
+  return {
+    kind,
+    keys,
+    include: (options.include ?? []).map((p) => toRegExp(p, "include")),
+    exclude: (options.exclude ?? []).map((p) => toRegExp(p, "exclude")),
+  };
+}
+
+/** True when the normalized URL is inside the scope and passes include/exclude. */
+export function inScope(scope: CompiledScope, href: string): boolean {
+  if (scope.kind !== "all" && !scope.keys.has(keyOf(scope.kind, href))) return false;
+  if (scope.include.length > 0 && !scope.include.some((r) => r.test(href))) return false;
+  return !scope.exclude.some((r) => r.test(href));
+}

@@ -1,0 +1,155 @@
+/**
+ * `deno task crawl` as a function of its arguments and I/O, so tests run it
+ * in-process: parse flags, gather URLs, crawl, write NDJSON, report progress
+ * and return the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "./run_cli.ts";
+ * const code = await runCli(["--help"], denoCliIo());
+ * ```
+ * @module
+ */
+import { parseCliArgs, usage, UsageError } from "./parse_cli_args.ts";
+import { crawl, type CrawlRun } from "../crawl/crawl.ts";
+import type { CrawlEvent } from "../crawl/events.ts";
+import { ndjsonStream } from "../ndjson/ndjson_stream.ts";
+import { normalizeUrl } from "../url/normalize_url.ts";
+import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
+import { formatProgress } from "./progress_line.ts";
+
+/** The outside world of the CLI. */
+export interface CliIo {
+  stdout: WritableStream<Uint8Array>;
+  /** Diagnostics and progress. */
+  stderr: (text: string) => void;
+  stderrIsTerminal: boolean;
+  /** Reads all of stdin. */
+  readStdin: () => Promise<string>;
+  readFile: (path: string) => Promise<string>;
+  /** Opens an output file for writing (truncating). */
+  openOut: (path: string) => Promise<WritableStream<Uint8Array>>;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+  /** Builds the fetcher; given whether `--deny-private` was set and its `--allow-nets`. */
+  makeFetcher?: (
+    denyPrivate: boolean,
+    allowNets: string | null,
+  ) => Fetcher & Partial<AsyncDisposable>;
+  /** Milliseconds between progress lines on a terminal. @default 250 */
+  progressMs?: number;
+}
+
+/** Exit codes of the CLI. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+function splitLines(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+async function* tap(
+  run: CrawlRun,
+  onEvent: (e: CrawlEvent) => void,
+): AsyncGenerator<CrawlEvent> {
+  for await (const e of run) {
+    onEvent(e);
+    yield e;
+  }
+}
+
+/** Runs the CLI and resolves with its exit code; never throws. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let args;
+  try {
+    args = parseCliArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`error: ${e.message}\n\n${usage()}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  if (args.help) {
+    await writeText(io.stdout, usage() + "\n");
+    return EXIT.ok;
+  }
+  const urls: string[] = [];
+  try {
+    for (const u of args.urls) {
+      if (u === "-") urls.push(...splitLines(await io.readStdin()));
+      else urls.push(u);
+    }
+    if (args.urlsFile !== null) {
+      urls.push(
+        ...splitLines(
+          args.urlsFile === "-" ? await io.readStdin() : await io.readFile(args.urlsFile),
+        ),
+      );
+    }
+  } catch (e) {
+    io.stderr(`error: cannot read URLs: ${(e as Error).message}\n`);
+    return EXIT.usage;
+  }
+  if (urls.length === 0) {
+    io.stderr(`error: no URL given\n\n${usage()}\n`);
+    return EXIT.usage;
+  }
+  const bad = urls.filter((u) => normalizeUrl(u) === null);
+  if (bad.length > 0) {
+    io.stderr(
+      `error: not an http(s) URL: ${bad.slice(0, 5).map((b) => JSON.stringify(b)).join(", ")}\n`,
+    );
+    return EXIT.usage;
+  }
+  let fetcher: Fetcher & Partial<AsyncDisposable>;
+  try {
+    fetcher = io.makeFetcher?.(args.denyPrivate, args.allowNets) ?? defaultFetcher;
+  } catch (e) {
+    io.stderr(`error: ${(e as Error).message}\n`);
+    return EXIT.usage;
+  }
+  let out = io.stdout;
+  if (args.out !== null) {
+    try {
+      out = await io.openOut(args.out);
+    } catch (e) {
+      io.stderr(`error: cannot open --out ${args.out}: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+  }
+
+  const run = crawl(urls, args.options, { signal: io.signal, fetcher });
+  const started = performance.now();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (io.stderrIsTerminal && !args.quiet) {
+    timer = setInterval(() => {
+      io.stderr("\r\x1b[K" + formatProgress(run.progress, performance.now() - started));
+    }, io.progressMs ?? 250);
+  }
+  let doneReason: string | null = null;
+  try {
+    await ndjsonStream(tap(run, (e) => {
+      if (e.type === "done") doneReason = e.reason;
+    })).pipeTo(out, { preventClose: args.out === null });
+  } catch (e) {
+    io.stderr(`\nerror: ${(e as Error).message}\n`);
+    return EXIT.failure;
+  } finally {
+    if (timer !== undefined) clearInterval(timer);
+    await fetcher[Symbol.asyncDispose]?.();
+  }
+  if (!args.quiet) {
+    const prefix = io.stderrIsTerminal ? "\r\x1b[K" : "";
+    io.stderr(prefix + formatProgress(run.progress, performance.now() - started, true) + "\n");
+  }
+  return io.signal?.aborted || doneReason === "aborted" ? EXIT.interrupted : EXIT.ok;
+}
+
+async function writeText(stream: WritableStream<Uint8Array>, text: string): Promise<void> {
+  const w = stream.getWriter();
+  try {
+    await w.write(new TextEncoder().encode(text));
+  } finally {
+    w.releaseLock();
+  }
+}

@@ -43,7 +43,8 @@ interface HostState {
   queue: Task[];
   head: number;
   active: number;
-  nextAt: number;
+  /** When the last task started; the next may start `delayMs` after it. */
+  lastStart: number;
   delayMs: number;
   /** Until robots.txt is known, one request at a time. */
   probing: boolean;
@@ -115,7 +116,7 @@ export class Frontier {
         queue: [],
         head: 0,
         active: 0,
-        nextAt: 0,
+        lastStart: -Infinity,
         delayMs: this.#opts.delayMs,
         probing: this.#opts.probeNewHosts ?? false,
       };
@@ -131,11 +132,11 @@ export class Frontier {
   /** Takes the next task whose host has a free slot and whose delay has passed. */
   next(now: number): Task | null {
     for (const h of this.#ready) {
-      if (h.active >= this.#limit(h) || h.nextAt > now) continue;
+      if (h.active >= this.#limit(h) || h.lastStart + h.delayMs > now) continue;
       const task = h.queue[h.head++];
       this.#pending--;
       h.active++;
-      h.nextAt = h.delayMs > 0 ? now + h.delayMs : 0;
+      h.lastStart = now;
       this.#ready.delete(h);
       if (h.head < h.queue.length) this.#ready.add(h); // to the back: round robin
       else {
@@ -154,8 +155,9 @@ export class Frontier {
   nextWakeAt(now: number): number | null {
     let at: number | null = null;
     for (const h of this.#ready) {
-      if (h.active < this.#limit(h) && h.nextAt > now && (at === null || h.nextAt < at)) {
-        at = h.nextAt;
+      const readyAt = h.lastStart + h.delayMs;
+      if (h.active < this.#limit(h) && readyAt > now && (at === null || readyAt < at)) {
+        at = readyAt;
       }
     }
     return at;

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { Semaphore } from "../../src/async/semaphore.ts";
+import { Channel } from "../../src/async/channel.ts";
+import { delay } from "../../src/async/delay.ts";
+import { DeadlineError, deadlineSignal } from "../../src/async/deadline_signal.ts";
+import { Signal } from "../../src/async/signal.ts";
+
+Deno.test("Semaphore never lets more than its permits run", async () => {
+  const sem = new Semaphore(3);
+  let running = 0;
+  let peak = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    const release = await sem.acquire();
+    running++;
+    peak = Math.max(peak, running);
+    await delay(2);
+    running--;
+    release();
+  }));
+  assert.equal(peak, 3);
+  assert.equal(sem.available, 3);
+});
+
+Deno.test("Semaphore.acquire() rejects with the signal's reason and leaves the queue", async () => {
+  const sem = new Semaphore(1);
+  const hold = await sem.acquire();
+  const ac = new AbortController();
+  const waiting = sem.acquire(ac.signal);
+  assert.equal(sem.waiting, 1);
+  ac.abort(new Error("stop"));
+  await assert.rejects(waiting, /stop/);
+  assert.equal(sem.waiting, 0);
+  hold();
+  assert.equal(sem.available, 1);
+});
+
+Deno.test("Semaphore rejects a non-positive permit count", () => {
+  assert.throws(() => new Semaphore(0), RangeError);
+});
+
+Deno.test("Channel applies back-pressure and drains after close()", async () => {
+  const ch = new Channel<number>(2);
+  assert.equal(await ch.send(1), true);
+  assert.equal(await ch.send(2), true);
+  let thirdSent = false;
+  const third = ch.send(3).then((ok) => (thirdSent = ok));
+  await delay(5);
+  assert.equal(thirdSent, false, "send waits while the buffer is full");
+  assert.deepEqual(await ch.next(), { value: 1, done: false });
+  await third;
+  assert.equal(thirdSent, true);
+  ch.close();
+  assert.equal(await ch.send(4), false);
+  const rest: number[] = [];
+  for await (const n of ch) rest.push(n);
+  assert.deepEqual(rest, [2, 3]);
+});
+
+Deno.test("delay() rejects at once when aborted and clears its timer", async () => {
+  const ac = new AbortController();
+  const p = delay(60_000, ac.signal);
+  ac.abort(new Error("cancelled"));
+  await assert.rejects(p, /cancelled/);
+});
+
+Deno.test("deadlineSignal() aborts with DeadlineError after its time", async () => {
+  const d = deadlineSignal(5);
+  await delay(20);
+  assert.ok(d.signal.aborted);
+  assert.ok(d.signal.reason instanceof DeadlineError);
+  d.dispose();
+});
+
+Deno.test("deadlineSignal() follows its parent and dispose() clears the timer", () => {
+  const ac = new AbortController();
+  const d = deadlineSignal(60_000, ac.signal);
+  ac.abort(new Error("parent"));
+  assert.ok(d.signal.aborted);
+  assert.match(String(d.signal.reason), /parent/);
+  d.dispose();
+});
+
+Deno.test("Signal.notify() wakes every waiter", async () => {
+  const s = new Signal();
+  let woke = 0;
+  const ws = [s.wait().then(() => woke++), s.wait().then(() => woke++)];
+  s.notify();
+  await Promise.all(ws);
+  assert.equal(woke, 2);
+});

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { type CliIo, EXIT, runCli } from "../../src/cli/run_cli.ts";
+import { parseCliArgs, UsageError } from "../../src/cli/parse_cli_args.ts";
+import { startFixtureServer } from "../../fixtures/server.ts";
+import type { CrawlEvent } from "../../src/crawl/events.ts";
+import { makeCliFetcher } from "../../src/cli/make_cli_fetcher.ts";
+
+interface FakeIo extends CliIo {
+  out(): string;
+  err(): string;
+}
+
+function fakeIo(stdin = "", signal?: AbortSignal): FakeIo {
+  const chunks: Uint8Array[] = [];
+  let err = "";
+  return {
+    stdout: new WritableStream({ write: (c) => void chunks.push(c) }),
+    stderr: (t) => void (err += t),
+    stderrIsTerminal: false,
+    readStdin: () => Promise.resolve(stdin),
+    readFile: (p) => Deno.readTextFile(p),
+    openOut: async (p) =>
+      (await Deno.open(p, { write: true, create: true, truncate: true })).writable,
+    signal,
+    makeFetcher: makeCliFetcher,
+    out: () => new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c]))),
+    err: () => err,
+  };
+}
+
+function events(ndjson: string): CrawlEvent[] {
+  return ndjson.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+Deno.test("parseCliArgs() maps kebab-case flags to options", () => {
+  const a = parseCliArgs([
+    "--concurrency=8",
+    "--per-host",
+    "2",
+    "--scope",
+    "host",
+    "--include",
+    "/a",
+    "--include",
+    "/b",
+    "--ignore-robots",
+    "http://a.test/",
+  ]);
+  assert.equal(a.options.concurrency, 8);
+  assert.equal(a.options.perHost, 2);
+  assert.equal(a.options.scope, "host");
+  assert.deepEqual(a.options.include, ["/a", "/b"]);
+  assert.equal(a.options.ignoreRobots, true);
+  assert.deepEqual(a.urls, ["http://a.test/"]);
+});
+
+for (
+  const [argv, pattern] of [
+    [["--max-pages", "ten", "http://a.test/"], /--max-pages needs a whole number/],
+    [["--max-pages", "0", "http://a.test/"], /--max-pages/],
+    [["--scope", "planet", "http://a.test/"], /scope/],
+    [["--exclude", "(", "http://a.test/"], /exclude/],
+    [["--no-such-flag", "http://a.test/"], /no-such-flag/],
+    [["--allow-nets", "10.0.0.0/8", "http://a.test/"], /--deny-private/],
+  ] as [string[], RegExp][]
+) {
+  Deno.test(`parseCliArgs() rejects ${argv.slice(0, 2).join(" ")}`, () => {
+    assert.throws(
+      () => parseCliArgs(argv),
+      (e) => e instanceof UsageError && pattern.test(e.message),
+    );
+  });
+}
+
+Deno.test("runCli() exits 2 with usage on a bad flag or URL, and without any URL", async () => {
+  for (
+    const argv of [["--bogus"], ["ftp://a.test/"], [], [
+      "--deny-private",
+      "--allow-nets",
+      "nope",
+      "http://a.test/",
+    ]]
+  ) {
+    const io = fakeIo();
+    assert.equal(await runCli(argv, io), EXIT.usage, argv.join(" "));
+    assert.match(io.err(), /error: /);
+    assert.equal(io.out(), "");
+  }
+});
+
+Deno.test("runCli() --help prints the usage on stdout and exits 0", async () => {
+  const io = fakeIo();
+  assert.equal(await runCli(["--help"], io), EXIT.ok);
+  assert.match(io.out(), /Usage: deno task crawl/);
+  assert.match(io.out(), /--max-pages/);
+});
+
+Deno.test("runCli() writes NDJSON events ending in done, and a summary on stderr", async () => {
+  await using srv = startFixtureServer();
+  const io = fakeIo();
+  const code = await runCli(["--max-depth", "1", `${srv.origin}/index.html`], io);
+  assert.equal(code, EXIT.ok);
+  const evs = events(io.out());
+  assert.equal(evs.at(-1)?.type, "done");
+  assert.equal(evs.filter((e) => e.type === "page").length, 6);
+  assert.match(io.err(), /^done: 6 pages, 0 errors, 1 skipped/);
+});
+
+Deno.test("runCli() reads URLs from stdin with - and from --urls-file", async () => {
+  await using srv = startFixtureServer();
+  const io = fakeIo(`# seeds\n${srv.origin}/a.html\n\n${srv.origin}/c.html\n`);
+  assert.equal(await runCli(["--max-depth", "0", "--quiet", "-"], io), EXIT.ok);
+  const urls = events(io.out()).filter((e) => e.type === "page").map((e) =>
+    (e as { url: string }).url
+  );
+  assert.deepEqual(urls.sort(), [`${srv.origin}/a.html`, `${srv.origin}/c.html`]);
+  assert.equal(io.err(), "");
+  const file = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(file, `${srv.origin}/area.html\n`);
+    const io2 = fakeIo();
+    assert.equal(await runCli(["--max-depth", "0", "--urls-file", file], io2), EXIT.ok);
+    assert.equal(events(io2.out()).filter((e) => e.type === "page").length, 1);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("runCli() --out writes the events to a file", async () => {
+  await using srv = startFixtureServer();
+  const file = await Deno.makeTempFile();
+  try {
+    const io = fakeIo();
+    assert.equal(await runCli(["--out", file, "--max-depth", "0", `${srv.origin}/a.html`], io), 0);
+    assert.equal(io.out(), "");
+    const evs = events(await Deno.readTextFile(file));
+    assert.deepEqual(evs.map((e) => e.type), ["page", "done"]);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("runCli() --deny-private refuses loopback unless --allow-nets opens it", async () => {
+  await using srv = startFixtureServer();
+  const io = fakeIo();
+  assert.equal(await runCli(["--deny-private", "--ignore-robots", `${srv.origin}/a.html`], io), 0);
+  const evs = events(io.out());
+  assert.equal(evs[0].type === "error" && evs[0].code, "blocked_address");
+  assert.equal(srv.hits.size, 0);
+  const io2 = fakeIo();
+  const argv = ["--deny-private", "--allow-nets", "127.0.0.1/32", "--max-depth", "0"];
+  assert.equal(await runCli([...argv, `${srv.origin}/a.html`], io2), 0);
+  assert.equal(events(io2.out())[0].type, "page");
+});
+
+Deno.test("deno task crawl: Ctrl-C stops within a second, prints done, exits 130", async () => {
+  await using srv = startFixtureServer();
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys",
+      new URL("../../cli.ts", import.meta.url).pathname,
+      "--ignore-robots",
+      `${srv.origin}/h/fanout?n=40&ms=20000`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = cmd.spawn();
+  // Wait until the crawl is under way (the fan-out page has been fetched).
+  for (let i = 0; i < 200 && (srv.hits.size < 3); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(srv.hits.size >= 3, "crawl started");
+  const t0 = performance.now();
+  child.kill("SIGINT");
+  const out = await child.output();
+  const elapsed = performance.now() - t0;
+  assert.equal(out.code, 130);
+  assert.ok(elapsed < 1000, `stopped in ${Math.round(elapsed)} ms`);
+  const evs = events(new TextDecoder().decode(out.stdout));
+  const last = evs.at(-1);
+  assert.equal(last?.type === "done" && last.reason, "aborted");
+});
+
+Deno.test("deno task crawl: a bad flag exits 2 with a usage message", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL("../../cli.ts", import.meta.url).pathname, "--max-depth"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(new TextDecoder().decode(out.stderr), /Usage: deno task crawl/);
+});

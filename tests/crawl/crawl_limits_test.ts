@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { createGauge, startFixtureServer } from "../../fixtures/server.ts";
+import { collect } from "./_helpers.ts";
+import { crawl } from "../../src/crawl/crawl.ts";
+import type { CrawlEvent } from "../../src/crawl/events.ts";
+
+const FAST = { ignoreRobots: true, backoffMs: 10 };
+
+Deno.test("crawl() holds each host to perHost fetches at once", async () => {
+  await using srv = startFixtureServer();
+  const r = await collect([`${srv.origin}/h/fanout?n=24&ms=80`], {
+    ...FAST,
+    concurrency: 16,
+    perHost: 3,
+  });
+  assert.equal(r.pages.length, 25);
+  assert.equal(srv.localGauge.maxInFlight, 3);
+});
+
+Deno.test("crawl() holds all hosts together to concurrency fetches at once", async () => {
+  const gauge = createGauge();
+  await using a = startFixtureServer({ hostname: "127.0.0.1", gauge });
+  await using b = startFixtureServer({ hostname: "127.0.0.2", gauge });
+  await using c = startFixtureServer({ hostname: "127.0.0.3", gauge });
+  const seeds = [a, b, c].map((s) => `${s.origin}/h/fanout?n=12&ms=80`);
+  const r = await collect(seeds, { ...FAST, concurrency: 5, perHost: 4 });
+  assert.equal(r.pages.length, 39);
+  assert.equal(gauge.maxInFlight, 5, "global limit reached and never passed");
+  for (const s of [a, b, c]) assert.ok(s.localGauge.maxInFlight <= 4);
+});
+
+Deno.test("crawl() emits events as fetches complete, not in seed order", async () => {
+  await using srv = startFixtureServer();
+  const r = await collect(
+    [`${srv.origin}/h/slow/first?ms=400`, `${srv.origin}/h/slow/second?ms=10`],
+    { ...FAST, maxDepth: 0 },
+  );
+  assert.deepEqual(r.pages.map((p) => p.title), ["second", "first"]);
+});
+
+Deno.test("crawl() spaces fetches to one host by delayMs", async () => {
+  await using srv = startFixtureServer();
+  const t0 = performance.now();
+  const r = await collect([`${srv.origin}/h/fanout?n=4&ms=1`], {
+    ...FAST,
+    perHost: 4,
+    delayMs: 150,
+  });
+  assert.equal(r.pages.length, 5);
+  assert.equal(srv.localGauge.maxInFlight, 1, "a delay this long leaves no overlap");
+  assert.ok(performance.now() - t0 >= 4 * 150 - 20, "five starts need four delays");
+});
+
+Deno.test("crawl() takes robots.txt Crawl-delay as the host's delay", async () => {
+  await using srv = startFixtureServer({ robots: "User-agent: *\nCrawl-delay: 0.2\n" });
+  const t0 = performance.now();
+  const r = await collect([`${srv.origin}/h/fanout?n=3&ms=1`], { perHost: 4 });
+  assert.equal(r.pages.length, 4);
+  assert.ok(performance.now() - t0 >= 3 * 200 - 20);
+});
+
+Deno.test("crawl() stops at once when its signal aborts, and still ends with done", async () => {
+  await using srv = startFixtureServer();
+  const ac = new AbortController();
+  const events: CrawlEvent[] = [];
+  const t0 = performance.now();
+  setTimeout(() => ac.abort(), 300);
+  const seeds = [1, 2, 3, 4].map((i) => `${srv.origin}/h/drip?bytes=100000&ms=100&i=${i}`);
+  for await (const e of crawl(seeds, { ...FAST, perHost: 8 }, { signal: ac.signal })) {
+    events.push(e);
+  }
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed < 1500, `stopped in ${elapsed} ms`);
+  assert.deepEqual(events.map((e) => e.type), ["done"], "aborted fetches are not reported");
+  assert.equal(events[0].type === "done" && events[0].reason, "aborted");
+  // The dripping responses were cancelled at the server too.
+  for (let i = 0; i < 50 && srv.localGauge.inFlight > 0; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(srv.localGauge.inFlight, 0);
+  assert.equal(srv.localGauge.maxInFlight, 4);
+});
+
+Deno.test("crawl() cleans up when the consumer stops reading early", async () => {
+  await using srv = startFixtureServer();
+  let n = 0;
+  for await (const _ of crawl([`${srv.origin}/h/fanout?n=30&ms=200`], { ...FAST, perHost: 8 })) {
+    if (++n === 1) break;
+  }
+  assert.equal(n, 1);
+  // Test sanitizers fail this test if a timer or socket was left behind.
+});
+
+Deno.test("crawl() resumes: done URLs are not fetched again, pending ones are", async () => {
+  await using srv = startFixtureServer();
+  const o = srv.origin;
+  const r = await collect([], { maxDepth: 10 }, {
+    resume: [
+      { url: `${o}/index.html`, depth: 0, parent: null, state: "page" },
+      { url: `${o}/a.html`, depth: 1, parent: `${o}/index.html`, state: "page" },
+      { url: `${o}/c.html`, depth: 1, parent: `${o}/index.html`, state: "pending" },
+    ],
+  });
+  assert.equal(srv.hits.get("/index.html"), undefined);
+  assert.equal(srv.hits.get("/a.html"), undefined);
+  assert.equal(srv.hits.get("/c.html"), 1);
+  assert.ok(r.byUrl.has(`${o}/~user/page.html`), "links of resumed pages are followed");
+  assert.ok(!r.byUrl.has(`${o}/a.html`), "a done URL is not reported again");
+  assert.equal(r.done.stats.pages, r.pages.length + 2, "totals include the earlier run");
+});
+
+Deno.test("crawl() exposes live progress", async () => {
+  await using srv = startFixtureServer();
+  const run = crawl([`${srv.origin}/h/fanout?n=10&ms=100`], { ...FAST, perHost: 2 });
+  let sawQueue = false;
+  for await (const e of run) {
+    if (e.type === "page" && run.progress.queued > 0) sawQueue = true;
+  }
+  assert.ok(sawQueue);
+  assert.equal(run.progress.pages, 11);
+  assert.equal(run.progress.inFlight, 0);
+});
+
+Deno.test("crawl() rejects bad options before starting", () => {
+  assert.throws(() => crawl(["http://a.test/"], { concurrency: 0 }), /concurrency/);
+  assert.throws(() => crawl(["http://a.test/"], { include: ["("] }), /include/);
+});

@@ -1,0 +1,54 @@
+/**
+ * Reads a request body as text, refusing more than a cap with a 413 before
+ * buffering it, whatever `content-length` claims.
+ *
+ * @example
+ * ```ts
+ * import { readBodyCapped } from "./read_body_capped.ts";
+ * const text = await readBodyCapped(new Request("http://x/", { method: "POST", body: "hi" }), 10);
+ * // text === "hi"
+ * ```
+ * @module
+ */
+import { HttpError } from "./http_error.ts";
+
+function tooLarge(max: number): HttpError {
+  return new HttpError(
+    413,
+    "body_too_large",
+    `Request body exceeds the limit of ${max} bytes (LIMIT_BODY_BYTES)`,
+    "body",
+  );
+}
+
+/** The body as UTF-8 text; throws HttpError 413 past `maxBytes`, 400 when not UTF-8. */
+export async function readBodyCapped(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return "";
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = req.body.getReader();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      n += value.byteLength;
+      if (n > maxBytes) throw tooLarge(maxBytes);
+      parts.push(value);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw new HttpError(400, "invalid_body", "Request body is not valid UTF-8", "body");
+  }
+}

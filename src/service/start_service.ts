@@ -1,0 +1,112 @@
+/**
+ * Builds and starts the whole service from its configuration: the store
+ * (MongoDB, or in-memory when `MONGODB_URI` is unset), the SSRF-guarded
+ * fetcher, the job runner and the HTTP server; and stops it cleanly.
+ *
+ * @example
+ * ```ts ignore
+ * const svc = await startService(loadConfig(Deno.env.toObject()));
+ * await svc.stop();
+ * ```
+ * @module
+ */
+import type { ServiceConfig } from "./config.ts";
+import type { Store } from "../store/store.ts";
+import { MemoryStore } from "../store/memory_store.ts";
+import { MongoStore } from "../store/mongo_store.ts";
+import { createGuardedFetcher } from "../net/guarded_fetcher.ts";
+import { type AddressPolicy, parseAllowNets } from "../net/address_policy.ts";
+import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
+import { JobRunner } from "./job_runner.ts";
+import { JobHub } from "./job_hub.ts";
+import { Metrics } from "./metrics.ts";
+import { createApp } from "./app.ts";
+
+/** A running service. */
+export interface Service {
+  /** The port it listens on. */
+  port: number;
+  store: Store;
+  runner: JobRunner;
+  /** Stops taking jobs, checkpoints running ones, ends streams, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Settings of {@linkcode startService} beyond the config. */
+export interface StartOptions {
+  /** Use this store instead of the one the config names. */
+  store?: Store;
+  /** Where start-up and problem lines go. @default console.error */
+  log?: (line: string) => void;
+}
+
+/** Starts the service; rejects with a StoreError when the database is unreachable. */
+export async function startService(
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<Service> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const store = options.store ??
+    (config.mongodbUri ? new MongoStore(config.mongodbUri, config.mongodbDb) : new MemoryStore());
+  if (!config.mongodbUri && !options.store) {
+    log("WARNING: MONGODB_URI is not set; using the in-memory store. Nothing persists.");
+  }
+  await store.init(AbortSignal.timeout(15_000));
+
+  let guard: AddressPolicy | null = null;
+  let fetcher: Fetcher & Partial<AsyncDisposable> = defaultFetcher;
+  if (!config.allowPrivate) {
+    guard = {
+      allowNets: parseAllowNets(config.allowNets),
+      allowedPorts: config.allowedPorts ? new Set(config.allowedPorts) : null,
+    };
+    fetcher = createGuardedFetcher(guard);
+  } else {
+    log("WARNING: CRAWLER_ALLOW_PRIVATE=1: the SSRF guard is off.");
+  }
+  const hub = new JobHub();
+  const metrics = new Metrics();
+  const runner = new JobRunner(store, {
+    owner: `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`,
+    leaseMs: config.leaseMs,
+    pollMs: config.pollMs,
+    maxRunning: config.limits.maxRunningJobs,
+    fetcher,
+    hub,
+    metrics,
+    log,
+  });
+  let draining = false;
+  const streams = new AbortController();
+  const handler = createApp({
+    store,
+    runner,
+    hub,
+    metrics,
+    config,
+    guard,
+    draining: () => draining,
+    signal: streams.signal,
+  });
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: () => {},
+  }, (req, info) => handler(req, info as { remoteAddr?: { hostname?: string } }));
+  runner.start();
+  const port = server.addr.port;
+  log(`skein listening on http://${config.hostname}:${port} (store: ${store.kind})`);
+  return {
+    port,
+    store,
+    runner,
+    async stop() {
+      draining = true;
+      await runner.stop();
+      streams.abort();
+      await server.shutdown();
+      await fetcher[Symbol.asyncDispose]?.();
+      await store.close();
+    },
+  };
+}

@@ -377,11 +377,12 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
     try {
       res = await route(req, info);
     } catch (e) {
-      if (!(e instanceof HttpError)) {
-        if (e instanceof StoreError) e = unavailable(e);
-        else console.error(`unhandled error on ${req.method} ${req.url}:`, e);
+      let err = e;
+      if (e instanceof StoreError) err = unavailable(e);
+      else if (!(e instanceof HttpError)) {
+        console.error(`unhandled error on ${req.method} ${req.url}:`, e);
       }
-      res = errorResponse(e);
+      res = errorResponse(err);
     }
     metrics.observeHttp(res.status);
     return res;

@@ -110,22 +110,43 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
   const resolve = deps.resolve ?? systemResolver;
   let streams = 0;
 
-  /** Counts an open stream until it ends or the client goes away. */
-  function stream<T>(source: AsyncGenerator<T>): Response {
+  /**
+   * An NDJSON response of the generator `make` builds. The generator gets a
+   * signal that aborts when the client goes away (or at shutdown), so a
+   * follower waiting for new events stops at once; the stream counts towards
+   * LIMIT_STREAMS until then.
+   */
+  function stream<T>(make: (signal: AbortSignal) => AsyncGenerator<T>): Response {
     streams++;
-    let closed = false;
+    let open = true;
+    const gone = new AbortController();
+    const signal = deps.signal ? AbortSignal.any([deps.signal, gone.signal]) : gone.signal;
+    const source = make(signal);
     const release = () => {
-      if (!closed) streams--;
-      closed = true;
+      if (open) streams--;
+      open = false;
     };
-    async function* counted(): AsyncGenerator<T> {
-      try {
-        yield* source;
-      } finally {
-        release();
-      }
-    }
-    return new Response(ndjsonStream(counted()), {
+    const iterable: AsyncIterable<T> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          try {
+            const r = await source.next();
+            if (r.done) release();
+            return r;
+          } catch (e) {
+            release();
+            if (signal.aborted) return { done: true, value: undefined };
+            throw e;
+          }
+        },
+        return: (value?: unknown) => {
+          gone.abort();
+          release();
+          return source.return(value as undefined).catch(() => ({ done: true, value: undefined }));
+        },
+      }),
+    };
+    return new Response(ndjsonStream(iterable), {
       headers: {
         "content-type": NDJSON,
         "cache-control": "no-store",
@@ -242,7 +263,7 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
     const accept = req.headers.get("accept") ?? "";
     if (accept.includes(NDJSON)) {
       admitStream();
-      return stream(followEvents(store, hub, job.id, { since: 0, signal: deps.signal }));
+      return stream((signal) => followEvents(store, hub, job.id, { since: 0, signal }));
     }
     return json(publicJob(job), 201, { location: `/jobs/${job.id}` });
   }
@@ -288,7 +309,11 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
     return json(publicJob({ ...job, status: job.status }), 202);
   }
 
-  async function* pagesOf(id: string, params: URLSearchParams): AsyncGenerator<PageEvent> {
+  async function* pagesOf(
+    id: string,
+    params: URLSearchParams,
+    signal: AbortSignal,
+  ): AsyncGenerator<PageEvent> {
     const status = intParam(params, "status", 100, 599) ?? undefined;
     const limit = intParam(params, "limit", 1, 1_000_000);
     const rawUrl = params.get("url");
@@ -296,6 +321,7 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
     let after = params.get("after") ?? undefined;
     let left = limit ?? Infinity;
     while (left > 0) {
+      signal.throwIfAborted();
       const batch = await store.listPages(id, { status, url, after, limit: Math.min(500, left) });
       for (const p of batch) yield p;
       left -= batch.length;
@@ -358,7 +384,7 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
         const since = intParam(url.searchParams, "since", 0, Number.MAX_SAFE_INTEGER) ?? 0;
         await getJob(id);
         admitStream();
-        return stream(followEvents(store, hub, id, { since, signal: deps.signal }));
+        return stream((signal) => followEvents(store, hub, id, { since, signal }));
       }
       if (sub === "pages") {
         if (m !== "GET") methodNotAllowed(["GET"]);
@@ -366,7 +392,7 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
         admitStream();
         intParam(url.searchParams, "status", 100, 599);
         intParam(url.searchParams, "limit", 1, 1_000_000);
-        return stream(pagesOf(id, url.searchParams));
+        return stream((signal) => pagesOf(id, url.searchParams, signal));
       }
     }
     throw new HttpError(404, "not_found", `No route for ${m} ${path}`, "path");

@@ -1,0 +1,76 @@
+import { createApp } from "../../src/service/app.ts";
+import { loadConfig, type ServiceConfig } from "../../src/service/config.ts";
+import { JobRunner } from "../../src/service/job_runner.ts";
+import { JobHub } from "../../src/service/job_hub.ts";
+import { Metrics } from "../../src/service/metrics.ts";
+import { MemoryStore } from "../../src/store/memory_store.ts";
+import type { Store } from "../../src/store/store.ts";
+import { createGuardedFetcher } from "../../src/net/guarded_fetcher.ts";
+import { parseAllowNets } from "../../src/net/address_policy.ts";
+
+/** An in-process service: the handler plus what it runs on. */
+export interface TestApp extends AsyncDisposable {
+  handler: (req: Request) => Promise<Response>;
+  store: Store;
+  runner: JobRunner;
+  config: ServiceConfig;
+  /** A request to the handler; JSON bodies are serialized. */
+  call(
+    method: string,
+    path: string,
+    init?: { json?: unknown; body?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
+}
+
+/** Starts the service's parts in-process with a loopback-only allow-list. */
+export function startTestApp(
+  env: Record<string, string> = {},
+  store: Store = new MemoryStore(),
+): TestApp {
+  const config = loadConfig({ CRAWLER_ALLOW_NETS: "127.0.0.0/8", JOB_POLL_MS: "50", ...env });
+  const guard = { allowNets: parseAllowNets(config.allowNets), allowedPorts: null };
+  const fetcher = createGuardedFetcher(guard);
+  const hub = new JobHub();
+  const metrics = new Metrics();
+  const runner = new JobRunner(store, {
+    owner: "test",
+    leaseMs: config.leaseMs,
+    pollMs: config.pollMs,
+    maxRunning: config.limits.maxRunningJobs,
+    fetcher,
+    hub,
+    metrics,
+    flushMs: 20,
+    log: () => {},
+  });
+  const streams = new AbortController();
+  const handler = createApp({ store, runner, hub, metrics, config, guard, signal: streams.signal });
+  runner.start();
+  return {
+    handler,
+    store,
+    runner,
+    config,
+    call(method, path, init = {}) {
+      const headers: Record<string, string> = { ...init.headers };
+      let body = init.body;
+      if (init.json !== undefined) {
+        body = JSON.stringify(init.json);
+        headers["content-type"] ??= "application/json";
+      }
+      return handler(new Request(`http://skein.test${path}`, { method, body, headers }));
+    },
+    async [Symbol.asyncDispose]() {
+      await runner.stop();
+      streams.abort();
+      await fetcher.close();
+      await store.close();
+    },
+  };
+}
+
+/** Reads an NDJSON response to the end. */
+export async function ndjson<T = Record<string, unknown>>(res: Response): Promise<T[]> {
+  const text = await res.text();
+  return text.trim() === "" ? [] : text.trim().split("\n").map((l) => JSON.parse(l));
+}

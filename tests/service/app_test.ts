@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { ndjson, startTestApp } from "./_app.ts";
+import { startFixtureServer } from "../../fixtures/server.ts";
+
+type Ev = { seq: number; type: string; url?: string; reason?: string; status?: number };
+
+async function waitStatus(app: ReturnType<typeof startTestApp>, id: string, want: string[]) {
+  for (let i = 0; i < 200; i++) {
+    const j = await (await app.call("GET", `/jobs/${id}`)).json();
+    if (want.includes(j.status)) return j;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`job ${id} never reached ${want}`);
+}
+
+Deno.test("POST /jobs answers 201 with links, and the events replay to done", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const res = await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/index.html`], options: { maxDepth: 10 } },
+  });
+  assert.equal(res.status, 201);
+  const job = await res.json();
+  assert.equal(job.status, "queued");
+  assert.deepEqual(job.links, {
+    self: `/jobs/${job.id}`,
+    events: `/jobs/${job.id}/events`,
+    pages: `/jobs/${job.id}/pages`,
+  });
+  const events = await ndjson<Ev>(await app.call("GET", job.links.events));
+  assert.equal(events.at(-1)?.type, "done");
+  assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+  const pagesFromEvents = events.filter((e) => e.type === "page").map((e) => e.url).sort();
+  assert.equal(pagesFromEvents.length, 16);
+  const stored = await ndjson<{ url: string }>(await app.call("GET", job.links.pages));
+  assert.deepEqual(stored.map((p) => p.url).sort(), pagesFromEvents);
+  const final = await waitStatus(app, job.id, ["completed"]);
+  assert.equal(final.counters.pages, 16);
+  assert.equal(final.counters.skipped, 1);
+});
+
+Deno.test("GET /jobs/:id/events?since= replays from a sequence number", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const job =
+    await (await app.call("POST", "/jobs", { json: { urls: [`${site.origin}/index.html`] } }))
+      .json();
+  const all = await ndjson<Ev>(await app.call("GET", `/jobs/${job.id}/events`));
+  const tail = await ndjson<Ev>(await app.call("GET", `/jobs/${job.id}/events?since=5`));
+  assert.deepEqual(tail, all.slice(5));
+});
+
+Deno.test("several clients following one job see the same events", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const job = await (await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/h/fanout?n=20&ms=30`], options: { ignoreRobots: true } },
+  })).json();
+  const followers = await Promise.all(
+    [0, 1, 2, 3, 4].map(() => app.call("GET", `/jobs/${job.id}/events`).then((r) => ndjson<Ev>(r))),
+  );
+  assert.equal(followers[0].length, 22);
+  for (const f of followers) assert.deepEqual(f, followers[0]);
+});
+
+Deno.test("a slow follower does not slow the crawl", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const job = await (await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/h/fanout?n=30&ms=1`], options: { ignoreRobots: true } },
+  })).json();
+  const res = await app.call("GET", `/jobs/${job.id}/events`);
+  const reader = res.body!.getReader();
+  await reader.read(); // read one chunk, then stall
+  await waitStatus(app, job.id, ["completed"]);
+  await reader.cancel();
+});
+
+Deno.test("POST /jobs with Accept: application/x-ndjson streams the job's events", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const res = await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/a.html`], options: { maxDepth: 0 } },
+    headers: { accept: "application/x-ndjson" },
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/x-ndjson");
+  const events = await ndjson<Ev>(res);
+  assert.deepEqual(events.map((e) => e.type), ["page", "done"]);
+});
+
+Deno.test("POST /jobs takes text/uri-list with options in the query string", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const res = await app.call("POST", "/jobs?maxDepth=0&ignoreRobots=true", {
+    body: `# seeds\n${site.origin}/a.html\n${site.origin}/c.html\n`,
+    headers: { "content-type": "text/uri-list" },
+  });
+  assert.equal(res.status, 201);
+  const job = await res.json();
+  assert.deepEqual(job.options, { maxDepth: 0, ignoreRobots: true });
+  assert.equal(job.urls.length, 2);
+  const events = await ndjson<Ev>(await app.call("GET", `/jobs/${job.id}/events`));
+  assert.equal(events.filter((e) => e.type === "page").length, 2);
+  assert.equal(site.hits.get("/robots.txt"), undefined);
+});
+
+Deno.test("GET /jobs/:id/pages filters by status and url, and pages with limit/after", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const job = await (await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/index.html`], options: { maxDepth: 10 } },
+  })).json();
+  await ndjson(await app.call("GET", `/jobs/${job.id}/events`));
+  const missing = await ndjson<{ url: string }>(
+    await app.call("GET", `/jobs/${job.id}/pages?status=404`),
+  );
+  assert.deepEqual(missing.map((p) => p.url), [`${site.origin}/A.HTML`]);
+  const one = await ndjson<{ url: string }>(
+    await app.call(
+      "GET",
+      `/jobs/${job.id}/pages?url=${encodeURIComponent(site.origin + "/%7Euser/page.html")}`,
+    ),
+  );
+  assert.deepEqual(one.map((p) => p.url), [`${site.origin}/~user/page.html`]);
+  const first = await ndjson<{ url: string }>(
+    await app.call("GET", `/jobs/${job.id}/pages?limit=5`),
+  );
+  assert.equal(first.length, 5);
+  const rest = await ndjson<{ url: string }>(
+    await app.call("GET", `/jobs/${job.id}/pages?after=${encodeURIComponent(first[4].url)}`),
+  );
+  assert.equal(first.length + rest.length, 16);
+});
+
+Deno.test("DELETE /jobs/:id cancels within a second and ends the event stream", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const job = await (await app.call("POST", "/jobs", {
+    json: {
+      urls: [`${site.origin}/h/fanout?n=40&ms=10000`],
+      options: { ignoreRobots: true, concurrency: 8, perHost: 8 },
+    },
+  })).json();
+  const stream = app.call("GET", `/jobs/${job.id}/events`).then((r) => ndjson<Ev>(r));
+  await waitStatus(app, job.id, ["running"]);
+  while (site.localGauge.inFlight < 8) await new Promise((r) => setTimeout(r, 20));
+  const t0 = performance.now();
+  const res = await app.call("DELETE", `/jobs/${job.id}`);
+  assert.ok(res.status === 202 || res.status === 200);
+  const final = await waitStatus(app, job.id, ["cancelled"]);
+  assert.ok(performance.now() - t0 < 1000, "cancelled within a second");
+  assert.equal(final.status, "cancelled");
+  const events = await stream;
+  assert.equal(events.at(-1)?.type, "done");
+  assert.equal(events.at(-1)?.reason, "aborted");
+});
+
+Deno.test("DELETE of a queued job cancels it before it starts", async () => {
+  await using app = startTestApp({ LIMIT_RUNNING_JOBS: "1" });
+  await using site = startFixtureServer();
+  const slow = await (await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/h/slow/x?ms=3000`], options: { ignoreRobots: true } },
+  })).json();
+  const queued =
+    await (await app.call("POST", "/jobs", { json: { urls: [`${site.origin}/a.html`] } })).json();
+  await waitStatus(app, slow.id, ["running"]);
+  const res = await app.call("DELETE", `/jobs/${queued.id}`);
+  assert.equal((await res.json()).status, "cancelled");
+  const events = await ndjson<Ev>(await app.call("GET", `/jobs/${queued.id}/events`));
+  assert.deepEqual(events.map((e) => e.type), ["done"]);
+  await app.call("DELETE", `/jobs/${slow.id}`);
+});
+
+Deno.test("GET /jobs lists recent jobs; GET /healthz and /metrics answer", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const job = await (await app.call("POST", "/jobs", { json: { urls: [`${site.origin}/a.html`] } }))
+    .json();
+  await ndjson(await app.call("GET", `/jobs/${job.id}/events`));
+  const list = await (await app.call("GET", "/jobs")).json();
+  assert.equal(list.jobs[0].id, job.id);
+  const health = await app.call("GET", "/healthz");
+  assert.equal(health.status, 200);
+  assert.equal((await health.json()).status, "ok");
+  const metrics = await (await app.call("GET", "/metrics")).text();
+  assert.match(metrics, /skein_jobs\{status="completed"\} 1/);
+  assert.match(metrics, /skein_pages_fetched_total [1-9]/);
+  assert.match(metrics, /skein_fetch_duration_ms_bucket\{le="\+Inf"\} [1-9]/);
+  assert.match(metrics, /skein_fetches_in_flight 0/);
+});
+
+Deno.test("GET /healthz answers 503 when the store does not", async () => {
+  await using app = startTestApp();
+  const store = app.store as unknown as { ping: () => Promise<void> };
+  store.ping = () => Promise.reject(new Error("down"));
+  const res = await app.call("GET", "/healthz");
+  assert.equal(res.status, 503);
+  await res.body?.cancel();
+});

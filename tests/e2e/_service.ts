@@ -1,0 +1,95 @@
+/** Starts `main.ts` as a real process and talks to it over HTTP. */
+
+export interface ServiceProcess extends AsyncDisposable {
+  origin: string;
+  child: Deno.ChildProcess;
+  /** What the service wrote to stderr so far. */
+  log(): string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(): Promise<number>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** Runs the service with `env` on a free port; resolves once it listens. */
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", MAIN],
+    env: { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", ...env },
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let text = "";
+  const decoder = new TextDecoder();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  const reading = (async () => {
+    for await (const chunk of child.stderr) text += decoder.decode(chunk, { stream: true });
+  })();
+  const deadline = Date.now() + 30_000;
+  let origin = "";
+  while (!origin) {
+    const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
+    if (m) origin = m[1];
+    else if (exited || Date.now() > deadline) {
+      if (!exited) child.kill("SIGKILL");
+      await status;
+      await reading;
+      throw new Error(`service did not start:\n${text}`);
+    } else await new Promise((r) => setTimeout(r, 25));
+  }
+  let done = false;
+  const finish = async () => {
+    if (done) return (await status).code;
+    done = true;
+    const s = await status;
+    await reading;
+    return s.code;
+  };
+  return {
+    origin,
+    child,
+    log: () => text,
+    async stop() {
+      if (!exited) child.kill("SIGTERM");
+      return await finish();
+    },
+    async kill() {
+      if (!exited) child.kill("SIGKILL");
+      await finish();
+    },
+    async [Symbol.asyncDispose]() {
+      if (!exited) child.kill("SIGKILL");
+      await finish();
+    },
+  };
+}
+
+/** Reads an NDJSON response to the end. */
+export async function ndjson<T = Record<string, unknown>>(res: Response): Promise<T[]> {
+  const text = await res.text();
+  return text.trim() === "" ? [] : text.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+/** Polls GET /jobs/:id until its status is one of `want`. */
+export async function waitForStatus(
+  origin: string,
+  id: string,
+  want: string[],
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${origin}/jobs/${id}`);
+    const job = await res.json();
+    if (want.includes(job.status)) return job;
+    if (Date.now() > deadline) throw new Error(`job ${id} is ${job.status}, never ${want}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

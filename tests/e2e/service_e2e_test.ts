@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { MongoClient } from "mongodb";
+import { freshDbName, mongoTestConfig } from "../_mongo.ts";
+import { startFixtureServer } from "../../fixtures/server.ts";
+import { ndjson, startServiceProcess, waitForStatus } from "./_service.ts";
+
+const cfg = mongoTestConfig();
+const suffix = cfg.ignore ? ` (ignored: ${cfg.reason})` : "";
+
+function e2e(name: string, fn: (uri: string) => Promise<void>) {
+  Deno.test({
+    name: `e2e: ${name}${suffix}`,
+    ignore: cfg.ignore,
+    async fn() {
+      if (cfg.uri === null) throw new Error(cfg.reason);
+      await fn(cfg.uri);
+    },
+  });
+}
+
+async function dropDb(uri: string, db: string) {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.db(db).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
+type Ev = { seq: number; type: string; url?: string; reason?: string };
+
+e2e("a job's events, followed by three clients, match the pages stored in MongoDB", async (uri) => {
+  const db = freshDbName("skein_e2e");
+  await using site = startFixtureServer();
+  await using svc = await startServiceProcess({
+    MONGODB_URI: uri,
+    MONGODB_DB: db,
+    CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+  });
+  try {
+    const res = await fetch(`${svc.origin}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ urls: [`${site.origin}/index.html`], options: { maxDepth: 10 } }),
+    });
+    assert.equal(res.status, 201);
+    const job = await res.json();
+    const follow = () => fetch(`${svc.origin}${job.links.events}`).then((r) => ndjson<Ev>(r));
+    const [a, b, c] = await Promise.all([follow(), follow(), follow()]);
+    assert.deepEqual(a, b);
+    assert.deepEqual(a, c);
+    assert.equal(a.at(-1)?.type, "done");
+    const fromEvents = a.filter((e) => e.type === "page").map((e) => e.url!).sort();
+    assert.equal(fromEvents.length, 16);
+    const stored = await ndjson<{ url: string }>(await fetch(`${svc.origin}${job.links.pages}`));
+    assert.deepEqual(stored.map((p) => p.url).sort(), fromEvents);
+    const done = await waitForStatus(svc.origin, job.id, ["completed"]);
+    assert.equal((done.counters as { pages: number }).pages, 16);
+    const health = await fetch(`${svc.origin}/healthz`);
+    assert.equal((await health.json()).store, "mongodb");
+    assert.equal(await svc.stop(), 0, "SIGTERM exits 0");
+  } finally {
+    await dropDb(uri, db);
+  }
+});
+
+e2e("DELETE cancels a running job within a second", async (uri) => {
+  const db = freshDbName("skein_e2e");
+  await using site = startFixtureServer();
+  await using svc = await startServiceProcess({
+    MONGODB_URI: uri,
+    MONGODB_DB: db,
+    CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+  });
+  try {
+    const job = await (await fetch(`${svc.origin}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        urls: [`${site.origin}/h/fanout?n=30&ms=20000`],
+        options: { ignoreRobots: true, concurrency: 8, perHost: 8 },
+      }),
+    })).json();
+    while (site.localGauge.inFlight < 8) await new Promise((r) => setTimeout(r, 25));
+    const t0 = performance.now();
+    const res = await fetch(`${svc.origin}/jobs/${job.id}`, { method: "DELETE" });
+    await res.body?.cancel();
+    await waitForStatus(svc.origin, job.id, ["cancelled"], 5000);
+    assert.ok(performance.now() - t0 < 1000, "cancelled within a second");
+    const events = await ndjson<Ev>(await fetch(`${svc.origin}/jobs/${job.id}/events`));
+    assert.equal(events.at(-1)?.reason, "aborted");
+    assert.equal(await svc.stop(), 0);
+  } finally {
+    await dropDb(uri, db);
+  }
+});
+
+e2e(
+  "after kill -9 mid-crawl, a restarted service finishes the job: same pages, no duplicates",
+  async (uri) => {
+    const db = freshDbName("skein_e2e");
+    await using site = startFixtureServer();
+    const env = {
+      MONGODB_URI: uri,
+      MONGODB_DB: db,
+      CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+      JOB_LEASE_MS: "1500",
+      JOB_POLL_MS: "200",
+    };
+    const n = 60;
+    const seed = `${site.origin}/h/fanout?n=${n}&ms=150`;
+    const expected = [
+      seed,
+      ...Array.from({ length: n }, (_, i) => `${site.origin}/h/slow/${i + 1}?ms=150`),
+    ]
+      .sort();
+    try {
+      const first = await startServiceProcess(env);
+      const job = await (await fetch(`${first.origin}/jobs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          urls: [seed],
+          options: { ignoreRobots: true, concurrency: 4, perHost: 4 },
+        }),
+      })).json();
+      // Let part of the crawl reach the database, then kill the process outright.
+      for (;;) {
+        const j = await (await fetch(`${first.origin}/jobs/${job.id}`)).json();
+        if (j.counters.pages >= 10) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await first.kill();
+      const hitsBefore = site.hits.size;
+      assert.ok(hitsBefore < n + 1, "killed before the crawl finished");
+
+      await using second = await startServiceProcess(env);
+      const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
+      const pages = await ndjson<{ url: string }>(
+        await fetch(`${second.origin}/jobs/${job.id}/pages`),
+      );
+      const urls = pages.map((p) => p.url).sort();
+      assert.deepEqual(urls, expected, "every page stored once, none lost");
+      assert.equal((done.counters as { pages: number }).pages, n + 1);
+      const events = await ndjson<Ev>(await fetch(`${second.origin}/jobs/${job.id}/events`));
+      const pageEvents = events.filter((e) => e.type === "page").map((e) => e.url!);
+      assert.equal(new Set(pageEvents).size, pageEvents.length, "no URL has two page events");
+      assert.deepEqual(pageEvents.sort(), expected);
+      assert.equal(events.filter((e) => e.type === "done").length, 1);
+      assert.equal(await second.stop(), 0);
+    } finally {
+      await dropDb(uri, db);
+    }
+  },
+);
+
+e2e("SIGTERM checkpoints a running job and a restart resumes it", async (uri) => {
+  const db = freshDbName("skein_e2e");
+  await using site = startFixtureServer();
+  const env = {
+    MONGODB_URI: uri,
+    MONGODB_DB: db,
+    CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+    JOB_POLL_MS: "200",
+  };
+  const seed = `${site.origin}/h/fanout?n=30&ms=150`;
+  try {
+    const first = await startServiceProcess(env);
+    const job = await (await fetch(`${first.origin}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        urls: [seed],
+        options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+      }),
+    })).json();
+    await waitForStatus(first.origin, job.id, ["running"]);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await first.stop(), 0);
+    await using second = await startServiceProcess(env);
+    const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
+    assert.equal((done.counters as { pages: number }).pages, 31);
+  } finally {
+    await dropDb(uri, db);
+  }
+});
+
+Deno.test("e2e: an unreachable database at start-up gives one clear line and exit 1", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      new URL("../../main.ts", import.meta.url).pathname,
+    ],
+    env: { PORT: "0", MONGODB_URI: `mongodb://127.0.0.1:${port}/?serverSelectionTimeoutMS=1000` },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 1);
+  const err = new TextDecoder().decode(out.stderr);
+  assert.match(err, /skein: cannot start: .*(unavailable|connect|ECONNREFUSED|Server selection)/i);
+});
+
+Deno.test("e2e: without MONGODB_URI the service says loudly that nothing persists", async () => {
+  await using svc = await startServiceProcess({ MONGODB_URI: "" });
+  assert.match(svc.log(), /WARNING: MONGODB_URI is not set; using the in-memory store/);
+  const res = await fetch(`${svc.origin}/healthz`);
+  assert.equal((await res.json()).store, "memory");
+  assert.equal(await svc.stop(), 0);
+});

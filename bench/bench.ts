@@ -1,0 +1,168 @@
+/**
+ * `deno task bench`: the engine benchmark. Generates a synthetic site
+ * (5,000 pages of about 20 KB with ~50 links each), serves it from a separate
+ * process, crawls it in this process with concurrency 64 and prints pages/s,
+ * MB/s and peak RSS; then a parse-only figure (MB/s of HTML through link
+ * extraction, no network). Figures go to stdout and `bench/out/bench.json`.
+ *
+ * Knobs (env): BENCH_PAGES (5000), BENCH_CONCURRENCY (64), BENCH_RUNS (3).
+ *
+ * @module
+ */
+import { generateSite, pagePath } from "./gen_site.ts";
+import { crawl } from "../src/crawl/crawl.ts";
+import { extractPage } from "../src/html/extract_page.ts";
+
+const PAGES = Number(Deno.env.get("BENCH_PAGES") ?? 5000);
+const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 64);
+const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 3);
+const OUT = new URL("./out/", import.meta.url).pathname;
+const SITE = `${OUT}site-${PAGES}`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function ensureSite(): Promise<void> {
+  try {
+    await Deno.stat(`${SITE}/index.html`);
+  } catch {
+    console.error(`generating ${PAGES} pages into ${SITE}`);
+    await generateSite(SITE, { pages: PAGES });
+  }
+}
+
+async function startServer(): Promise<{ origin: string; child: Deno.ChildProcess }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-net",
+      new URL("./serve_static.ts", import.meta.url).pathname,
+      SITE,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("static server did not start");
+    text += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  return { origin: /listening on (\S+)/.exec(text)![1], child };
+}
+
+interface CrawlFigures {
+  pages: number;
+  seconds: number;
+  pagesPerSec: number;
+  mbPerSec: number;
+  peakRssMb: number;
+}
+
+async function crawlOnce(origin: string): Promise<CrawlFigures> {
+  let peak = Deno.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 50);
+  const t0 = performance.now();
+  let pages = 0;
+  let bytes = 0;
+  for await (
+    const e of crawl([`${origin}/index.html`], {
+      concurrency: CONCURRENCY,
+      perHost: CONCURRENCY,
+      ignoreRobots: true,
+      maxDepth: 1000,
+      maxPages: 10_000_000,
+      retries: 0,
+    })
+  ) {
+    if (e.type === "page" && e.status === 200) {
+      pages++;
+      bytes += e.bytes;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, Deno.memoryUsage().rss);
+  return {
+    pages,
+    seconds,
+    pagesPerSec: pages / seconds,
+    mbPerSec: bytes / 1e6 / seconds,
+    peakRssMb: peak / 1e6,
+  };
+}
+
+async function parseOnly(): Promise<{ mb: number; mbPerSec: number; linksPerSec: number }> {
+  const n = Math.min(PAGES, 2000);
+  const docs: { url: string; html: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = pagePath(i);
+    docs.push({ url: `http://bench.test${p}`, html: await Deno.readTextFile(SITE + p) });
+  }
+  const bytes = docs.reduce((s, d) => s + new TextEncoder().encode(d.html).byteLength, 0);
+  async function* chunks(html: string) {
+    for (let i = 0; i < html.length; i += 16384) yield html.slice(i, i + 16384);
+  }
+  const rates: number[] = [];
+  let links = 0;
+  for (let r = 0; r < 3; r++) {
+    links = 0;
+    const t0 = performance.now();
+    for (const d of docs) links += (await extractPage(chunks(d.html), d.url)).links.length;
+    rates.push(bytes / 1e6 / ((performance.now() - t0) / 1000));
+  }
+  const mbPerSec = median(rates);
+  return { mb: bytes / 1e6, mbPerSec, linksPerSec: links * mbPerSec / (bytes / 1e6) };
+}
+
+if (import.meta.main) {
+  await ensureSite();
+  const server = await startServer();
+  const runs: CrawlFigures[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const r = await crawlOnce(server.origin);
+      console.log(
+        `crawl run ${i + 1}: ${r.pages} pages in ${r.seconds.toFixed(2)} s = ${
+          r.pagesPerSec.toFixed(0)
+        } pages/s, ${r.mbPerSec.toFixed(1)} MB/s, peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+      );
+      runs.push(r);
+    }
+  } finally {
+    server.child.kill("SIGTERM");
+    await server.child.status;
+  }
+  const parse = await parseOnly();
+  const summary = {
+    date: new Date().toISOString(),
+    deno: Deno.version.deno,
+    pages: PAGES,
+    concurrency: CONCURRENCY,
+    crawl: {
+      pagesPerSec: median(runs.map((r) => r.pagesPerSec)),
+      mbPerSec: median(runs.map((r) => r.mbPerSec)),
+      peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+      runs,
+    },
+    parseOnly: parse,
+  };
+  console.log(
+    `\nmedian of ${RUNS}: ${summary.crawl.pagesPerSec.toFixed(0)} pages/s, ${
+      summary.crawl.mbPerSec.toFixed(1)
+    } MB/s, peak RSS ${summary.crawl.peakRssMb.toFixed(0)} MB`,
+  );
+  console.log(
+    `parse only: ${parse.mbPerSec.toFixed(1)} MB/s of HTML (${
+      (parse.linksPerSec / 1000).toFixed(0)
+    }k links/s) over ${parse.mb.toFixed(1)} MB`,
+  );
+  await Deno.mkdir(OUT, { recursive: true });
+  await Deno.writeTextFile(`${OUT}bench.json`, JSON.stringify(summary, null, 2) + "\n");
+}

@@ -7,6 +7,15 @@ import { MemoryStore } from "../../src/store/memory_store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { createGuardedFetcher } from "../../src/net/guarded_fetcher.ts";
 import { parseAllowNets } from "../../src/net/address_policy.ts";
+import type { Fetcher } from "../../src/net/fetcher.ts";
+import type { Resolver } from "../../src/net/guarded_fetcher.ts";
+
+/** Parts a test may replace (e.g. to make sure nothing leaves the machine). */
+export interface TestAppParts {
+  store?: Store;
+  fetcher?: Fetcher;
+  resolve?: Resolver;
+}
 
 /** An in-process service: the handler plus what it runs on. */
 export interface TestApp extends AsyncDisposable {
@@ -25,11 +34,13 @@ export interface TestApp extends AsyncDisposable {
 /** Starts the service's parts in-process with a loopback-only allow-list. */
 export function startTestApp(
   env: Record<string, string> = {},
-  store: Store = new MemoryStore(),
+  parts: TestAppParts = {},
 ): TestApp {
+  const store = parts.store ?? new MemoryStore();
   const config = loadConfig({ CRAWLER_ALLOW_NETS: "127.0.0.0/8", JOB_POLL_MS: "50", ...env });
   const guard = { allowNets: parseAllowNets(config.allowNets), allowedPorts: null };
-  const fetcher = createGuardedFetcher(guard);
+  const guarded = createGuardedFetcher(guard);
+  const fetcher = parts.fetcher ?? guarded;
   const hub = new JobHub();
   const metrics = new Metrics();
   const runner = new JobRunner(store, {
@@ -44,7 +55,16 @@ export function startTestApp(
     log: () => {},
   });
   const streams = new AbortController();
-  const handler = createApp({ store, runner, hub, metrics, config, guard, signal: streams.signal });
+  const handler = createApp({
+    store,
+    runner,
+    hub,
+    metrics,
+    config,
+    guard,
+    signal: streams.signal,
+    resolve: parts.resolve,
+  });
   runner.start();
   return {
     handler,
@@ -63,7 +83,7 @@ export function startTestApp(
     async [Symbol.asyncDispose]() {
       await runner.stop();
       streams.abort();
-      await fetcher.close();
+      guarded.close();
       await store.close();
     },
   };

@@ -42,7 +42,7 @@ export async function* followEvents(
   let ending = false;
   for (;;) {
     options.signal?.throwIfAborted();
-    const batch = await store.readEvents(jobId, after, pageSize);
+    const batch = hub.cached(jobId, after) ?? await store.readEvents(jobId, after, pageSize);
     for (const e of batch) {
       after = e.seq;
       yield { seq: e.seq, ...e.event };
@@ -50,6 +50,10 @@ export async function* followEvents(
     }
     if (batch.length === pageSize) continue;
     if (ending) return;
+    if (hub.isLocal(jobId) && !hub.isEnded(jobId)) {
+      await hub.wait(jobId, options.pollMs ?? 500, options.signal);
+      continue;
+    }
     const job = await store.getJob(jobId);
     if (!job || ENDED.has(job.status)) {
       ending = true; // one more read: events are written before the status changes

@@ -1,23 +1,121 @@
 /**
- * In-process wake-ups per job: the runner calls `notify(id)` after each
- * flush, and event followers wait on it (or on a poll interval, which is how
- * they learn of events written by another process).
+ * In-process fan-out of job events. The runner publishes each written batch
+ * here; followers in the same process read new events from memory and only
+ * go to the store for history (or for jobs another process runs, which they
+ * poll). This keeps hundreds of live followers from querying the database on
+ * every flush.
  *
  * @example
  * ```ts
  * import { JobHub } from "./job_hub.ts";
  * const hub = new JobHub();
- * setTimeout(() => hub.notify("job-1"), 1);
- * await hub.wait("job-1", 1000);
+ * hub.publish("job-1", [{ seq: 1, key: "done", event: { type: "done", reason: "complete", stats: { pages: 0, errors: 0, skipped: 0, bytes: 0, durationMs: 0 } } }]);
+ * hub.cached("job-1", 0)?.length; // 1
  * ```
  * @module
  */
 import { Signal } from "../async/signal.ts";
 import { delay } from "../async/delay.ts";
+import type { StoredEvent } from "../store/store.ts";
+
+/** Settings of a {@linkcode JobHub}. */
+export interface JobHubOptions {
+  /** Most recent events kept in memory per job. @default 10000 */
+  keep?: number;
+  /** How long a finished job's events stay in memory, in ms. @default 60000 */
+  lingerMs?: number;
+}
+
+interface JobLog {
+  events: StoredEvent[];
+  /** Every event with `seq <= covered` is known; the log holds the tail of them. */
+  ended: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+}
 
 /** See the module doc. */
 export class JobHub {
   #signals = new Map<string, { signal: Signal; waiters: number }>();
+  #logs = new Map<string, JobLog>();
+  #keep: number;
+  #lingerMs: number;
+
+  constructor(options: JobHubOptions = {}) {
+    this.#keep = options.keep ?? 10_000;
+    this.#lingerMs = options.lingerMs ?? 60_000;
+  }
+
+  /**
+   * Starts the in-memory log of a job this process runs, given the highest
+   * `seq` already stored (events up to it are read from the store).
+   */
+  open(jobId: string, storedSeq: number): void {
+    this.#close(jobId);
+    this.#logs.set(jobId, { events: [], ended: false });
+    this.#base.set(jobId, storedSeq);
+  }
+  #base = new Map<string, number>();
+
+  /** Adds written events (ascending `seq`) and wakes the job's followers. */
+  publish(jobId: string, events: StoredEvent[]): void {
+    const log = this.#logs.get(jobId);
+    if (log) {
+      log.events.push(...events);
+      if (log.events.length > this.#keep) {
+        const drop = log.events.length - this.#keep;
+        this.#base.set(jobId, log.events[drop - 1].seq);
+        log.events.splice(0, drop);
+      }
+    }
+    this.notify(jobId);
+  }
+
+  /** Says the job's events are complete; the log is dropped after a while. */
+  end(jobId: string): void {
+    const log = this.#logs.get(jobId);
+    if (log) {
+      log.ended = true;
+      log.timer = setTimeout(() => this.#close(jobId), this.#lingerMs);
+      Deno.unrefTimer(log.timer);
+    }
+    this.notify(jobId);
+  }
+
+  /** Forgets a job's log at once (its events stay in the store). */
+  drop(jobId: string): void {
+    this.#close(jobId);
+    this.notify(jobId);
+  }
+
+  #close(jobId: string): void {
+    const log = this.#logs.get(jobId);
+    if (log?.timer !== undefined) clearTimeout(log.timer);
+    this.#logs.delete(jobId);
+    this.#base.delete(jobId);
+  }
+
+  /**
+   * Events after `afterSeq` from memory, or `null` when memory does not
+   * cover them (not a local job, or `afterSeq` is older than the log).
+   */
+  cached(jobId: string, afterSeq: number): StoredEvent[] | null {
+    const log = this.#logs.get(jobId);
+    const base = this.#base.get(jobId);
+    if (!log || base === undefined || afterSeq < base) return null;
+    let i = 0;
+    while (i < log.events.length && log.events[i].seq <= afterSeq) i++;
+    return log.events.slice(i);
+  }
+
+  /** Whether this process holds the job's live log (running here, or just ended). */
+  isLocal(jobId: string): boolean {
+    return this.#logs.has(jobId);
+  }
+
+  /** Whether the local log is complete (the job ended here). */
+  isEnded(jobId: string): boolean {
+    return this.#logs.get(jobId)?.ended ?? false;
+  }
 
   /** Wakes every follower of a job. */
   notify(jobId: string): void {
@@ -43,5 +141,10 @@ export class JobHub {
       if (--entry.waiters === 0) this.#signals.delete(jobId);
     }
     signal?.throwIfAborted();
+  }
+
+  /** Drops every log and timer (at shutdown). */
+  close(): void {
+    for (const id of [...this.#logs.keys()]) this.#close(id);
   }
 }

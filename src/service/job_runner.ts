@@ -196,6 +196,7 @@ export class JobRunner {
       await update({ status: "running", startedAt: job.startedAt ?? new Date(), error: null });
       const frontier = await this.#retry(() => store.loadFrontier(id), ac.signal);
       let seq = await this.#retry(() => store.maxSeq(id), ac.signal);
+      this.#o.hub.open(id, seq);
       const options = resolveOptions(job.options);
       const scope = compileScope(job.urls, options);
       const known = new Set(frontier.map((e) => e.url));
@@ -218,8 +219,8 @@ export class JobRunner {
         const p = run.progress;
         batch.counters = { pages: p.pages, errors: p.errors, skipped: p.skipped, bytes: p.bytes };
         await this.#retry(() => store.write(id, batch), ac.signal, graceMs);
+        this.#o.hub.publish(id, batch.events);
         batch = emptyBatch();
-        this.#o.hub.notify(id);
       };
 
       const it = run[Symbol.asyncIterator]();
@@ -283,7 +284,7 @@ export class JobRunner {
         new AbortController().signal,
         10_000,
       );
-      this.#o.hub.notify(id);
+      this.#o.hub.end(id);
     } catch (e) {
       const stop = ac.signal.aborted ? ac.signal.reason : null;
       if (stop instanceof JobStop) return;
@@ -294,10 +295,11 @@ export class JobRunner {
         owner: null,
         leaseUntil: null,
       }).catch(() => {});
-      this.#o.hub.notify(id);
+      this.#o.hub.end(id);
       throw e;
     } finally {
       await keeper.stop();
+      if (!this.#o.hub.isEnded(id)) this.#o.hub.drop(id);
     }
   }
 

@@ -104,6 +104,7 @@ export async function startService(
       draining = true;
       await runner.stop();
       streams.abort();
+      hub.close();
       await server.shutdown();
       await fetcher[Symbol.asyncDispose]?.();
       await store.close();

@@ -83,6 +83,7 @@ export function startTestApp(
     async [Symbol.asyncDispose]() {
       await runner.stop();
       streams.abort();
+      hub.close();
       guarded.close();
       await store.close();
     },

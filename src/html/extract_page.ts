@@ -14,7 +14,7 @@
  * @module
  */
 import { htmlTokens } from "./html_tokens.ts";
-import { normalizeParsed } from "../url/normalize_url.ts";
+import { LinkResolver } from "../url/resolve_href.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -36,6 +36,7 @@ export interface ExtractOptions {
  * Identical raw hrefs are resolved once.
  */
 export function resolveLinks(hrefs: Iterable<string>, base: URL, maxLinks = 10000): string[] {
+  const resolver = new LinkResolver(base);
   const seenRaw = new Set<string>();
   const out = new Set<string>();
   for (const raw of hrefs) {
@@ -44,13 +45,7 @@ export function resolveLinks(hrefs: Iterable<string>, base: URL, maxLinks = 1000
     seenRaw.add(raw);
     const href = raw.trim();
     if (href === "" || href.charCodeAt(0) === 35 /* # */) continue;
-    let u: URL;
-    try {
-      u = new URL(href, base);
-    } catch {
-      continue;
-    }
-    const n = normalizeParsed(u);
+    const n = resolver.resolve(href);
     if (n !== null) out.add(n);
   }
   return [...out];

@@ -4,6 +4,11 @@
  * `<base>`, `<title>`, `<meta name="robots">`). Comments, scripts and styles
  * are not markup, so nothing inside them is a link.
  *
+ * It drives htmlparser2's `Tokenizer` directly rather than its `Parser`: the
+ * parser builds an attribute object for every tag and tracks the element
+ * stack, none of which a link extractor needs, and skipping that is about a
+ * third of the parsing time.
+ *
  * @example
  * ```ts
  * import { htmlTokens } from "./html_tokens.ts";
@@ -14,7 +19,7 @@
  * ```
  * @module
  */
-import { Parser } from "htmlparser2";
+import { Tokenizer, type TokenizerCallbacks } from "htmlparser2";
 
 /** One thing of interest found in a document. */
 export type HtmlToken =
@@ -26,68 +31,172 @@ export type HtmlToken =
 /** Longest `<title>` kept, in characters. */
 export const MAX_TITLE = 1000;
 
+const { fromCodePoint } = String;
+
+const enum Tag {
+  Other,
+  A,
+  Base,
+  Meta,
+  Title,
+}
+
 function hasNofollow(v: string | undefined): boolean {
   return v !== undefined && /(?:^|[\s,])(?:nofollow|none)(?:$|[\s,])/i.test(v);
 }
 
+function cleanTitle(t: string): string {
+  return t.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE);
+}
+
+/** Tokenizer callbacks that keep only what {@linkcode HtmlToken} needs. */
+class Sink implements TokenizerCallbacks {
+  out: HtmlToken[] = [];
+  #buffers: string[] = [];
+  #offset = 0;
+  #tag = Tag.Other;
+  #attr: "href" | "rel" | "name" | "content" | null = null;
+  #value = "";
+  #attrs: { href?: string; rel?: string; name?: string; content?: string } = {};
+  #inTitle = false;
+  #titleDone = false;
+  #title = "";
+
+  push(chunk: string): void {
+    this.#buffers.push(chunk);
+  }
+
+  #slice(start: number, end: number): string {
+    if (start === end) return "";
+    while (start - this.#offset >= this.#buffers[0].length) {
+      this.#offset += this.#buffers[0].length;
+      this.#buffers.shift();
+    }
+    let s = this.#buffers[0].slice(start - this.#offset, end - this.#offset);
+    for (let i = 1, off = this.#offset + this.#buffers[0].length; end > off; i++) {
+      s += this.#buffers[i].slice(0, end - off);
+      off += this.#buffers[i].length;
+    }
+    return s;
+  }
+
+  onopentagname(start: number, end: number): void {
+    const len = end - start;
+    this.#tag = Tag.Other;
+    if (len === 1 || len === 4 || len === 5) {
+      const name = this.#slice(start, end).toLowerCase();
+      this.#tag = name === "a" || name === "area"
+        ? Tag.A
+        : name === "base"
+        ? Tag.Base
+        : name === "meta"
+        ? Tag.Meta
+        : name === "title"
+        ? Tag.Title
+        : Tag.Other;
+    } else this.#slice(start, start); // lets old buffers go
+    if (this.#tag !== Tag.Other) this.#attrs = {};
+  }
+
+  onattribname(start: number, end: number): void {
+    this.#attr = null;
+    if (this.#tag === Tag.Other || this.#tag === Tag.Title) return;
+    const n = this.#slice(start, end).toLowerCase();
+    if (n === "href" || n === "rel" || n === "name" || n === "content") {
+      this.#attr = n;
+      this.#value = "";
+    }
+  }
+
+  onattribdata(start: number, end: number): void {
+    if (this.#attr) this.#value += this.#slice(start, end);
+  }
+
+  onattribentity(cp: number): void {
+    if (this.#attr) this.#value += fromCodePoint(cp);
+  }
+
+  onattribend(): void {
+    if (this.#attr && this.#attrs[this.#attr] === undefined) this.#attrs[this.#attr] = this.#value;
+    this.#attr = null;
+  }
+
+  onopentagend(): void {
+    const a = this.#attrs;
+    switch (this.#tag) {
+      case Tag.A:
+        if (a.href !== undefined) {
+          this.out.push({ kind: "link", href: a.href, nofollow: hasNofollow(a.rel) });
+        }
+        break;
+      case Tag.Base:
+        if (a.href !== undefined) this.out.push({ kind: "base", href: a.href });
+        break;
+      case Tag.Meta:
+        if (a.name?.toLowerCase() === "robots" && hasNofollow(a.content)) {
+          this.out.push({ kind: "robots", nofollow: true });
+        }
+        break;
+      case Tag.Title:
+        if (!this.#titleDone) this.#inTitle = true;
+        break;
+    }
+    this.#tag = Tag.Other;
+  }
+
+  onselfclosingtag(): void {
+    this.onopentagend();
+  }
+
+  onclosetag(start: number, end: number): void {
+    if (this.#inTitle && end - start === 5 && this.#slice(start, end).toLowerCase() === "title") {
+      this.endTitle();
+    }
+  }
+
+  ontext(start: number, end: number): void {
+    if (this.#inTitle) {
+      if (this.#title.length < MAX_TITLE * 2) this.#title += this.#slice(start, end);
+    } else if (this.#buffers.length > 1) this.#slice(start, start);
+  }
+
+  ontextentity(cp: number): void {
+    if (this.#inTitle && this.#title.length < MAX_TITLE * 2) this.#title += fromCodePoint(cp);
+  }
+
+  /** Ends an open `<title>` (at `</title>` or at the end of the document). */
+  endTitle(): void {
+    if (!this.#inTitle) return;
+    this.#inTitle = false;
+    this.#titleDone = true;
+    this.out.push({ kind: "title", text: cleanTitle(this.#title) });
+  }
+
+  oncdata(): void {}
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+  onend(): void {}
+}
+
 /**
  * Parses HTML text chunk by chunk and yields, after each chunk, the tokens it
- * completed (never an empty batch). The parser's state lives only here.
+ * completed (never an empty batch). The tokenizer's state lives only here.
  */
 export async function* htmlTokens(chunks: AsyncIterable<string>): AsyncGenerator<HtmlToken[]> {
-  let out: HtmlToken[] = [];
-  let inTitle = false;
-  let titleDone = false;
-  let title = "";
-  const parser = new Parser({
-    onopentag(name, attrs) {
-      switch (name) {
-        case "a":
-        case "area": {
-          const href = attrs.href;
-          if (href !== undefined) {
-            out.push({ kind: "link", href, nofollow: hasNofollow(attrs.rel) });
-          }
-          break;
-        }
-        case "base":
-          if (attrs.href !== undefined) out.push({ kind: "base", href: attrs.href });
-          break;
-        case "meta": {
-          const n = attrs.name?.toLowerCase();
-          if (n === "robots" && hasNofollow(attrs.content)) {
-            out.push({ kind: "robots", nofollow: true });
-          }
-          break;
-        }
-        case "title":
-          if (!titleDone) inTitle = true;
-          break;
-      }
-    },
-    ontext(text) {
-      if (inTitle && title.length < MAX_TITLE * 2) title += text;
-    },
-    onclosetag(name) {
-      if (name === "title" && inTitle) {
-        inTitle = false;
-        titleDone = true;
-        out.push({ kind: "title", text: title.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE) });
-      }
-    },
-  }, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
-
+  const sink = new Sink();
+  const tokenizer = new Tokenizer({ decodeEntities: true }, sink);
   for await (const chunk of chunks) {
-    parser.write(chunk);
-    if (out.length > 0) {
-      const batch = out;
-      out = [];
+    if (chunk.length === 0) continue;
+    sink.push(chunk);
+    tokenizer.write(chunk);
+    if (sink.out.length > 0) {
+      const batch = sink.out;
+      sink.out = [];
       yield batch;
     }
   }
-  parser.end();
-  if (inTitle) {
-    out.push({ kind: "title", text: title.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE) });
-  }
-  if (out.length > 0) yield out;
+  tokenizer.end();
+  sink.endTitle();
+  if (sink.out.length > 0) yield sink.out;
 }

@@ -1,0 +1,3 @@
+module skein.bench/latency
+
+go 1.26

@@ -1,0 +1,132 @@
+// Command latency-server serves a generated n-page site on loopback, answering
+// each page only after a fixed delay, to measure how well a crawler keeps many
+// requests in flight: with concurrency c and delay d no crawler can exceed
+// c/d pages/s.
+//
+// Layout: /index.html links to /p/1.html .. /p/B.html (B = -breadth); page i
+// links to its tree children B+(i-1)*F+1 .. B+i*F (F = -fanout), to i+1, to the
+// index and to a few pseudo-random pages (some twice), so all pages are found
+// within a few hops and there is enough breadth to keep c requests in flight.
+// Pages are rendered on the fly and are identical across runs.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var words = strings.Fields(`the of and to in is crawler frontier queue fetch page link robots host
+origin scope depth politeness delay request response header body stream parser anchor index
+latency throughput socket connection keepalive timeout retry river mountain harbour lantern
+meadow copper violet orchard glacier thistle ember willow quartz saffron tundra beacon cobalt`)
+
+// splitmix64 gives a deterministic pseudo-random sequence per page.
+type splitmix64 uint64
+
+func (s *splitmix64) next() uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := uint64(*s)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+type site struct {
+	pages, breadth, fanout, textBytes int
+}
+
+func (s site) children(i int) (lo, hi int) {
+	if i == 0 {
+		return 1, min(s.breadth, s.pages-1)
+	}
+	lo = s.breadth + (i-1)*s.fanout + 1
+	hi = min(s.breadth+i*s.fanout, s.pages-1)
+	return lo, hi
+}
+
+func href(i int) string {
+	if i == 0 {
+		return "/index.html"
+	}
+	return "/p/" + strconv.Itoa(i) + ".html"
+}
+
+func (s site) render(i int) []byte {
+	rnd := splitmix64(uint64(i)*0x2545f4914f6cdd1d + 1)
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Page %d</title></head>\n<body><nav><a href=\"/index.html\">Home</a></nav>\n<ul>\n", i)
+	lo, hi := s.children(i)
+	for c := lo; c <= hi; c++ {
+		fmt.Fprintf(&b, "<li><a href=\"%s\">child %d</a></li>\n", href(c), c)
+	}
+	if i+1 < s.pages {
+		fmt.Fprintf(&b, "<li><a href=\"%s\">next</a></li>\n", href(i+1))
+	}
+	for k := 0; k < 5; k++ {
+		r := int(rnd.next() % uint64(s.pages))
+		fmt.Fprintf(&b, "<li><a href=\"%s\">random %d</a></li>\n", href(r), r)
+		if k == 0 {
+			fmt.Fprintf(&b, "<li><a href=\"%s#again\">again</a></li>\n", href(r))
+		}
+	}
+	b.WriteString("<li><a href=\"http://offsite.invalid/away.html\">elsewhere</a></li>\n</ul>\n<p>")
+	for b.Len() < s.textBytes {
+		b.WriteString(words[rnd.next()%uint64(len(words))])
+		b.WriteByte(' ')
+	}
+	b.WriteString("</p>\n</body></html>\n")
+	return []byte(b.String())
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18081", "listen address (keep it on loopback)")
+	pages := flag.Int("pages", 5000, "number of pages, /index.html included")
+	breadth := flag.Int("breadth", 500, "links on /index.html")
+	fanout := flag.Int("fanout", 10, "tree children per page")
+	delay := flag.Duration("delay", 250*time.Millisecond, "delay before each page response")
+	textBytes := flag.Int("bytes", 4000, "approximate page size")
+	flag.Parse()
+	s := site{pages: *pages, breadth: *breadth, fanout: *fanout, textBytes: *textBytes}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("User-agent: *\nAllow: /\n"))
+	})
+	page := func(w http.ResponseWriter, r *http.Request, i int) {
+		t := time.NewTimer(*delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+		body := s.render(i)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	}
+	mux.HandleFunc("/index.html", func(w http.ResponseWriter, r *http.Request) { page(w, r, 0) })
+	mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {
+		name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/p/"), ".html")
+		i, err := strconv.Atoi(name)
+		if !ok || err != nil || i < 1 || i >= s.pages || strconv.Itoa(i) != name {
+			http.NotFound(w, r)
+			return
+		}
+		page(w, r, i)
+	})
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	log.Printf("latency-server: %d pages, %v delay, on http://%s/index.html", s.pages, *delay, *addr)
+	log.Fatal(srv.ListenAndServe())
+}

@@ -1,0 +1,365 @@
+/**
+ * Turns the run directory written by `bench/peers/run.sh` into `bench/RESULTS.md`:
+ * medians per crawler and scenario, ratios against skein, and every single run.
+ *
+ * usage: deno run --allow-read --allow-write bench/peers/report.ts RUN_DIR RESULTS.md
+ *
+ * Layout read: `RUN_DIR/meta.tsv` (key, tab, value) and
+ * `RUN_DIR/{scenario}/{peer}/{run}/` with `time.txt` (`/usr/bin/time -v`), `rc`,
+ * `stdout`, `stderr`, and optionally `done.json`, `page_events`, `unavailable`.
+ * @module
+ */
+
+/** One crawler run, as measured. */
+export interface RunRecord {
+  scenario: string;
+  peer: string;
+  run: number;
+  /** Why the run was not made (`unavailable` file), else `null`. */
+  unavailable: string | null;
+  rc: number | null;
+  wallSecs: number | null;
+  cpuSecs: number | null;
+  rssMB: number | null;
+  pages: number | null;
+}
+
+/** Medians of the runs of one crawler in one scenario. */
+export interface Summary {
+  peer: string;
+  runs: number;
+  unavailable: string | null;
+  pages: number | null;
+  wallSecs: number | null;
+  pagesPerSec: number | null;
+  cpuSecs: number | null;
+  rssMB: number | null;
+  /** Problems seen in any run: failed exits, timeouts, wrong page counts. */
+  notes: string[];
+}
+
+/** Median of the finite numbers in `xs`, `null` when there are none. */
+export function median(xs: (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** Parses `/usr/bin/time -v` output into wall and CPU seconds and peak RSS. */
+export function parseTimeV(
+  text: string,
+): { wallSecs: number | null; cpuSecs: number | null; rssMB: number | null } {
+  const field = (name: string) => text.match(new RegExp(`^\\s*${name}: (.+)$`, "m"))?.[1]?.trim();
+  const wall = field("Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)");
+  let wallSecs: number | null = null;
+  if (wall) wallSecs = wall.split(":").reduce((acc, part) => acc * 60 + Number(part), 0);
+  const user = Number(field("User time \\(seconds\\)"));
+  const sys = Number(field("System time \\(seconds\\)"));
+  const rss = Number(field("Maximum resident set size \\(kbytes\\)"));
+  return {
+    wallSecs: wallSecs !== null && Number.isFinite(wallSecs) ? wallSecs : null,
+    cpuSecs: Number.isFinite(user + sys) ? user + sys : null,
+    rssMB: Number.isFinite(rss) ? rss / 1024 : null,
+  };
+}
+
+async function readOr(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
+/** Finds the last stdout line that is a JSON object with a numeric `pages`. */
+function pagesFromJsonLines(text: string | null): number | null {
+  if (!text) return null;
+  const lines = text.trim().split("\n").reverse();
+  for (const line of lines) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const v = JSON.parse(line);
+      if (typeof v.pages === "number") return v.pages;
+      if (typeof v.stats?.pages === "number") return v.stats.pages;
+    } catch {
+      // not JSON: keep looking
+    }
+  }
+  return null;
+}
+
+/** The page count of one run, from whatever that crawler leaves behind. */
+async function pagesOf(dir: string, peer: string): Promise<number | null> {
+  const done = pagesFromJsonLines(await readOr(`${dir}/done.json`));
+  if (done !== null) return done;
+  if (peer === "skein") {
+    // --out /dev/null: the one-line summary on stderr, "done: N pages, ...".
+    const err = (await readOr(`${dir}/stderr`)) ?? "";
+    const m = [...err.matchAll(/done:\s*(\d+)\s+pages\b/g)].at(-1) ??
+      err.match(/(?<![\d.])(\d+)\s+pages\b/);
+    if (m) return Number(m[1]);
+  }
+  const events = await readOr(`${dir}/page_events`);
+  if (events !== null && events.trim() !== "" && (peer === "wget" || Number(events) > 0)) {
+    return Number(events.trim());
+  }
+  const fromStdout = pagesFromJsonLines(await readOr(`${dir}/stdout`));
+  if (fromStdout !== null) return fromStdout;
+  return null;
+}
+
+async function dirs(path: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(path)) if (e.isDirectory) out.push(e.name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return out.sort();
+}
+
+/** Reads every run under `runDir`. */
+export async function readRuns(runDir: string): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  for (const scenario of await dirs(runDir)) {
+    for (const peer of await dirs(`${runDir}/${scenario}`)) {
+      for (const run of await dirs(`${runDir}/${scenario}/${peer}`)) {
+        const dir = `${runDir}/${scenario}/${peer}/${run}`;
+        const unavailable = (await readOr(`${dir}/unavailable`))?.trim() ?? null;
+        const time = parseTimeV((await readOr(`${dir}/time.txt`)) ?? "");
+        const rcText = await readOr(`${dir}/rc`);
+        records.push({
+          scenario,
+          peer,
+          run: Number(run),
+          unavailable,
+          rc: rcText === null ? null : Number(rcText.trim()),
+          ...(unavailable ? { wallSecs: null, cpuSecs: null, rssMB: null } : time),
+          pages: unavailable ? null : await pagesOf(dir, peer),
+        });
+      }
+    }
+  }
+  return records;
+}
+
+/** Medians of one crawler's runs, with notes on anything that went wrong. */
+export function summarize(peer: string, runs: RunRecord[], expectedPages: number): Summary {
+  const done = runs.filter((r) => !r.unavailable);
+  const notes = new Set<string>();
+  for (const r of done) {
+    if (r.rc === 124 || r.rc === 137) notes.add(`run ${r.run} timed out`);
+    else if (r.rc !== 0) notes.add(`run ${r.run} exited ${r.rc}`);
+    if (r.pages === null) notes.add(`run ${r.run}: page count unknown`);
+    else if (r.pages < expectedPages) notes.add(`INCOMPLETE: run ${r.run} crawled ${r.pages}`);
+    else if (r.pages > expectedPages) notes.add(`run ${r.run} fetched ${r.pages} (duplicates)`);
+  }
+  return {
+    peer,
+    runs: done.length,
+    unavailable: done.length === 0 ? (runs[0]?.unavailable ?? "not run") : null,
+    pages: median(done.map((r) => r.pages)),
+    wallSecs: median(done.map((r) => r.wallSecs)),
+    pagesPerSec: median(
+      done.map((r) => r.pages !== null && r.wallSecs ? r.pages / r.wallSecs : null),
+    ),
+    cpuSecs: median(done.map((r) => r.cpuSecs)),
+    rssMB: median(done.map((r) => r.rssMB)),
+    notes: [...notes],
+  };
+}
+
+function fmt(x: number | null, digits = 1): string {
+  return x === null ? "–" : x.toFixed(digits);
+}
+
+function secsOf(duration: string): number {
+  const m = duration.match(/^([\d.]+)(ms|s)$/);
+  if (!m) return NaN;
+  return m[2] === "ms" ? Number(m[1]) / 1000 : Number(m[1]);
+}
+
+const PEER_SETTINGS: Record<string, string> = {
+  skein:
+    "`cli.ts --concurrency C --per-host C --ignore-robots --max-depth 1000 --max-pages 1000000 --retries 0 --out FILE` (FILE = /dev/null; pages from the stderr summary)",
+  colly:
+    'Colly v2, `Async(true)`, `LimitRule{DomainGlob: "*", Parallelism: C}`, `AllowedDomains` = seed host, `MaxDepth(0)`, no delay, robots ignored, transport with 2C idle conns per host; hrefs stripped of `#fragment` and de-duplicated in `OnHTML` before `Visit` (see README)',
+  scrapy:
+    '`scrapy runspider`, `CONCURRENT_REQUESTS=C`, `CONCURRENT_REQUESTS_PER_DOMAIN=C`, `ROBOTSTXT_OBEY=False`, `DOWNLOAD_DELAY=0`, `AUTOTHROTTLE_ENABLED=False`, `RETRY_ENABLED=False`, `COOKIES_ENABLED=False`, `LOG_LEVEL=INFO`, `response.follow_all(css="a::attr(href)")`, `allowed_domains` = seed host, no items',
+  crawlee:
+    '`CheerioCrawler`, `minConcurrency = maxConcurrency = desiredConcurrency = C`, `maxRequestsPerCrawl` 10M, `maxRequestRetries: 0`, `persistStorage: false` (memory storage), `enqueueLinks({ strategy: "same-origin" })`',
+  wget:
+    "`wget -r -l inf -np -nd --delete-after -e robots=off -nv` (one connection at a time; -nv log used to count pages)",
+};
+
+function table(
+  summaries: Summary[],
+  expected: number,
+  extra?: { header: string; cell: (s: Summary) => string },
+): string {
+  const skein = summaries.find((s) => s.peer === "skein");
+  const head = ["Crawler", `Pages (of ${expected})`, "Wall s", "Pages/s", "CPU s", "Peak RSS MB"];
+  if (extra) head.push(extra.header);
+  head.push("skein ÷ peer (pages/s)", "Notes");
+  const rows = [head, head.map(() => "---")];
+  for (const s of summaries) {
+    if (s.unavailable) {
+      rows.push([
+        s.peer,
+        "–",
+        "–",
+        "–",
+        "–",
+        "–",
+        ...(extra ? ["–"] : []),
+        "–",
+        `not available: ${s.unavailable}`,
+      ]);
+      continue;
+    }
+    const ratio = skein && !skein.unavailable && skein.pagesPerSec && s.pagesPerSec
+      ? (skein.pagesPerSec / s.pagesPerSec).toFixed(2)
+      : "–";
+    const flag = s.pages !== null && s.pages !== expected ? " ⚠" : "";
+    rows.push([
+      s.peer,
+      `${fmt(s.pages, 0)}${flag}`,
+      fmt(s.wallSecs, 2),
+      fmt(s.pagesPerSec, 0),
+      fmt(s.cpuSecs, 2),
+      fmt(s.rssMB, 0),
+      ...(extra ? [extra.cell(s)] : []),
+      s.peer === "skein" ? "1.00" : ratio,
+      s.notes.join("; ") || "",
+    ]);
+  }
+  return rows.map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+/** Builds the Markdown report. */
+export function render(meta: Map<string, string>, records: RunRecord[]): string {
+  const get = (k: string) => meta.get(k) ?? "?";
+  const peers = get("peers").split(",");
+  const lines: string[] = [];
+  lines.push("# Peer benchmark results", "");
+  lines.push(
+    `Generated by \`deno task bench:peers\` (bench/peers/run.sh) on ${
+      get("date")
+    }. Each figure is the median of ${
+      get("runs")
+    } runs, interleaved round-robin across crawlers. Every crawler is measured as a whole process with \`/usr/bin/time -v\` (CPU = user + sys, children included; peak RSS is the largest process). Wall time includes process start-up. The machine is small and shared with other work, so the figures are noisy; compare ratios, not absolute numbers.`,
+    "",
+  );
+  lines.push("## Machine", "");
+  lines.push(`- CPU: ${get("cpu")}, ${get("nproc")} cores (nproc)`);
+  lines.push(`- Memory: ${get("memory")}`);
+  lines.push(`- Kernel: ${get("kernel")}`, "");
+  lines.push("## Versions", "");
+  lines.push(`- skein: ${get("v_skein")}`);
+  lines.push(`- Colly: ${get("v_colly")}`);
+  lines.push(`- Scrapy: ${get("v_scrapy")}`);
+  lines.push(`- Crawlee: ${get("v_crawlee")}`);
+  lines.push(`- wget: ${get("v_wget")}`);
+  lines.push(`- nginx: ${get("v_nginx")}`, "");
+
+  const scenarios = get("scenarios").split(",");
+  if (scenarios.includes("static")) {
+    const expected = Number(get("pages"));
+    const c = get("static_concurrency");
+    const summaries = peers.map((p) =>
+      summarize(p, records.filter((r) => r.scenario === "static" && r.peer === p), expected)
+    );
+    lines.push("## Scenario 1: static site served by nginx", "");
+    lines.push(
+      `${expected} generated pages of about 20 KB with about 50 links each (bench/gen_site.ts, seed 1), served by nginx on loopback; one origin, robots.txt ignored, concurrency ${c} (per host ${c}), results discarded.`,
+      "",
+    );
+    lines.push(
+      `Ceiling: nginx alone serves **${
+        get("ceiling_static")
+      } req/s** for one page (\`wrk -t2 -c64 -d5s\`, on the same cores the crawler would use).`,
+      "",
+    );
+    lines.push(table(summaries, expected), "");
+    lines.push(
+      "wget fetches over a single connection, one page at a time (no concurrency setting).",
+      "",
+    );
+  }
+  if (scenarios.includes("latency")) {
+    const expected = Number(get("latency_pages"));
+    const c = Number(get("latency_concurrency"));
+    const delay = get("latency_delay");
+    const ceiling = c / secsOf(delay);
+    const summaries = peers.map((p) =>
+      summarize(p, records.filter((r) => r.scenario === "latency" && r.peer === p), expected)
+    );
+    lines.push(`## Scenario 2: ${delay} per page, concurrency ${c}`, "");
+    lines.push(
+      `${expected} pages from bench/peers/latency (Go net/http on loopback), each answered after ${delay}. Concurrency ${c} for every crawler, so the ceiling is ${c} / ${delay} = **${
+        ceiling.toFixed(0)
+      } pages/s**. The server alone answered ${
+        get("ceiling_latency_server")
+      } req/s under \`wrk -t2 -c${
+        get("wrk_latency_conns")
+      } -d5s\`, so it is not the bottleneck. wget is left out (single connection: at most 4 pages/s).`,
+      "",
+    );
+    lines.push(
+      table(summaries.filter((s) => s.peer !== "wget"), expected, {
+        header: "Fraction of ceiling",
+        cell: (
+          s,
+        ) => (s.pagesPerSec === null ? "–" : `${((100 * s.pagesPerSec) / ceiling).toFixed(0)} %`),
+      }),
+      "",
+    );
+  }
+
+  lines.push("## Settings of each crawler", "");
+  lines.push("C is the scenario's concurrency. Details and reasons in bench/peers/README.md.", "");
+  for (const p of peers) if (PEER_SETTINGS[p]) lines.push(`- **${p}**: ${PEER_SETTINGS[p]}`);
+  if (get("skein_args") !== "" && get("skein_args") !== "?") {
+    lines.push(`- skein extra arguments: \`${get("skein_args")}\``);
+  }
+  lines.push("");
+
+  lines.push("## All runs", "");
+  lines.push(
+    "| Scenario | Run | Crawler | Exit | Pages | Wall s | Pages/s | CPU s | Peak RSS MB |",
+  );
+  lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  const sorted = [...records].sort((a, b) =>
+    a.scenario.localeCompare(b.scenario) || a.run - b.run || a.peer.localeCompare(b.peer)
+  );
+  for (const r of sorted) {
+    if (r.unavailable) continue;
+    const pps = r.pages !== null && r.wallSecs ? r.pages / r.wallSecs : null;
+    lines.push(
+      `| ${r.scenario} | ${r.run} | ${r.peer} | ${r.rc ?? "–"} | ${fmt(r.pages, 0)} | ${
+        fmt(r.wallSecs, 2)
+      } | ${fmt(pps, 0)} | ${fmt(r.cpuSecs, 2)} | ${fmt(r.rssMB, 0)} |`,
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const [runDir, outPath] = Deno.args;
+  if (!runDir || !outPath) {
+    console.error("usage: report.ts RUN_DIR RESULTS.md");
+    Deno.exit(2);
+  }
+  const meta = new Map<string, string>();
+  for (const line of (await Deno.readTextFile(`${runDir}/meta.tsv`)).split("\n")) {
+    const tab = line.indexOf("\t");
+    if (tab > 0) meta.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  const md = render(meta, await readRuns(runDir));
+  await Deno.writeTextFile(outPath, md);
+  // Echo the summary tables (everything before the settings) to the terminal.
+  console.log(md.slice(0, md.indexOf("## Settings of each crawler")).trim());
+}

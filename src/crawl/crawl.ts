@@ -26,6 +26,7 @@ import { Channel } from "../async/channel.ts";
 import { Signal } from "../async/signal.ts";
 import { delay } from "../async/delay.ts";
 import { fetchPage, type PageEnv } from "./fetch_page.ts";
+import { ParsePool } from "../html/parse_pool.ts";
 
 /** A URL known from an earlier run of the same crawl (crash-resume). */
 export interface ResumeEntry {
@@ -167,6 +168,7 @@ async function* run(
       signal: s,
     })
   );
+  const parsePool = opts.parseWorkers > 0 ? new ParsePool(opts.parseWorkers) : null;
   const env: PageEnv = {
     options: opts,
     fetcher,
@@ -174,6 +176,7 @@ async function* run(
     robots,
     onRobots: (url, d) => frontier.setHostDelay(url, d),
     onRedirect: (url) => frontier.markSeen(url),
+    parsePool,
   };
   for (const t of resumed) frontier.add(t);
   for (const s of seeds) frontier.add({ url: s, depth: 0, parent: null });
@@ -263,6 +266,7 @@ async function* run(
       out.close();
       await dispatcher;
     }
+    parsePool?.close();
   }
   stats.durationMs = Math.round(performance.now() - started);
   const done: DoneEvent = {

@@ -21,7 +21,8 @@ import { CrawlError, isRetryable } from "./crawl_error.ts";
 import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
 import { delay } from "../async/delay.ts";
 import { retryDelayMs } from "./backoff.ts";
-import { bodyText } from "./read_body.ts";
+import { bodyBytes, bodyText } from "./read_body.ts";
+import type { ParsePool } from "../html/parse_pool.ts";
 import { extractPage } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
 
@@ -36,6 +37,8 @@ export interface PageEnv {
   onRobots(url: string, crawlDelayMs: number | undefined): void;
   /** Called for each redirect target, so it is not fetched again on its own. */
   onRedirect(url: string): void;
+  /** Parses HTML on worker threads; `null` parses inline. */
+  parsePool: ParsePool | null;
 }
 
 const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
@@ -159,10 +162,10 @@ async function attempt(
     const parse = res.status >= 200 && res.status < 300 &&
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
-      const info = await extractPage(
-        bodyText(res, { maxBytes: options.maxBytes, counter }),
-        finalUrl,
-      );
+      const read = { maxBytes: options.maxBytes, counter };
+      const info = env.parsePool
+        ? await env.parsePool.extract(bodyBytes(res, read), contentType, finalUrl, deadline.signal)
+        : await extractPage(bodyText(res, read), finalUrl);
       title = info.title;
       links = info.links;
     } else {

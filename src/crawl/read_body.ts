@@ -1,7 +1,8 @@
 /**
- * Streams a response body as decoded text, counting decoded bytes and
- * stopping at a cap, so a huge body or a compression bomb costs at most
- * `maxBytes` of reading and a chunk of memory.
+ * Streams a response body, counting decoded bytes and stopping at a cap, so
+ * a huge body or a compression bomb costs at most `maxBytes` of reading and
+ * a chunk of memory; and decodes byte chunks to text in the encoding sniffed
+ * from the header, BOM or `<meta>`.
  *
  * @example
  * ```ts
@@ -17,8 +18,8 @@
 import { PRESCAN_BYTES, sniffCharset } from "../html/sniff_charset.ts";
 import { CrawlError } from "./crawl_error.ts";
 
-/** Settings of {@linkcode bodyText}. */
-export interface BodyTextOptions {
+/** Settings of {@linkcode bodyBytes} and {@linkcode bodyText}. */
+export interface BodyReadOptions {
   /** Decoded bytes allowed; past it the read fails with `too_large`. */
   maxBytes: number;
   /** Receives the running count of bytes read. */
@@ -33,19 +34,16 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * Yields the body as text in the encoding sniffed from the header, BOM or
- * `<meta>`. Throws `CrawlError("too_large")` past `maxBytes`; the body is
- * cancelled whenever the loop ends early.
+ * Yields the body's chunks, counting them; throws `CrawlError("too_large")`
+ * past `maxBytes`. The body is cancelled whenever the loop ends early.
  */
-export async function* bodyText(
+export async function* bodyBytes(
   res: Response,
-  options: BodyTextOptions,
-): AsyncGenerator<string> {
+  options: BodyReadOptions,
+): AsyncGenerator<Uint8Array> {
   if (!res.body) return;
   const { maxBytes, counter } = options;
   const reader = res.body.getReader();
-  let decoder: TextDecoder | null = null;
-  let head: Uint8Array = new Uint8Array(0);
   try {
     while (true) {
       const { value, done } = await reader.read();
@@ -54,23 +52,43 @@ export async function* bodyText(
       if (counter.bytes > maxBytes) {
         throw new CrawlError("too_large", `Body exceeds ${maxBytes} bytes`);
       }
-      if (decoder === null) {
-        head = head.byteLength === 0 ? value : concat(head, value);
-        if (head.byteLength < PRESCAN_BYTES) continue;
-        decoder = new TextDecoder(sniffCharset(res.headers.get("content-type"), head));
-        yield decoder.decode(head, { stream: true });
-        continue;
-      }
-      yield decoder.decode(value, { stream: true });
-    }
-    if (decoder === null) {
-      decoder = new TextDecoder(sniffCharset(res.headers.get("content-type"), head));
-      yield decoder.decode(head);
-    } else {
-      const tail = decoder.decode();
-      if (tail) yield tail;
+      yield value;
     }
   } finally {
     await reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * Decodes byte chunks of an HTML document to text, in the encoding chosen
+ * by `sniffCharset` from `contentType` and the first 1024 bytes.
+ */
+export async function* decodeText(
+  chunks: AsyncIterable<Uint8Array>,
+  contentType: string | null,
+): AsyncGenerator<string> {
+  let decoder: TextDecoder | null = null;
+  let head: Uint8Array = new Uint8Array(0);
+  for await (const value of chunks) {
+    if (decoder === null) {
+      head = head.byteLength === 0 ? value : concat(head, value);
+      if (head.byteLength < PRESCAN_BYTES) continue;
+      decoder = new TextDecoder(sniffCharset(contentType, head));
+      yield decoder.decode(head, { stream: true });
+      continue;
+    }
+    yield decoder.decode(value, { stream: true });
+  }
+  if (decoder === null) {
+    decoder = new TextDecoder(sniffCharset(contentType, head));
+    yield decoder.decode(head);
+  } else {
+    const tail = decoder.decode();
+    if (tail) yield tail;
+  }
+}
+
+/** The body as decoded text chunks: {@linkcode bodyBytes} through {@linkcode decodeText}. */
+export function bodyText(res: Response, options: BodyReadOptions): AsyncGenerator<string> {
+  return decodeText(bodyBytes(res, options), res.headers.get("content-type"));
 }

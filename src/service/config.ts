@@ -33,6 +33,8 @@ export interface Limits {
   maxConcurrency: number;
   /** Ceiling on a job's `timeoutMs`. */
   maxTimeoutMs: number;
+  /** Ceiling on a job's `parseWorkers` (threads each job may start). */
+  maxParseWorkers: number;
 }
 
 /** Everything the service reads from its environment. */
@@ -109,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       maxPages: int(env, "LIMIT_MAX_PAGES", 100000, 1),
       maxConcurrency: int(env, "LIMIT_MAX_CONCURRENCY", 64, 1),
       maxTimeoutMs: int(env, "LIMIT_MAX_TIMEOUT_MS", 60000, 1),
+      maxParseWorkers: int(env, "LIMIT_MAX_PARSE_WORKERS", 1, 0),
     },
   };
 }

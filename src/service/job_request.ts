@@ -104,6 +104,7 @@ function checkCeilings(o: Partial<CrawlOptions>, limits: Limits): void {
   over("concurrency", o.concurrency, limits.maxConcurrency, "LIMIT_MAX_CONCURRENCY");
   over("perHost", o.perHost, limits.maxConcurrency, "LIMIT_MAX_CONCURRENCY");
   over("timeoutMs", o.timeoutMs, limits.maxTimeoutMs, "LIMIT_MAX_TIMEOUT_MS");
+  over("parseWorkers", o.parseWorkers, limits.maxParseWorkers, "LIMIT_MAX_PARSE_WORKERS");
 }
 
 /** Checks and normalizes the seed URLs against the limits. */

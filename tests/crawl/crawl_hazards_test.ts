@@ -180,3 +180,14 @@ Deno.test("crawl() records error statuses as pages without following their links
   assert.deepEqual(paths(r.pages.map((p) => p.url)), ["/h/status/404", "/h/status/500"]);
   void (r.errors as ErrorEvent[]);
 });
+
+Deno.test("crawl() with a parse worker still cuts off slow bodies and huge bodies", async () => {
+  await using srv = startFixtureServer();
+  const r = await collect(
+    [`${srv.origin}/h/drip?bytes=100000&ms=50`, `${srv.origin}/h/huge?mb=50`],
+    { ...FAST, timeoutMs: 500, retries: 0, maxBytes: 1 << 20, parseWorkers: 1 },
+  );
+  const codes = new Map(r.errors.map((e) => [new URL(e.url).pathname, e.code]));
+  assert.equal(codes.get("/h/drip"), "timeout");
+  assert.equal(codes.get("/h/huge"), "too_large");
+});

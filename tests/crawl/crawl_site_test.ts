@@ -133,3 +133,14 @@ Deno.test("crawl() follows the domain scope across hosts of one site", async () 
   const first = r.pages[0];
   assert.equal(first.finalUrl, `${b.origin}/c.html`);
 });
+
+Deno.test("crawl() with parseWorkers finds the same pages, titles and links as inline parsing", async () => {
+  await using srv = startFixtureServer();
+  const inline = await collect([`${srv.origin}/index.html`], { maxDepth: 10 });
+  const pooled = await collect([`${srv.origin}/index.html`], { maxDepth: 10, parseWorkers: 2 });
+  const view = (r: typeof inline) =>
+    r.pages.map((p) => ({ url: p.url, title: p.title, links: p.links })).sort((a, b) =>
+      a.url < b.url ? -1 : 1
+    );
+  assert.deepEqual(view(pooled), view(inline));
+});

@@ -178,6 +178,16 @@ const cases: Case[] = [
     field: "options.timeoutMs",
   },
   {
+    name: "over the parse workers ceiling",
+    method: "POST",
+    path: "/jobs",
+    body: ok({ parseWorkers: 2 }),
+    headers: J,
+    status: 400,
+    code: "limit_exceeded",
+    field: "options.parseWorkers",
+  },
+  {
     name: "blocked seed (loopback not allowed)",
     method: "POST",
     path: "/jobs",

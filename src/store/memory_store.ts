@@ -1,0 +1,303 @@
+/**
+ * The in-process {@linkcode Store}: everything lives in `Map`s and is gone when
+ * the process ends. It is the default store and the reference the contract
+ * suite (`tests/store/contract.ts`) is checked against.
+ *
+ * Every value going in or out is copied with `structuredClone`, so callers can
+ * never change stored state by mutating what they passed or got back.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "./memory_store.ts";
+ * const store = new MemoryStore();
+ * await store.init();
+ * (await store.getJob("nope")) === null; // true
+ * await store.close();
+ * ```
+ * @module
+ */
+import type { PageEvent } from "../crawl/events.ts";
+import {
+  type FrontierEntry,
+  type JobDoc,
+  type JobPatch,
+  type JobStatus,
+  type PageQuery,
+  type Store,
+  type StoredEvent,
+  StoreError,
+  type WriteBatch,
+} from "./store.ts";
+
+/** The fields of a {@linkcode JobPatch}, the only ones `updateJob` copies. */
+const PATCH_FIELDS = [
+  "status",
+  "counters",
+  "startedAt",
+  "finishedAt",
+  "owner",
+  "leaseUntil",
+  "cancelRequested",
+  "error",
+] as const satisfies readonly (keyof JobPatch)[];
+
+/**
+ * A {@linkcode Store} kept in memory; see the module doc.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore } from "./memory_store.ts";
+ * const store = new MemoryStore();
+ * await store.write("j1", {
+ *   frontier: [{ url: "http://a.test/", depth: 0, parent: null, state: "pending" }],
+ *   pages: [],
+ *   events: [],
+ * });
+ * (await store.loadFrontier("j1")).length; // 1
+ * ```
+ */
+export class MemoryStore implements Store {
+  /** Always `memory`. */
+  readonly kind = "memory";
+  #jobs = new Map<string, JobDoc>();
+  #frontier = new Map<string, Map<string, FrontierEntry>>();
+  #pages = new Map<string, Map<string, PageEvent>>();
+  #events = new Map<string, Map<string, StoredEvent>>();
+
+  /** Nothing to connect to; rejects only when `signal` is already aborted. */
+  init(signal?: AbortSignal): Promise<void> {
+    return this.ping(signal);
+  }
+
+  /** Always answers, unless `signal` is already aborted. */
+  ping(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return Promise.resolve();
+  }
+
+  /** Nothing to release; the data stays readable until the object is dropped. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Stores a new job; rejects with code `duplicate` when the id is taken. */
+  createJob(job: JobDoc): Promise<void> {
+    return settle(() => {
+      checkString("Job id", job.id);
+      if (this.#jobs.has(job.id)) throw new StoreError("duplicate", `Job ${job.id} already exists`);
+      this.#jobs.set(job.id, structuredClone(job));
+    });
+  }
+
+  /** The job with this id, or `null`. */
+  getJob(id: string): Promise<JobDoc | null> {
+    const job = this.#jobs.get(id);
+    return Promise.resolve(job ? structuredClone(job) : null);
+  }
+
+  /** Most recent first (by `createdAt`, then id). */
+  listJobs(limit: number): Promise<JobDoc[]> {
+    return settle(() => {
+      const n = checkLimit(limit);
+      const jobs = [...this.#jobs.values()].sort((a, b) => byAge(b, a)).slice(0, n);
+      return jobs.map((j) => structuredClone(j));
+    });
+  }
+
+  /** Copies the patch's known fields and sets `updatedAt`; false when no such job. */
+  updateJob(id: string, patch: JobPatch): Promise<boolean> {
+    const job = this.#jobs.get(id);
+    if (!job) return Promise.resolve(false);
+    const next: JobDoc = { ...job, updatedAt: new Date() };
+    for (const field of PATCH_FIELDS) {
+      if (patch[field] !== undefined) {
+        Object.assign(next, { [field]: structuredClone(patch[field]) });
+      }
+    }
+    this.#jobs.set(id, next);
+    return Promise.resolve(true);
+  }
+
+  /** Number of jobs per status. */
+  countJobs(): Promise<Partial<Record<JobStatus, number>>> {
+    const counts: Partial<Record<JobStatus, number>> = {};
+    for (const job of this.#jobs.values()) counts[job.status] = (counts[job.status] ?? 0) + 1;
+    return Promise.resolve(counts);
+  }
+
+  /** Takes the oldest claimable job; see {@linkcode Store.claimJob}. */
+  claimJob(owner: string, leaseMs: number, now: Date): Promise<JobDoc | null> {
+    return settle(() => {
+      checkString("Owner", owner);
+      const job = [...this.#jobs.values()].filter((j) => claimable(j, now)).sort(byAge)[0];
+      if (!job) return null;
+      const claimed: JobDoc = {
+        ...job,
+        owner,
+        leaseUntil: new Date(now.getTime() + leaseMs),
+        updatedAt: now,
+      };
+      this.#jobs.set(job.id, claimed);
+      return structuredClone(claimed);
+    });
+  }
+
+  /** Extends the lease when `owner` still holds the job. */
+  renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    const job = this.#jobs.get(id);
+    if (!job || job.owner !== owner) return Promise.resolve(false);
+    this.#jobs.set(id, { ...job, leaseUntil: new Date(now.getTime() + leaseMs), updatedAt: now });
+    return Promise.resolve(true);
+  }
+
+  /** Applies the batch in the order documented on {@linkcode WriteBatch}. */
+  write(jobId: string, batch: WriteBatch): Promise<void> {
+    return settle(() => this.#write(jobId, batch));
+  }
+
+  #write(jobId: string, batch: WriteBatch): void {
+    checkBatch(jobId, batch);
+    const frontier = bucket(this.#frontier, jobId);
+    // (1) pending entries where missing.
+    for (const entry of batch.frontier) {
+      if (entry.state === "pending" && !frontier.has(entry.url)) {
+        frontier.set(entry.url, structuredClone(entry));
+      }
+    }
+    // (2) pages, upserted by URL.
+    const pages = bucket(this.#pages, jobId);
+    for (const page of batch.pages) pages.set(page.url, structuredClone(page));
+    // (3) events where their key is missing.
+    const events = bucket(this.#events, jobId);
+    for (const event of batch.events) {
+      if (!events.has(event.key)) events.set(event.key, structuredClone(event));
+    }
+    // (4) final states overwrite the entry's state.
+    for (const entry of batch.frontier) {
+      if (entry.state === "pending") continue;
+      const existing = frontier.get(entry.url);
+      frontier.set(
+        entry.url,
+        existing ? { ...existing, state: entry.state } : structuredClone(entry),
+      );
+    }
+    // (5) counters on the job.
+    const job = this.#jobs.get(jobId);
+    if (batch.counters && job) {
+      this.#jobs.set(jobId, {
+        ...job,
+        counters: structuredClone(batch.counters),
+        updatedAt: new Date(),
+      });
+    }
+  }
+
+  /** All frontier entries of the job, in the order they were first stored. */
+  loadFrontier(jobId: string): Promise<FrontierEntry[]> {
+    const entries = [...(this.#frontier.get(jobId)?.values() ?? [])];
+    return Promise.resolve(entries.map((e) => structuredClone(e)));
+  }
+
+  /** Highest stored `seq`, 0 when none. */
+  maxSeq(jobId: string): Promise<number> {
+    let max = 0;
+    for (const e of this.#events.get(jobId)?.values() ?? []) max = Math.max(max, e.seq);
+    return Promise.resolve(max);
+  }
+
+  /** Events with `seq > afterSeq`, ascending, at most `limit`. */
+  readEvents(jobId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      checkNumber("afterSeq", afterSeq);
+      const n = checkLimit(limit);
+      return [...(this.#events.get(jobId)?.values() ?? [])]
+        .filter((e) => e.seq > afterSeq)
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, n)
+        .map((e) => structuredClone(e));
+    });
+  }
+
+  /** Pages matching the query, sorted by URL. */
+  listPages(jobId: string, query: PageQuery): Promise<PageEvent[]> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      if (query.status !== undefined) checkNumber("Status", query.status);
+      if (query.url !== undefined) checkString("Url", query.url);
+      if (query.after !== undefined) checkString("After", query.after);
+      const n = checkLimit(query.limit);
+      return [...(this.#pages.get(jobId)?.values() ?? [])]
+        .filter((p) =>
+          (query.status === undefined || p.status === query.status) &&
+          (query.url === undefined || p.url === query.url) &&
+          (query.after === undefined || p.url > query.after)
+        )
+        .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
+        .slice(0, n)
+        .map((p) => structuredClone(p));
+    });
+  }
+}
+
+/** The inner map of `outer` for `jobId`, created when missing. */
+function bucket<V>(outer: Map<string, Map<string, V>>, jobId: string): Map<string, V> {
+  let inner = outer.get(jobId);
+  if (!inner) {
+    inner = new Map();
+    outer.set(jobId, inner);
+  }
+  return inner;
+}
+
+/** Oldest first: by `createdAt`, then by id. */
+function byAge(a: JobDoc, b: JobDoc): number {
+  const d = a.createdAt.getTime() - b.createdAt.getTime();
+  return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Queued or running, and nobody holds a valid lease at `now`. */
+function claimable(job: JobDoc, now: Date): boolean {
+  if (job.status !== "queued" && job.status !== "running") return false;
+  return job.owner === null || job.leaseUntil === null ||
+    job.leaseUntil.getTime() <= now.getTime();
+}
+
+/** Runs `fn` now; its result or throw becomes a settled promise. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function checkString(what: string, value: unknown): void {
+  if (typeof value !== "string") {
+    throw new StoreError("invalid", `${what} must be a string, got ${typeof value}`);
+  }
+}
+
+/** Rejects a batch whose keys are not strings before anything is written. */
+function checkBatch(jobId: unknown, batch: WriteBatch): void {
+  checkString("Job id", jobId);
+  for (const e of batch.frontier) checkString("Frontier url", e.url);
+  for (const p of batch.pages) checkString("Page url", p.url);
+  for (const e of batch.events) {
+    checkString("Event key", e.key);
+    checkNumber("Event seq", e.seq);
+  }
+}
+
+function checkNumber(what: string, value: unknown): void {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new StoreError("invalid", `${what} must be a number, got ${String(value)}`);
+  }
+}
+
+function checkLimit(limit: unknown): number {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) {
+    throw new StoreError("invalid", `Limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  return limit;
+}

@@ -1,0 +1,523 @@
+/**
+ * The contract every {@linkcode Store} passes: one suite, run against
+ * `MemoryStore` and `MongoStore`.
+ *
+ * @example
+ * ```ts ignore
+ * import { storeContract } from "./contract.ts";
+ * import { MemoryStore } from "../../src/store/memory_store.ts";
+ * storeContract("MemoryStore", () => {
+ *   const store = new MemoryStore();
+ *   return Promise.resolve({ store, cleanup: () => store.close() });
+ * });
+ * ```
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { CrawlEvent, PageEvent } from "../../src/crawl/events.ts";
+import {
+  type FrontierEntry,
+  type JobDoc,
+  type Store,
+  type StoredEvent,
+  StoreError,
+  type WriteBatch,
+} from "../../src/store/store.ts";
+
+/** A store under test and how to dispose of it. */
+export interface StoreFixture {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+/** Options of {@linkcode storeContract}. */
+export interface StoreContractOptions {
+  /**
+   * Register every case as ignored (say why in `name`).
+   *
+   * @default {false}
+   */
+  ignore?: boolean;
+}
+
+/**
+ * Registers the contract's `Deno.test` cases, named `<name>: <case>`; each
+ * case gets a fresh store from `make` and calls its `cleanup` at the end.
+ *
+ * @example
+ * ```ts ignore
+ * import { storeContract } from "./contract.ts";
+ * import { MemoryStore } from "../../src/store/memory_store.ts";
+ * storeContract("MemoryStore (ignored: demo)", () => {
+ *   const store = new MemoryStore();
+ *   return Promise.resolve({ store, cleanup: () => store.close() });
+ * }, { ignore: true });
+ * ```
+ */
+export function storeContract(
+  name: string,
+  make: () => Promise<StoreFixture>,
+  opts: StoreContractOptions = {},
+): void {
+  function test(title: string, fn: (store: Store) => Promise<void>): void {
+    Deno.test({
+      name: `${name}: ${title}`,
+      ignore: opts.ignore ?? false,
+      async fn() {
+        const { store, cleanup } = await make();
+        try {
+          await fn(store);
+        } finally {
+          await cleanup();
+        }
+      },
+    });
+  }
+
+  test("ping() resolves", async (store) => {
+    await store.ping();
+  });
+
+  test("createJob() then getJob() returns an equal, detached job", async (store) => {
+    const job = makeJob("j1", { options: { maxPages: 5, nested: { a: [1, "b", null] } } });
+    await store.createJob(job);
+    const got = await store.getJob("j1");
+    assert.deepStrictEqual(got, job);
+    got!.urls.push("http://changed.test/");
+    got!.counters.pages = 99;
+    assert.deepStrictEqual(await store.getJob("j1"), job);
+    assert.equal(await store.getJob("missing"), null);
+  });
+
+  test("createJob() rejects a taken id with code duplicate", async (store) => {
+    await store.createJob(makeJob("j1"));
+    await assert.rejects(
+      store.createJob(makeJob("j1", { urls: ["http://other.test/"] })),
+      (e) => e instanceof StoreError && e.code === "duplicate",
+    );
+    assert.deepStrictEqual((await store.getJob("j1"))?.urls, ["http://a.test/"]);
+  });
+
+  test("listJobs() returns the most recent first, at most limit", async (store) => {
+    await store.createJob(makeJob("old", { createdAt: at(1) }));
+    await store.createJob(makeJob("new", { createdAt: at(3) }));
+    await store.createJob(makeJob("mid", { createdAt: at(2) }));
+    assert.deepStrictEqual((await store.listJobs(10)).map((j) => j.id), ["new", "mid", "old"]);
+    assert.deepStrictEqual((await store.listJobs(2)).map((j) => j.id), ["new", "mid"]);
+    assert.deepStrictEqual(await store.listJobs(0), []);
+  });
+
+  test("updateJob() sets the patched fields and updatedAt; false for an unknown id", async (store) => {
+    const job = makeJob("j1", { updatedAt: at(0) });
+    await store.createJob(job);
+    const patch = {
+      status: "completed" as const,
+      counters: { pages: 3, errors: 1, skipped: 2, bytes: 4096 },
+      startedAt: at(10),
+      finishedAt: at(20),
+      cancelRequested: true,
+      error: "boom",
+    };
+    assert.equal(await store.updateJob("j1", patch), true);
+    const got = await store.getJob("j1");
+    assert.ok(got);
+    assert.ok(got.updatedAt.getTime() > at(0).getTime(), "updatedAt moves forward");
+    assert.deepStrictEqual({ ...got, updatedAt: job.updatedAt }, { ...job, ...patch });
+    assert.equal(await store.updateJob("missing", { status: "failed" }), false);
+    assert.equal(await store.getJob("missing"), null);
+  });
+
+  test("countJobs() counts jobs per status", async (store) => {
+    assert.deepStrictEqual(withoutZeros(await store.countJobs()), {});
+    await store.createJob(makeJob("a", { status: "queued" }));
+    await store.createJob(makeJob("b", { status: "queued" }));
+    await store.createJob(makeJob("c", { status: "running" }));
+    await store.createJob(makeJob("d", { status: "failed" }));
+    assert.deepStrictEqual(withoutZeros(await store.countJobs()), {
+      queued: 2,
+      running: 1,
+      failed: 1,
+    });
+  });
+
+  test("claimJob() takes a queued job once and keeps it while the lease is valid", async (store) => {
+    await store.createJob(makeJob("j1"));
+    const now = at(100);
+    const claimed = await store.claimJob("w1", 30_000, now);
+    assert.ok(claimed);
+    assert.equal(claimed.id, "j1");
+    assert.equal(claimed.status, "queued", "the status is left as it was");
+    assert.equal(claimed.owner, "w1");
+    assert.deepStrictEqual(claimed.leaseUntil, new Date(now.getTime() + 30_000));
+    assert.deepStrictEqual(await store.getJob("j1"), claimed);
+    assert.equal(await store.claimJob("w2", 30_000, now), null);
+    assert.equal(await store.claimJob("w2", 30_000, new Date(now.getTime() + 29_999)), null);
+    assert.equal(await store.claimJob("w1", 30_000, new Date(now.getTime() + 1)), null);
+  });
+
+  test("claimJob() takes a job again once its lease has expired", async (store) => {
+    await store.createJob(makeJob("j1"));
+    const now = at(100);
+    assert.ok(await store.claimJob("w1", 1_000, now));
+    await store.updateJob("j1", { status: "running" });
+    const later = new Date(now.getTime() + 1_000);
+    const taken = await store.claimJob("w2", 5_000, later);
+    assert.ok(taken);
+    assert.equal(taken.id, "j1");
+    assert.equal(taken.owner, "w2");
+    assert.equal(taken.status, "running");
+    assert.deepStrictEqual(taken.leaseUntil, new Date(later.getTime() + 5_000));
+    assert.equal(await store.renewLease("j1", "w1", 1_000, later), false);
+  });
+
+  test("claimJob() takes the oldest claimable job and skips finished or leased ones", async (store) => {
+    const now = at(1_000);
+    await store.createJob(makeJob("done", { status: "completed", createdAt: at(1) }));
+    await store.createJob(makeJob("cancelled", { status: "cancelled", createdAt: at(2) }));
+    await store.createJob(makeJob("failed", { status: "failed", createdAt: at(3) }));
+    await store.createJob(
+      makeJob("leased", {
+        status: "running",
+        createdAt: at(4),
+        owner: "other",
+        leaseUntil: new Date(now.getTime() + 60_000),
+      }),
+    );
+    await store.createJob(makeJob("newer", { createdAt: at(7) }));
+    await store.createJob(makeJob("orphan", { status: "running", createdAt: at(6) }));
+    await store.createJob(makeJob("oldest", { createdAt: at(5) }));
+    const order = [];
+    for (let i = 0; i < 4; i++) order.push((await store.claimJob(`w${i}`, 60_000, now))?.id);
+    assert.deepStrictEqual(order, ["oldest", "orphan", "newer", undefined]);
+  });
+
+  test("claimJob() hands one job to exactly one of many concurrent claimers", async (store) => {
+    await store.createJob(makeJob("j1"));
+    const now = at(100);
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.claimJob(`w${i}`, 60_000, now)),
+    );
+    const winners = results.filter((r) => r !== null);
+    assert.equal(winners.length, 1);
+    assert.equal((await store.getJob("j1"))?.owner, winners[0]!.owner);
+  });
+
+  test("renewLease() extends the owner's lease and refuses anyone else", async (store) => {
+    await store.createJob(makeJob("j1"));
+    const now = at(100);
+    await store.claimJob("w1", 1_000, now);
+    const later = new Date(now.getTime() + 500);
+    assert.equal(await store.renewLease("j1", "w1", 10_000, later), true);
+    assert.deepStrictEqual(
+      (await store.getJob("j1"))?.leaseUntil,
+      new Date(later.getTime() + 10_000),
+    );
+    assert.equal(await store.renewLease("j1", "w2", 10_000, later), false);
+    assert.equal(await store.renewLease("missing", "w1", 10_000, later), false);
+    assert.equal((await store.getJob("j1"))?.owner, "w1");
+    assert.equal(await store.claimJob("w2", 1_000, new Date(now.getTime() + 5_000)), null);
+  });
+
+  test("write() stores each frontier entry, page and event once when replayed", async (store) => {
+    await store.createJob(makeJob("j1"));
+    const batch: WriteBatch = {
+      frontier: [
+        entry("http://a.test/", "page", 0, null),
+        entry("http://a.test/b", "pending"),
+        entry("http://a.test/c", "pending"),
+      ],
+      pages: [page("http://a.test/")],
+      events: [
+        { seq: 1, key: "http://a.test/", event: page("http://a.test/") },
+      ],
+      counters: { pages: 1, errors: 0, skipped: 0, bytes: 100 },
+    };
+    await store.write("j1", batch);
+    await store.write("j1", batch);
+    assert.deepStrictEqual(sortByUrl(await store.loadFrontier("j1")), sortByUrl(batch.frontier));
+    assert.deepStrictEqual(await store.listPages("j1", { limit: 10 }), batch.pages);
+    assert.deepStrictEqual(await store.readEvents("j1", 0, 10), batch.events);
+    assert.deepStrictEqual((await store.getJob("j1"))?.counters, batch.counters);
+  });
+
+  test("write() keeps a final frontier state against a later pending insert", async (store) => {
+    const url = "http://a.test/x";
+    await store.write("j1", { frontier: [entry(url, "pending", 1, "http://a.test/")], ...none() });
+    await store.write("j1", { frontier: [entry(url, "error", 1, "http://a.test/")], ...none() });
+    assert.deepStrictEqual(await store.loadFrontier("j1"), [
+      entry(url, "error", 1, "http://a.test/"),
+    ]);
+    await store.write("j1", { frontier: [entry(url, "pending", 2, "http://a.test/y")], ...none() });
+    assert.deepStrictEqual(await store.loadFrontier("j1"), [
+      entry(url, "error", 1, "http://a.test/"),
+    ]);
+    await store.write("j1", { frontier: [entry(url, "skipped", 1, "http://a.test/")], ...none() });
+    assert.deepStrictEqual(await store.loadFrontier("j1"), [
+      entry(url, "skipped", 1, "http://a.test/"),
+    ]);
+  });
+
+  test("write() lets a final state in the same batch overwrite its pending entry", async (store) => {
+    const url = "http://a.test/x";
+    await store.write("j1", {
+      frontier: [entry(url, "pending"), entry(url, "page"), entry("http://a.test/new", "skipped")],
+      ...none(),
+    });
+    assert.deepStrictEqual(sortByUrl(await store.loadFrontier("j1")), [
+      entry("http://a.test/new", "skipped"),
+      entry(url, "page"),
+    ]);
+  });
+
+  test("write() upserts pages by URL and keeps the first event of a key", async (store) => {
+    const url = "http://a.test/";
+    await store.write("j1", {
+      frontier: [],
+      pages: [page(url, { status: 500 })],
+      events: [{ seq: 1, key: url, event: page(url, { status: 500 }) }],
+    });
+    await store.write("j1", {
+      frontier: [],
+      pages: [page(url, { status: 200, title: "Again" })],
+      events: [{ seq: 7, key: url, event: page(url, { status: 200 }) }],
+    });
+    assert.deepStrictEqual(await store.listPages("j1", { limit: 10 }), [
+      page(url, { status: 200, title: "Again" }),
+    ]);
+    assert.deepStrictEqual(await store.readEvents("j1", 0, 10), [
+      { seq: 1, key: url, event: page(url, { status: 500 }) },
+    ]);
+    assert.equal(await store.maxSeq("j1"), 1);
+  });
+
+  test("write() sets counters only on its own job and ignores a missing job", async (store) => {
+    await store.createJob(makeJob("j1"));
+    await store.createJob(makeJob("j2"));
+    const counters = { pages: 7, errors: 2, skipped: 1, bytes: 12345 };
+    await store.write("j1", { ...none(), frontier: [], counters });
+    await store.write("missing", { ...none(), frontier: [], counters });
+    assert.deepStrictEqual((await store.getJob("j1"))?.counters, counters);
+    assert.deepStrictEqual((await store.getJob("j2"))?.counters, makeJob("j2").counters);
+    assert.equal(await store.getJob("missing"), null);
+  });
+
+  test("loadFrontier() returns only the job's entries", async (store) => {
+    await store.write("j1", { frontier: [entry("http://a.test/", "pending")], ...none() });
+    await store.write("j2", { frontier: [entry("http://b.test/", "page")], ...none() });
+    assert.deepStrictEqual(await store.loadFrontier("j1"), [entry("http://a.test/", "pending")]);
+    assert.deepStrictEqual(await store.loadFrontier("j2"), [entry("http://b.test/", "page")]);
+    assert.deepStrictEqual(await store.loadFrontier("j3"), []);
+  });
+
+  test("maxSeq() is the highest stored seq of the job, 0 when none", async (store) => {
+    assert.equal(await store.maxSeq("j1"), 0);
+    await store.write("j1", { frontier: [], pages: [], events: events([3, 1, 2]) });
+    await store.write("j2", { frontier: [], pages: [], events: events([10]) });
+    assert.equal(await store.maxSeq("j1"), 3);
+    assert.equal(await store.maxSeq("j2"), 10);
+  });
+
+  test("readEvents() returns events after a seq, ascending, at most limit", async (store) => {
+    await store.write("j1", { frontier: [], pages: [], events: events([5, 2, 4, 1, 3]) });
+    await store.write("j2", { frontier: [], pages: [], events: events([6]) });
+    const seqs = async (after: number, limit: number) =>
+      (await store.readEvents("j1", after, limit)).map((e) => e.seq);
+    assert.deepStrictEqual(await seqs(0, 100), [1, 2, 3, 4, 5]);
+    assert.deepStrictEqual(await seqs(2, 100), [3, 4, 5]);
+    assert.deepStrictEqual(await seqs(1, 2), [2, 3]);
+    assert.deepStrictEqual(await seqs(5, 100), []);
+    assert.deepStrictEqual(await seqs(0, 0), []);
+    const done: CrawlEvent = {
+      type: "done",
+      reason: "complete",
+      stats: { pages: 1, errors: 0, skipped: 0, bytes: 10, durationMs: 12.5 },
+    };
+    await store.write("j1", {
+      frontier: [],
+      pages: [],
+      events: [{ seq: 6, key: "done", event: done }],
+    });
+    assert.deepStrictEqual(await store.readEvents("j1", 5, 10), [{
+      seq: 6,
+      key: "done",
+      event: done,
+    }]);
+  });
+
+  test("listPages() filters by status, url and after, sorted by URL, at most limit", async (store) => {
+    const urls = ["http://a.test/d", "http://a.test/a", "http://a.test/c", "http://a.test/b"];
+    await store.write("j1", {
+      frontier: [],
+      pages: urls.map((u, i) => page(u, { status: i % 2 === 0 ? 200 : 404 })),
+      events: [],
+    });
+    await store.write("j2", { frontier: [], pages: [page("http://a.test/0")], events: [] });
+    const list = async (q: Parameters<Store["listPages"]>[1]) =>
+      (await store.listPages("j1", q)).map((p) => `${p.url} ${p.status}`);
+    assert.deepStrictEqual(await list({ limit: 10 }), [
+      "http://a.test/a 404",
+      "http://a.test/b 404",
+      "http://a.test/c 200",
+      "http://a.test/d 200",
+    ]);
+    assert.deepStrictEqual(await list({ limit: 2 }), [
+      "http://a.test/a 404",
+      "http://a.test/b 404",
+    ]);
+    assert.deepStrictEqual(await list({ limit: 10, status: 200 }), [
+      "http://a.test/c 200",
+      "http://a.test/d 200",
+    ]);
+    assert.deepStrictEqual(await list({ limit: 10, url: "http://a.test/c" }), [
+      "http://a.test/c 200",
+    ]);
+    assert.deepStrictEqual(await list({ limit: 10, url: "http://a.test/c", status: 404 }), []);
+    assert.deepStrictEqual(await list({ limit: 10, after: "http://a.test/b" }), [
+      "http://a.test/c 200",
+      "http://a.test/d 200",
+    ]);
+    assert.deepStrictEqual(await list({ limit: 1, after: "http://a.test/a", status: 200 }), [
+      "http://a.test/c 200",
+    ]);
+    assert.deepStrictEqual(
+      await list({ limit: 10, url: "http://a.test/a", after: "http://a.test/a" }),
+      [],
+    );
+    assert.deepStrictEqual(await list({ limit: 0 }), []);
+  });
+
+  test("stores URLs and options with $ and dots as plain data", async (store) => {
+    const url = "http://a.test/$where?x.y=1&$gt=2";
+    const options = { "$where": "sleep(1)", "a.b": { "$ne": null }, "c": [{ "$gt": "" }] };
+    await store.createJob(makeJob("j.$1", { urls: [url], options }));
+    assert.deepStrictEqual((await store.getJob("j.$1"))?.options, options);
+    assert.deepStrictEqual((await store.getJob("j.$1"))?.urls, [url]);
+    const ev: StoredEvent = {
+      seq: 1,
+      key: url,
+      event: {
+        type: "error",
+        url,
+        depth: 1,
+        parent: null,
+        code: "network",
+        message: "$x.y",
+        attempts: 2,
+      },
+    };
+    await store.write("j.$1", {
+      frontier: [entry(url, "pending"), entry("http://a.test/$set", "page")],
+      pages: [page(url, { links: ["http://a.test/$inc.x"], title: "$and.or" })],
+      events: [ev],
+    });
+    await store.write("j.$1", { frontier: [entry(url, "error")], pages: [], events: [] });
+    assert.deepStrictEqual(sortByUrl(await store.loadFrontier("j.$1")), [
+      entry("http://a.test/$set", "page"),
+      entry(url, "error"),
+    ]);
+    assert.deepStrictEqual(await store.listPages("j.$1", { limit: 5, url }), [
+      page(url, { links: ["http://a.test/$inc.x"], title: "$and.or" }),
+    ]);
+    assert.deepStrictEqual(
+      await store.listPages("j.$1", { limit: 5, after: "http://a.test/$set" }),
+      [
+        page(url, { links: ["http://a.test/$inc.x"], title: "$and.or" }),
+      ],
+    );
+    assert.deepStrictEqual(await store.readEvents("j.$1", 0, 5), [ev]);
+  });
+
+  test("rejects query values that are not of their declared type with code invalid", async (store) => {
+    await store.write("j1", { frontier: [], pages: [page("http://a.test/")], events: [] });
+    const injected = { $ne: null } as unknown as string;
+    const invalid = (e: unknown) => e instanceof StoreError && e.code === "invalid";
+    await assert.rejects(store.listPages("j1", { limit: 10, url: injected }), invalid);
+    await assert.rejects(store.listPages("j1", { limit: 10, after: injected }), invalid);
+    await assert.rejects(store.listPages(injected, { limit: 10 }), invalid);
+    await assert.rejects(store.listPages("j1", { limit: -1 }), invalid);
+    await assert.rejects(store.readEvents("j1", 0, 1.5), invalid);
+    await assert.rejects(
+      store.write("j1", { frontier: [entry(injected, "pending")], pages: [], events: [] }),
+      invalid,
+    );
+    assert.deepStrictEqual(await store.loadFrontier("j1"), []);
+  });
+}
+
+/** A date `n` seconds after a fixed origin. */
+function at(n: number): Date {
+  return new Date(Date.UTC(2020, 0, 1) + n * 1000);
+}
+
+function makeJob(id: string, over: Partial<JobDoc> = {}): JobDoc {
+  return {
+    id,
+    status: "queued",
+    urls: ["http://a.test/"],
+    options: { maxDepth: 2 },
+    counters: { pages: 0, errors: 0, skipped: 0, bytes: 0 },
+    createdAt: at(0),
+    updatedAt: at(0),
+    startedAt: null,
+    finishedAt: null,
+    owner: null,
+    leaseUntil: null,
+    cancelRequested: false,
+    error: null,
+    ...over,
+  };
+}
+
+function entry(
+  url: string,
+  state: FrontierEntry["state"],
+  depth = 1,
+  parent: string | null = "http://a.test/",
+): FrontierEntry {
+  return { url, depth, parent, state };
+}
+
+function page(url: string, over: Partial<PageEvent> = {}): PageEvent {
+  return {
+    type: "page",
+    url,
+    finalUrl: url,
+    status: 200,
+    depth: 1,
+    parent: "http://a.test/",
+    contentType: "text/html; charset=utf-8",
+    title: "Title",
+    links: ["http://a.test/1", "http://a.test/2"],
+    bytes: 1234,
+    ms: 5.25,
+    attempts: 1,
+    ...over,
+  };
+}
+
+/** Events with these seqs, keyed by a URL of their seq. */
+function events(seqs: number[]): StoredEvent[] {
+  return seqs.map((seq) => {
+    const url = `http://a.test/${seq}`;
+    return {
+      seq,
+      key: url,
+      event: { type: "skipped", url, reason: "robots", depth: 1, parent: null },
+    };
+  });
+}
+
+/** The empty rest of a batch that only writes frontier entries. */
+function none(): Omit<WriteBatch, "frontier"> {
+  return { pages: [], events: [] };
+}
+
+function sortByUrl(entries: FrontierEntry[]): FrontierEntry[] {
+  return [...entries].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+}
+
+function withoutZeros(counts: Record<string, number | undefined>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts).filter(([, n]) => n !== undefined && n > 0),
+  ) as Record<string, number>;
+}

@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { MongoClient } from "mongodb";
+import { MongoStore } from "../../src/store/mongo_store.ts";
+import { type JobDoc, StoreError } from "../../src/store/store.ts";
+import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
+import { storeContract } from "./contract.ts";
+
+const cfg = mongoTestConfig();
+let unavailable: StoreError | null = null;
+
+function requireUri(): string {
+  if (cfg.uri === null) throw new Error(cfg.reason);
+  // After one "unavailable", fail the other cases at once instead of waiting 5 s each.
+  if (unavailable) throw unavailable;
+  return cfg.uri;
+}
+
+/** A store on `dbName`, inited; remembers an `unavailable` server for {@linkcode requireUri}. */
+async function openStore(uri: string, dbName: string): Promise<MongoStore> {
+  const store = new MongoStore(uri, dbName);
+  try {
+    await store.init();
+    return store;
+  } catch (e) {
+    if (e instanceof StoreError && e.code === "unavailable") unavailable = e;
+    await store.close();
+    throw e;
+  }
+}
+
+storeContract(
+  cfg.ignore ? `MongoStore (ignored: ${cfg.reason})` : "MongoStore",
+  async () => {
+    const uri = requireUri();
+    const dbName = freshDbName("skein_store");
+    const store = await openStore(uri, dbName);
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await dropDatabase(uri, dbName);
+      },
+    };
+  },
+  { ignore: cfg.ignore },
+);
+
+Deno.test("MongoStore.init() rejects with code unavailable when nothing listens", async () => {
+  const store = new MongoStore("mongodb://user:secret@127.0.0.1:1/", "skein", {
+    serverSelectionTimeoutMS: 300,
+  });
+  try {
+    const started = performance.now();
+    await assert.rejects(store.init(), (e) => {
+      assert.ok(e instanceof StoreError);
+      assert.equal(e.code, "unavailable");
+      assert.match(e.message, /127\.0\.0\.1:1/);
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 5_000, "fails fast");
+    await assert.rejects(store.ping(), (e) => e instanceof StoreError && e.code === "unavailable");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("MongoStore.init() rejects with the signal's reason once aborted", async () => {
+  const store = new MongoStore("mongodb://127.0.0.1:1/", "skein", {
+    serverSelectionTimeoutMS: 300,
+  });
+  try {
+    const reason = new Error("stop");
+    await assert.rejects(store.init(AbortSignal.abort(reason)), (e) => e === reason);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("MongoStore constructor throws code invalid for a malformed URI", () => {
+  assert.throws(
+    () => new MongoStore("http://not-mongo/", "skein"),
+    (e) => e instanceof StoreError && e.code === "invalid",
+  );
+});
+
+/** Runs `fn` with `n` stores on one fresh database (as `n` processes would be) and a raw client. */
+async function withStores(
+  n: number,
+  fn: (stores: MongoStore[], client: MongoClient, dbName: string) => Promise<void>,
+): Promise<void> {
+  const uri = requireUri();
+  const dbName = freshDbName("skein_store");
+  const stores: MongoStore[] = [];
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    for (let i = 0; i < n; i++) stores.push(await openStore(uri, dbName));
+    await fn(stores, client, dbName);
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+    await client.close();
+    if (!unavailable) await dropDatabase(uri, dbName);
+  }
+}
+
+function queuedJob(id: string, createdAt: Date): JobDoc {
+  return {
+    id,
+    status: "queued",
+    urls: ["http://a.test/"],
+    options: {},
+    counters: { pages: 0, errors: 0, skipped: 0, bytes: 0 },
+    createdAt,
+    updatedAt: createdAt,
+    startedAt: null,
+    finishedAt: null,
+    owner: null,
+    leaseUntil: null,
+    cancelRequested: false,
+    error: null,
+  };
+}
+
+const suffix = cfg.ignore ? ` (ignored: ${cfg.reason})` : "";
+
+Deno.test({
+  name: `MongoStore.claimJob() gives each job to one of several processes${suffix}`,
+  ignore: cfg.ignore,
+  async fn() {
+    await withStores(4, async (stores) => {
+      const t0 = new Date("2020-01-01T00:00:00Z");
+      for (let i = 0; i < 3; i++) {
+        await stores[0].createJob(queuedJob(`j${i}`, new Date(t0.getTime() + i)));
+      }
+      const now = new Date(t0.getTime() + 60_000);
+      const claims = await Promise.all(
+        stores.flatMap((
+          s,
+          i,
+        ) => [s.claimJob(`w${i}a`, 30_000, now), s.claimJob(`w${i}b`, 30_000, now)]),
+      );
+      const won = claims.filter((c) => c !== null).map((c) => `${c.id}:${c.owner}`);
+      assert.deepStrictEqual(won.map((w) => w.split(":")[0]).sort(), ["j0", "j1", "j2"]);
+      for (const w of won) {
+        const [id, owner] = w.split(":");
+        assert.equal((await stores[1].getJob(id))?.owner, owner);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: `MongoStore.claimJob() skips a claim token that was never used once it is stale${suffix}`,
+  ignore: cfg.ignore,
+  async fn() {
+    await withStores(1, async ([store], client, dbName) => {
+      const t0 = new Date("2020-01-01T00:00:00Z");
+      await store.createJob(queuedJob("j1", t0));
+      // A claimer that inserted token 1 and died before updating the job.
+      await client.db(dbName).collection<{ _id: string; [k: string]: unknown }>("claims").insertOne(
+        {
+          _id: "j1#1",
+          jobId: "j1",
+          gen: 1,
+          owner: "dead",
+          leaseUntil: new Date(t0.getTime() + 10_000),
+        },
+      );
+      assert.equal(await store.claimJob("w1", 5_000, new Date(t0.getTime() + 9_999)), null);
+      const job = await store.claimJob("w1", 5_000, new Date(t0.getTime() + 10_000));
+      assert.equal(job?.owner, "w1");
+      const tokens = await client.db(dbName).collection("claims").find({}).toArray();
+      assert.deepStrictEqual(tokens.map((t) => t._id), ["j1#2"]);
+    });
+  },
+});
+
+Deno.test({
+  name: `MongoStore.init() succeeds again on an existing database (a restart)${suffix}`,
+  ignore: cfg.ignore,
+  async fn() {
+    await withStores(1, async ([first], _client, dbName) => {
+      await first.createJob(queuedJob("j1", new Date("2020-01-01T00:00:00Z")));
+      const again = await openStore(requireUri(), dbName);
+      try {
+        assert.equal((await again.getJob("j1"))?.id, "j1");
+      } finally {
+        await again.close();
+      }
+    });
+  },
+});

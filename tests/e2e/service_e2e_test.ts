@@ -3,6 +3,7 @@ import { MongoClient } from "mongodb";
 import { freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { startFixtureServer } from "../../fixtures/server.ts";
 import { ndjson, startServiceProcess, waitForStatus } from "./_service.ts";
+import { startTcpProxy } from "./_tcp_proxy.ts";
 
 const cfg = mongoTestConfig();
 const suffix = cfg.ignore ? ` (ignored: ${cfg.reason})` : "";
@@ -213,4 +214,58 @@ Deno.test("e2e: without MONGODB_URI the service says loudly that nothing persist
   const res = await fetch(`${svc.origin}/healthz`);
   assert.equal((await res.json()).store, "memory");
   assert.equal(await svc.stop(), 0);
+});
+
+e2e("a database outage mid-crawl pauses the job; nothing is lost when it returns", async (uri) => {
+  const db = freshDbName("skein_e2e");
+  const target = new URL(uri.replace(/^mongodb:/, "http:"));
+  await using proxy = startTcpProxy({
+    hostname: target.hostname,
+    port: Number(target.port || 27017),
+  });
+  await using site = startFixtureServer();
+  const n = 40;
+  const seed = `${site.origin}/h/fanout?n=${n}&ms=100`;
+  const expected = [
+    seed,
+    ...Array.from({ length: n }, (_, i) => `${site.origin}/h/slow/${i + 1}?ms=100`),
+  ]
+    .sort();
+  try {
+    await using svc = await startServiceProcess({
+      MONGODB_URI:
+        `mongodb://127.0.0.1:${proxy.port}/?serverSelectionTimeoutMS=2000&directConnection=true`,
+      MONGODB_DB: db,
+      CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+    });
+    const job = await (await fetch(`${svc.origin}/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        urls: [seed],
+        options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+      }),
+    })).json();
+    for (;;) {
+      const j = await (await fetch(`${svc.origin}/jobs/${job.id}`)).json();
+      if (j.counters.pages >= 5) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    proxy.down();
+    await new Promise((r) => setTimeout(r, 500));
+    const health = await fetch(`${svc.origin}/healthz`);
+    assert.equal(health.status, 503, "healthz says the database is gone");
+    await health.body?.cancel();
+    await new Promise((r) => setTimeout(r, 2500));
+    proxy.up();
+    await waitForStatus(svc.origin, job.id, ["completed"], 60_000);
+    const pages = await ndjson<{ url: string }>(await fetch(`${svc.origin}/jobs/${job.id}/pages`));
+    assert.deepEqual(pages.map((p) => p.url).sort(), expected);
+    const events = await ndjson<Ev>(await fetch(`${svc.origin}/jobs/${job.id}/events`));
+    assert.deepEqual(events.filter((e) => e.type === "page").map((e) => e.url!).sort(), expected);
+    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), "no gap, no repeat");
+    assert.equal(await svc.stop(), 0);
+  } finally {
+    await dropDb(uri, db);
+  }
 });

@@ -81,10 +81,10 @@ export class JobRunner {
   constructor(store: Store, options: JobRunnerOptions) {
     this.#store = store;
     this.#o = {
-      flushMs: 100,
-      batchSize: 200,
-      log: (m) => console.error(m),
       ...options,
+      flushMs: options.flushMs ?? 100,
+      batchSize: options.batchSize ?? 200,
+      log: options.log ?? ((m) => console.error(m)),
     };
   }
 

@@ -17,10 +17,8 @@ import { MongoStore } from "../store/mongo_store.ts";
 import { createGuardedFetcher } from "../net/guarded_fetcher.ts";
 import { type AddressPolicy, parseAllowNets } from "../net/address_policy.ts";
 import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
-import { JobRunner } from "./job_runner.ts";
-import { JobHub } from "./job_hub.ts";
-import { Metrics } from "./metrics.ts";
-import { createApp } from "./app.ts";
+import type { JobRunner } from "./job_runner.ts";
+import { composeService } from "./compose_service.ts";
 
 /** A running service. */
 export interface Service {
@@ -64,30 +62,15 @@ export async function startService(
   } else {
     log("WARNING: CRAWLER_ALLOW_PRIVATE=1: the SSRF guard is off.");
   }
-  const hub = new JobHub();
-  const metrics = new Metrics();
-  const runner = new JobRunner(store, {
-    owner: `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`,
-    leaseMs: config.leaseMs,
-    pollMs: config.pollMs,
-    maxRunning: config.limits.maxRunningJobs,
+  const svc = composeService({
+    store,
+    config,
     fetcher,
-    hub,
-    metrics,
+    guard,
+    owner: `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`,
     log,
   });
-  let draining = false;
-  const streams = new AbortController();
-  const handler = createApp({
-    store,
-    runner,
-    hub,
-    metrics,
-    config,
-    guard,
-    draining: () => draining,
-    signal: streams.signal,
-  });
+  const { handler, runner } = svc;
   const server = Deno.serve({
     port: config.port,
     hostname: config.hostname,
@@ -101,10 +84,7 @@ export async function startService(
     store,
     runner,
     async stop() {
-      draining = true;
-      await runner.stop();
-      streams.abort();
-      hub.close();
+      await svc.stop();
       await server.shutdown();
       await fetcher[Symbol.asyncDispose]?.();
       await store.close();

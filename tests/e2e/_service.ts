@@ -93,3 +93,28 @@ export async function waitForStatus(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** POSTs a JSON job and returns the created job (asserting 201). */
+export async function postJob(
+  origin: string,
+  body: { urls: string[]; options?: Record<string, unknown> },
+): Promise<{ id: string; links: Record<string, string> }> {
+  const res = await fetch(`${origin}/jobs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`POST /jobs answered ${res.status}: ${await res.text()}`);
+  return await res.json();
+}
+
+/** Polls a job until its counters show at least `pages` pages. */
+export async function waitForPages(origin: string, id: string, pages: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const j = await (await fetch(`${origin}/jobs/${id}`)).json();
+    if (j.counters.pages >= pages) return;
+    if (Date.now() > deadline) throw new Error(`job ${id} never reached ${pages} pages`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

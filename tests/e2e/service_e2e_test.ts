@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
 import { freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { startFixtureServer } from "../../fixtures/server.ts";
-import { ndjson, startServiceProcess, waitForStatus } from "./_service.ts";
+import { ndjson, postJob, startServiceProcess, waitForPages, waitForStatus } from "./_service.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
 
 const cfg = mongoTestConfig();
@@ -74,14 +74,10 @@ e2e("DELETE cancels a running job within a second", async (uri) => {
     CRAWLER_ALLOW_NETS: "127.0.0.0/8",
   });
   try {
-    const job = await (await fetch(`${svc.origin}/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        urls: [`${site.origin}/h/fanout?n=30&ms=20000`],
-        options: { ignoreRobots: true, concurrency: 8, perHost: 8 },
-      }),
-    })).json();
+    const job = await postJob(svc.origin, {
+      urls: [`${site.origin}/h/fanout?n=30&ms=20000`],
+      options: { ignoreRobots: true, concurrency: 8, perHost: 8 },
+    });
     while (site.localGauge.inFlight < 8) await new Promise((r) => setTimeout(r, 25));
     const t0 = performance.now();
     const res = await fetch(`${svc.origin}/jobs/${job.id}`, { method: "DELETE" });
@@ -117,20 +113,12 @@ e2e(
       .sort();
     try {
       const first = await startServiceProcess(env);
-      const job = await (await fetch(`${first.origin}/jobs`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          urls: [seed],
-          options: { ignoreRobots: true, concurrency: 4, perHost: 4 },
-        }),
-      })).json();
+      const job = await postJob(first.origin, {
+        urls: [seed],
+        options: { ignoreRobots: true, concurrency: 4, perHost: 4 },
+      });
       // Let part of the crawl reach the database, then kill the process outright.
-      for (;;) {
-        const j = await (await fetch(`${first.origin}/jobs/${job.id}`)).json();
-        if (j.counters.pages >= 10) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitForPages(first.origin, job.id, 10);
       await first.kill();
       const hitsBefore = site.hits.size;
       assert.ok(hitsBefore < n + 1, "killed before the crawl finished");
@@ -167,14 +155,10 @@ e2e("SIGTERM checkpoints a running job and a restart resumes it", async (uri) =>
   const seed = `${site.origin}/h/fanout?n=30&ms=150`;
   try {
     const first = await startServiceProcess(env);
-    const job = await (await fetch(`${first.origin}/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        urls: [seed],
-        options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
-      }),
-    })).json();
+    const job = await postJob(first.origin, {
+      urls: [seed],
+      options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+    });
     await waitForStatus(first.origin, job.id, ["running"]);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await first.stop(), 0);
@@ -238,19 +222,11 @@ e2e("a database outage mid-crawl pauses the job; nothing is lost when it returns
       MONGODB_DB: db,
       CRAWLER_ALLOW_NETS: "127.0.0.0/8",
     });
-    const job = await (await fetch(`${svc.origin}/jobs`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        urls: [seed],
-        options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
-      }),
-    })).json();
-    for (;;) {
-      const j = await (await fetch(`${svc.origin}/jobs/${job.id}`)).json();
-      if (j.counters.pages >= 5) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const job = await postJob(svc.origin, {
+      urls: [seed],
+      options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+    });
+    await waitForPages(svc.origin, job.id, 5);
     proxy.down();
     await new Promise((r) => setTimeout(r, 500));
     const health = await fetch(`${svc.origin}/healthz`);

@@ -1,8 +1,5 @@
-import { createApp } from "../../src/service/app.ts";
+import { type ComposedService, composeService } from "../../src/service/compose_service.ts";
 import { loadConfig, type ServiceConfig } from "../../src/service/config.ts";
-import { JobRunner } from "../../src/service/job_runner.ts";
-import { JobHub } from "../../src/service/job_hub.ts";
-import { Metrics } from "../../src/service/metrics.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { createGuardedFetcher } from "../../src/net/guarded_fetcher.ts";
@@ -21,7 +18,7 @@ export interface TestAppParts {
 export interface TestApp extends AsyncDisposable {
   handler: (req: Request) => Promise<Response>;
   store: Store;
-  runner: JobRunner;
+  runner: ComposedService["runner"];
   config: ServiceConfig;
   /** A request to the handler; JSON bodies are serialized. */
   call(
@@ -41,30 +38,17 @@ export function startTestApp(
   const guard = { allowNets: parseAllowNets(config.allowNets), allowedPorts: null };
   const guarded = createGuardedFetcher(guard);
   const fetcher = parts.fetcher ?? guarded;
-  const hub = new JobHub();
-  const metrics = new Metrics();
-  const runner = new JobRunner(store, {
-    owner: "test",
-    leaseMs: config.leaseMs,
-    pollMs: config.pollMs,
-    maxRunning: config.limits.maxRunningJobs,
+  const svc = composeService({
+    store,
+    config,
     fetcher,
-    hub,
-    metrics,
+    guard,
+    owner: "test",
+    resolve: parts.resolve,
     flushMs: 20,
     log: () => {},
   });
-  const streams = new AbortController();
-  const handler = createApp({
-    store,
-    runner,
-    hub,
-    metrics,
-    config,
-    guard,
-    signal: streams.signal,
-    resolve: parts.resolve,
-  });
+  const { handler, runner } = svc;
   runner.start();
   return {
     handler,
@@ -81,9 +65,7 @@ export function startTestApp(
       return handler(new Request(`http://skein.test${path}`, { method, body, headers }));
     },
     async [Symbol.asyncDispose]() {
-      await runner.stop();
-      streams.abort();
-      hub.close();
+      await svc.stop();
       guarded.close();
       await store.close();
     },

@@ -1,0 +1,99 @@
+/**
+ * Wires the parts of the service that do not touch the socket: job runner,
+ * hub, metrics and the HTTP handler, over a given store and fetcher. Used by
+ * `startService` (with `Deno.serve` around it) and by the in-process tests,
+ * so both run the same assembly.
+ *
+ * @example
+ * ```ts ignore
+ * const svc = composeService({ store, config, fetcher, guard, owner: "p1" });
+ * svc.runner.start();
+ * const res = await svc.handler(new Request("http://x/healthz"));
+ * await svc.stop();
+ * ```
+ * @module
+ */
+import type { Store } from "../store/store.ts";
+import type { Fetcher } from "../net/fetcher.ts";
+import type { AddressPolicy } from "../net/address_policy.ts";
+import type { Resolver } from "../net/guarded_fetcher.ts";
+import type { ServiceConfig } from "./config.ts";
+import { JobRunner } from "./job_runner.ts";
+import { JobHub } from "./job_hub.ts";
+import { Metrics } from "./metrics.ts";
+import { type ClientInfo, createApp } from "./app.ts";
+
+/** What {@linkcode composeService} needs. */
+export interface ServiceParts {
+  store: Store;
+  config: ServiceConfig;
+  fetcher: Fetcher;
+  /** The SSRF policy for seeds; `null` when the guard is off. */
+  guard: AddressPolicy | null;
+  /** This process's name in job leases. */
+  owner: string;
+  /** How seed host names are resolved for the SSRF check. @default systemResolver */
+  resolve?: Resolver;
+  /** Longest a finished event waits before it is written. @default 100 */
+  flushMs?: number;
+  /** Where problems are reported. @default console.error */
+  log?: (line: string) => void;
+}
+
+/** The composed service. */
+export interface ComposedService {
+  handler: (req: Request, info?: ClientInfo) => Promise<Response>;
+  runner: JobRunner;
+  hub: JobHub;
+  metrics: Metrics;
+  /** From now on new jobs get 503. */
+  drain(): void;
+  /** Stops the runner (checkpointing jobs) and ends open streams. The store stays open. */
+  stop(): Promise<void>;
+}
+
+/** See the module doc. */
+export function composeService(parts: ServiceParts): ComposedService {
+  const { store, config } = parts;
+  const hub = new JobHub();
+  const metrics = new Metrics();
+  const runner = new JobRunner(store, {
+    owner: parts.owner,
+    leaseMs: config.leaseMs,
+    pollMs: config.pollMs,
+    maxRunning: config.limits.maxRunningJobs,
+    fetcher: parts.fetcher,
+    hub,
+    metrics,
+    flushMs: parts.flushMs,
+    log: parts.log,
+  });
+  let draining = false;
+  const streams = new AbortController();
+  const handler = createApp({
+    store,
+    runner,
+    hub,
+    metrics,
+    config,
+    guard: parts.guard,
+    resolve: parts.resolve,
+    draining: () => draining,
+    signal: streams.signal,
+  });
+  return {
+    handler,
+    runner,
+    hub,
+    metrics,
+    drain() {
+      draining = true;
+    },
+    async stop() {
+      draining = true;
+      await runner.stop();
+      streams.abort();
+      hub.close();
+    },
+  };
+}

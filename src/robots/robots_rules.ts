@@ -12,6 +12,7 @@
 import robotsParserModule from "robots-parser";
 import type { Fetcher } from "../net/fetcher.ts";
 import { deadlineSignal } from "../async/deadline_signal.ts";
+import { readCapped } from "../streams/read_capped.ts";
 
 /** The decision a crawl needs from robots.txt. */
 export interface RobotsRules {
@@ -71,31 +72,6 @@ export interface FetchRobotsOptions {
   signal?: AbortSignal;
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
-  if (!res.body) return "";
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  const reader = res.body.getReader();
-  try {
-    while (n < maxBytes) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const take = value.byteLength > maxBytes - n ? value.subarray(0, maxBytes - n) : value;
-      parts.push(take);
-      n += take.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const all = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /**
  * Fetches and interprets the robots.txt of `origin` (RFC 9309): 2xx is
  * parsed; 4xx allows all; 5xx, a network failure or a timeout disallows all.
@@ -122,7 +98,11 @@ export async function fetchRobots(
         continue;
       }
       if (res.status >= 200 && res.status < 300) {
-        const text = await readCapped(res, options.maxBytes ?? 512_000);
+        const text = res.body
+          ? new TextDecoder().decode(
+            (await readCapped(res.body, options.maxBytes ?? 512_000)).bytes,
+          )
+          : "";
         return parseRobots(new URL("/robots.txt", origin).href, text);
       }
       await res.body?.cancel().catch(() => {});

@@ -11,6 +11,7 @@
  * @module
  */
 import { HttpError } from "./http_error.ts";
+import { readCapped } from "../streams/read_capped.ts";
 
 function tooLarge(max: number): HttpError {
   return new HttpError(
@@ -26,28 +27,10 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<st
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return "";
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  const reader = req.body.getReader();
+  const { bytes, truncated } = await readCapped(req.body, maxBytes);
+  if (truncated) throw tooLarge(maxBytes);
   try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      n += value.byteLength;
-      if (n > maxBytes) throw tooLarge(maxBytes);
-      parts.push(value);
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const all = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.byteLength;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new HttpError(400, "invalid_body", "Request body is not valid UTF-8", "body");
   }

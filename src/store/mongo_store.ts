@@ -390,17 +390,14 @@ export class MongoStore implements Store {
         state: "pending",
       })),
     );
-    // (2) pages, upserted by URL.
+    // (2) pages, upserted by URL. Every field is set, so this replaces the page.
     await this.#upsert(
       "write pages",
       this.#pages,
-      [...pages.values()].map((p) => ({
-        replaceOne: {
-          filter: { _id: docId(jobId, p.url) },
-          replacement: toPageRecord(jobId, p),
-          upsert: true,
-        },
-      })),
+      [...pages.values()].map((p) => {
+        const { _id, ...fields } = toPageRecord(jobId, p);
+        return { updateMany: { filter: { _id }, update: { $set: fields }, upsert: true } };
+      }),
     );
     // (3) events where their key is missing: inserts, duplicates ignored.
     await this.#insertMissing(
@@ -419,7 +416,7 @@ export class MongoStore implements Store {
       "write frontier",
       this.#frontier,
       [...final.values()].map((e) => ({
-        updateOne: {
+        updateMany: {
           filter: { _id: docId(jobId, e.url) },
           update: {
             $set: { state: e.state },
@@ -496,7 +493,14 @@ export class MongoStore implements Store {
     return docs.map(toPage);
   }
 
-  /** One upsert step of a write; a step that only lost upsert races (duplicate key) runs again. */
+  /**
+   * One upsert step of a write; a step that only lost upsert races (duplicate
+   * key) runs again. Each operation is an `updateMany` on one `_id`:
+   * FerretDB 1.24 keeps the SQLite cursor of every `updateOne` of a command
+   * that matched a document open until the command ends, and a command with
+   * about 100 of them waits forever for a connection (its pool holds 100);
+   * `updateMany` reads its cursor to the end, which closes it.
+   */
   async #upsert<T extends { _id: string }>(
     what: string,
     coll: Collection<T>,

@@ -36,7 +36,7 @@ if (import.meta.main) {
     const body = files.get(path);
     if (!body) return new Response("not found", { status: 404 });
     const type = path.endsWith(".html") ? "text/html; charset=utf-8" : "text/plain";
-    return new Response(body, { headers: { "content-type": type } });
+    return new Response(body as Uint8Array<ArrayBuffer>, { headers: { "content-type": type } });
   });
   Deno.addSignalListener("SIGTERM", () => server.shutdown());
   await server.finished;

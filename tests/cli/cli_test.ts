@@ -194,3 +194,17 @@ Deno.test("deno task crawl: a bad flag exits 2 with a usage message", async () =
   assert.equal(out.code, 2);
   assert.match(new TextDecoder().decode(out.stderr), /Usage: deno task crawl/);
 });
+
+Deno.test("runCli() draws a live progress line when stderr is a terminal", async () => {
+  await using srv = startFixtureServer();
+  const io = { ...fakeIo(), stderrIsTerminal: true, progressMs: 20 };
+  let err = "";
+  io.stderr = (t: string) => void (err += t);
+  const code = await runCli(["--ignore-robots", `${srv.origin}/h/fanout?n=6&ms=60`], io);
+  assert.equal(code, EXIT.ok);
+  assert.match(
+    err,
+    /\r\x1b\[Kpages \d+ {2}errors 0 {2}skipped 0 {2}queue \d+ {2}in flight \d+ {2}[\d.]+ pages\/s/,
+  );
+  assert.match(err, /\r\x1b\[Kdone: 7 pages, 0 errors, 0 skipped/);
+});

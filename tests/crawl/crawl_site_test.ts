@@ -144,3 +144,19 @@ Deno.test("crawl() with parseWorkers finds the same pages, titles and links as i
     );
   assert.deepEqual(view(pooled), view(inline));
 });
+
+Deno.test("crawl() applies include and exclude to every discovered URL", async () => {
+  await using srv = startFixtureServer();
+  const r = await collect([`${srv.origin}/index.html`], {
+    maxDepth: 10,
+    include: ["/index\\.html$", "/[abc]\\.html"],
+    exclude: ["\\?x=1$"],
+  });
+  // /b/index.html matches, /deep/d.html (only linked from /b/) and /a.html?x=1 do not.
+  assert.deepEqual(paths(r.pages.map((p) => p.url)), [
+    "/a.html",
+    "/b/index.html",
+    "/c.html",
+    "/index.html",
+  ]);
+});

@@ -35,7 +35,10 @@ export function startTestApp(
 ): TestApp {
   const store = parts.store ?? new MemoryStore();
   const config = loadConfig({ CRAWLER_ALLOW_NETS: "127.0.0.0/8", JOB_POLL_MS: "50", ...env });
-  const guard = { allowNets: parseAllowNets(config.allowNets), allowedPorts: null };
+  const guard = {
+    allowNets: parseAllowNets(config.allowNets),
+    allowedPorts: config.allowedPorts ? new Set(config.allowedPorts) : null,
+  };
   const guarded = createGuardedFetcher(guard);
   const fetcher = parts.fetcher ?? guarded;
   const svc = composeService({

@@ -444,3 +444,12 @@ Deno.test("event streams are limited with 429", async () => {
   await (await app.call("DELETE", `/jobs/${job.id}`)).body?.cancel();
   listener.close();
 });
+
+Deno.test("a port outside CRAWLER_ALLOW_PORTS is a 400 blocked_port", async () => {
+  await using app = startTestApp({ CRAWLER_ALLOW_PORTS: "80,443" });
+  const res = await app.call("POST", "/jobs", { body: ok(), headers: J });
+  assert.equal(res.status, 400);
+  const body = await res.json();
+  assert.equal(body.error.code, "blocked_port");
+  assert.equal(body.error.field, "urls[0]");
+});

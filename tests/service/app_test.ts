@@ -198,3 +198,37 @@ Deno.test("GET /healthz answers 503 when the store does not", async () => {
   assert.equal(res.status, 503);
   await res.body?.cancel();
 });
+
+Deno.test("a redirect to a blocked address ends in an error event blocked_address", async () => {
+  await using site = startFixtureServer();
+  await using other = startFixtureServer({ hostname: "127.0.0.2" });
+  await using app = startTestApp({ CRAWLER_ALLOW_NETS: "127.0.0.1/32" });
+  const to = encodeURIComponent(`${other.origin}/a.html`);
+  const res = await app.call("POST", "/jobs", {
+    json: {
+      urls: [`${site.origin}/h/redirect?to=${to}`],
+      options: { ignoreRobots: true, scope: "all" },
+    },
+    headers: { accept: "application/x-ndjson" },
+  });
+  const events = await ndjson<Ev & { code?: string }>(res);
+  assert.equal(events[0].type, "error");
+  assert.equal(events[0].code, "blocked_address");
+  assert.equal(other.hits.size, 0, "the blocked host saw nothing");
+});
+
+Deno.test("a link to a blocked address is an error event, the rest of the crawl goes on", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp({ CRAWLER_ALLOW_NETS: "127.0.0.1/32" });
+  const res = await app.call("POST", "/jobs", {
+    json: {
+      urls: [`${site.origin}/a.html`, `http://127.0.0.1:1/`.replace("127.0.0.1", "0x7f000002")],
+      options: { ignoreRobots: true, maxDepth: 0, retries: 0 },
+    },
+    headers: { accept: "application/x-ndjson" },
+  });
+  assert.equal(res.status, 400, "a seed at 127.0.0.2 (written in hex) is refused outright");
+  const body = await res.json();
+  assert.equal(body.error.code, "blocked_address");
+  assert.equal(body.error.field, "urls[1]");
+});

@@ -245,3 +245,43 @@ e2e("a database outage mid-crawl pauses the job; nothing is lost when it returns
     await dropDb(uri, db);
   }
 });
+
+e2e("two service processes share one database and split the jobs", async (uri) => {
+  const db = freshDbName("skein_e2e");
+  await using site = startFixtureServer();
+  const env = {
+    MONGODB_URI: uri,
+    MONGODB_DB: db,
+    CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+    LIMIT_RUNNING_JOBS: "1",
+    JOB_POLL_MS: "100",
+  };
+  try {
+    await using a = await startServiceProcess(env);
+    await using b = await startServiceProcess(env);
+    const jobs = [];
+    for (let i = 0; i < 4; i++) {
+      jobs.push(
+        await postJob(a.origin, {
+          urls: [`${site.origin}/h/fanout?n=8&ms=150&job=${i}`],
+          options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+        }),
+      );
+    }
+    for (const job of jobs) {
+      const done = await waitForStatus(b.origin, job.id, ["completed"], 60_000);
+      assert.equal((done.counters as { pages: number }).pages, 9);
+    }
+    const fetched = async (origin: string) =>
+      Number(
+        /skein_pages_fetched_total (\d+)/.exec(await (await fetch(`${origin}/metrics`)).text())![1],
+      );
+    const [na, nb] = [await fetched(a.origin), await fetched(b.origin)];
+    assert.equal(na + nb, 36, "every page fetched once across both");
+    assert.ok(na > 0 && nb > 0, `both processes worked (${na} and ${nb} pages)`);
+    assert.equal(await a.stop(), 0);
+    assert.equal(await b.stop(), 0);
+  } finally {
+    await dropDb(uri, db);
+  }
+});

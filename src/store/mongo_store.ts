@@ -4,20 +4,30 @@
  * `bulkWrite`, `findOneAndUpdate`, `aggregate` with `$group`, and (compound,
  * unique) indexes; no transactions and no change streams.
  *
- * Collections of the database:
+ * Collections of the database (`docId(jobId, k)` is `<jobId length>:<jobId>:<k>`):
  *
- * | collection | key (unique index)  | holds                                         |
- * | ---------- | ------------------- | --------------------------------------------- |
- * | `jobs`     | `_id` = job id      | {@linkcode JobDoc}, `options` as a JSON string |
- * | `frontier` | `(jobId, url)`      | {@linkcode FrontierEntry}                     |
- * | `pages`    | `(jobId, url)`      | {@linkcode PageEvent}                         |
- * | `events`   | `(jobId, key)`      | {@linkcode StoredEvent}, the event as JSON    |
- * | `claims`   | `_id` = `jobId#gen` | one token per claim of a job (see `claimJob`) |
+ * | collection | `_id`               | other indexes                          | holds          |
+ * | ---------- | ------------------- | -------------------------------------- | -------------- |
+ * | `jobs`     | job id              | `(status, createdAt)`, `createdAt`     | `JobDoc`       |
+ * | `frontier` | `docId(jobId, url)` | unique `(jobId, url)`                  | `FrontierEntry` |
+ * | `states`   | `docId(jobId, url)` | unique `(jobId, url)`                  | final states   |
+ * | `pages`    | `docId(jobId, url)` | unique `(jobId, url)`                  | `PageEvent`    |
+ * | `events`   | `docId(jobId, key)` | unique `(jobId, key)`, `(jobId, seq)`  | `StoredEvent`  |
+ * | `claims`   | `<jobId>#<gen>`     | `(jobId, gen)`                         | claim tokens   |
  *
  * Queries are built only from typed fields (strings, numbers, dates), never
  * from a caller's object, and values that are free-form JSON (job options,
  * events) are stored as JSON strings, so no key of theirs (`$where`, `a.b`)
  * ever reaches the server as a field name or an operator.
+ *
+ * FerretDB 1.24 with its SQLite backend differs from MongoDB in ways this
+ * store works around (each is explained where it is handled): `findAndModify`
+ * is not atomic (see `claimJob`), `$setOnInsert` drops `null` values, a
+ * `createIndexes` of several existing indexes fails, many matching
+ * `updateOne`s in one command deadlock, and finding a document by `_id` scans
+ * the collection, so writes insert where they can. Updating a document that
+ * exists (a final frontier state, a page fetched again) still costs time in
+ * proportion to the collection there; on MongoDB every write uses an index.
  *
  * @example
  * ```ts ignore
@@ -122,6 +132,18 @@ interface FrontierRecord {
   state: FrontierState;
 }
 
+/**
+ * The final state of a frontier entry, kept apart from the entry so that
+ * finishing a URL is an insert, not an update of the entry (FerretDB's SQLite
+ * backend finds a document to update by scanning its collection).
+ */
+interface StateRecord {
+  _id: string;
+  jobId: string;
+  url: string;
+  state: FrontierState;
+}
+
 /** A page as stored; `_id` is {@linkcode docId}`(jobId, url)`. */
 interface PageRecord extends PageEvent {
   _id: string;
@@ -169,6 +191,7 @@ export class MongoStore implements Store {
   #pages: Collection<PageRecord>;
   #events: Collection<EventRecord>;
   #claims: Collection<ClaimRecord>;
+  #states: Collection<StateRecord>;
   /** Serializes this store's updates of job documents; see {@linkcode MongoStore.updateJob}. */
   #jobLock: Promise<unknown> = Promise.resolve();
 
@@ -197,6 +220,7 @@ export class MongoStore implements Store {
     this.#pages = this.#db.collection<PageRecord>("pages");
     this.#events = this.#db.collection<EventRecord>("events");
     this.#claims = this.#db.collection<ClaimRecord>("claims");
+    this.#states = this.#db.collection<StateRecord>("states");
   }
 
   /** Connects and creates the indexes; `unavailable` when no server answers in time. */
@@ -218,6 +242,7 @@ export class MongoStore implements Store {
     await this.#events.createIndex({ jobId: 1, key: 1 }, { name: "jobId_key", unique: true });
     await this.#events.createIndex({ jobId: 1, seq: 1 }, { name: "jobId_seq" });
     await this.#claims.createIndex({ jobId: 1, gen: 1 }, { name: "jobId_gen" });
+    await this.#states.createIndex({ jobId: 1, url: 1 }, { name: "jobId_url", unique: true });
   }
 
   /** Sends `ping`; `unavailable` when no server answers in time. */
@@ -329,7 +354,7 @@ export class MongoStore implements Store {
     return null;
   }
 
-  /** Inserts the next free claim token of a job; its generation, or `null` when another holds it. */
+  /** Inserts the next free claim token of a job: its generation, or `null` when one is held. */
   async #takeToken(
     jobId: string,
     current: number,
@@ -377,29 +402,26 @@ export class MongoStore implements Store {
     }
     const pages = new Map(batch.pages.map((p) => [p.url, p]));
 
-    // (1) pending frontier entries where missing: inserts, duplicates ignored.
+    // (1) pending frontier entries where missing: inserts, duplicates left as they are.
     await this.#insertMissing(
       "write frontier",
       this.#frontier,
-      [...pending.values()].map((e) => ({
-        _id: docId(jobId, e.url),
-        jobId,
-        url: e.url,
-        depth: e.depth,
-        parent: e.parent,
-        state: "pending",
-      })),
+      [...pending.values()].map((e) => toFrontierRecord(jobId, e)),
     );
-    // (2) pages, upserted by URL. Every field is set, so this replaces the page.
-    await this.#upsert(
+    // (2) pages, upserted by URL: inserts, then the pages that existed get every field set.
+    const stored = await this.#insertMissing(
       "write pages",
       this.#pages,
-      [...pages.values()].map((p) => {
-        const { _id, ...fields } = toPageRecord(jobId, p);
-        return { updateMany: { filter: { _id }, update: { $set: fields }, upsert: true } };
-      }),
+      [...pages.values()].map((p) => toPageRecord(jobId, p)),
     );
-    // (3) events where their key is missing: inserts, duplicates ignored.
+    await this.#update(
+      "write pages",
+      this.#pages,
+      stored.map(({ _id, ...fields }) => ({
+        updateMany: { filter: { _id }, update: { $set: fields }, upsert: true },
+      })),
+    );
+    // (3) events where their key is missing: inserts, duplicates left as they are.
     await this.#insertMissing(
       "write events",
       this.#events,
@@ -411,18 +433,28 @@ export class MongoStore implements Store {
         event: JSON.stringify(e.event),
       })),
     );
-    // (4) final states overwrite the entry's state.
-    await this.#upsert(
+    // (4) final states: the entry itself where missing (it keeps its depth and parent),
+    // then the state as an insert into `states`; a state recorded before (a URL
+    // fetched again after a resume) is overwritten, which is the rare case.
+    const finals = [...final.values()];
+    await this.#insertMissing(
       "write frontier",
       this.#frontier,
-      [...final.values()].map((e) => ({
+      finals.map((e) => toFrontierRecord(jobId, e)),
+    );
+    const existing = await this.#insertMissing(
+      "write states",
+      this.#states,
+      finals.map((e) => ({ _id: docId(jobId, e.url), jobId, url: e.url, state: e.state })),
+    );
+    const byState = Map.groupBy(existing, (r) => r.state);
+    await this.#update(
+      "write states",
+      this.#states,
+      [...byState].map(([state, records]) => ({
         updateMany: {
-          filter: { _id: docId(jobId, e.url) },
-          update: {
-            $set: { state: e.state },
-            $setOnInsert: { jobId, url: e.url, depth: e.depth, parent: e.parent },
-          },
-          upsert: true,
+          filter: { _id: { $in: records.map((r) => r._id) } },
+          update: { $set: { state } },
         },
       })),
     );
@@ -443,12 +475,17 @@ export class MongoStore implements Store {
       "load frontier",
       () => this.#frontier.find({ jobId }).toArray(),
     );
+    const states = await this.#run(
+      "load frontier",
+      () => this.#states.find({ jobId }, { projection: { url: 1, state: 1 } }).toArray(),
+    );
+    const finalState = new Map(states.map((s) => [s.url, s.state]));
     // FerretDB's $setOnInsert skips null values, so a missing parent reads as null.
     return docs.map((d) => ({
       url: d.url,
       depth: d.depth,
       parent: d.parent ?? null,
-      state: d.state,
+      state: finalState.get(d.url) ?? d.state,
     }));
   }
 
@@ -494,14 +531,40 @@ export class MongoStore implements Store {
   }
 
   /**
-   * One upsert step of a write; a step that only lost upsert races (duplicate
-   * key) runs again. Each operation is an `updateMany` on one `_id`:
-   * FerretDB 1.24 keeps the SQLite cursor of every `updateOne` of a command
-   * that matched a document open until the command ends, and a command with
-   * about 100 of them waits forever for a connection (its pool holds 100);
-   * `updateMany` reads its cursor to the end, which closes it.
+   * Inserts `docs` in one unordered `bulkWrite` and returns those that were
+   * not inserted because their `_id` exists already.
+   *
+   * Writes insert first because FerretDB 1.24 (SQLite) finds a document by
+   * `_id` with a full scan of the collection (its `_id` index is not used),
+   * while an insert checks the unique index; so an update costs time in
+   * proportion to the collection and an insert does not.
    */
-  async #upsert<T extends { _id: string }>(
+  async #insertMissing<T extends { _id: string }>(
+    what: string,
+    coll: Collection<T>,
+    docs: T[],
+  ): Promise<T[]> {
+    if (docs.length === 0) return [];
+    const ops = docs.map((document) => ({ insertOne: { document } }) as AnyBulkWriteOperation<T>);
+    try {
+      await this.#run(what, () => coll.bulkWrite(ops, { ordered: false }));
+      return [];
+    } catch (e) {
+      if (!isDuplicate(e)) throw e;
+      const errors = (e as StoreError).cause as MongoBulkWriteError;
+      const list = Array.isArray(errors.writeErrors) ? errors.writeErrors : [errors.writeErrors];
+      return list.map((w) => docs[w.index]);
+    }
+  }
+
+  /**
+   * Runs `ops` in one unordered `bulkWrite`, again once when it only lost
+   * upsert races (duplicate key). The operations are `updateMany`s: FerretDB
+   * 1.24 keeps the cursor of every `updateOne` of a command that matched a
+   * document open until the command ends, and a command with about 100 of
+   * them waits forever for a connection (its SQLite pool holds 100).
+   */
+  async #update<T extends { _id: string }>(
     what: string,
     coll: Collection<T>,
     ops: AnyBulkWriteOperation<T>[],
@@ -514,21 +577,6 @@ export class MongoStore implements Store {
       } catch (e) {
         if (!isDuplicate(e) || attempt > 0) throw e;
       }
-    }
-  }
-
-  /** One insert step of a write: inserts `docs`, those whose `_id` exists already are left out. */
-  async #insertMissing<T extends { _id: string }>(
-    what: string,
-    coll: Collection<T>,
-    docs: T[],
-  ): Promise<void> {
-    if (docs.length === 0) return;
-    const ops = docs.map((document) => ({ insertOne: { document } }) as AnyBulkWriteOperation<T>);
-    try {
-      await this.#run(what, () => coll.bulkWrite(ops, { ordered: false }));
-    } catch (e) {
-      if (!isDuplicate(e)) throw e;
     }
   }
 
@@ -663,6 +711,17 @@ function toSet(patch: JobPatch): Partial<JobRecord> {
 
 function toCounters(c: JobCounters): JobCounters {
   return { pages: c.pages, errors: c.errors, skipped: c.skipped, bytes: c.bytes };
+}
+
+function toFrontierRecord(jobId: string, e: FrontierEntry): FrontierRecord {
+  return {
+    _id: docId(jobId, e.url),
+    jobId,
+    url: e.url,
+    depth: e.depth,
+    parent: e.parent,
+    state: e.state,
+  };
 }
 
 function toPageRecord(jobId: string, p: PageEvent): PageRecord {

@@ -107,7 +107,7 @@ export function storeContract(
     assert.deepStrictEqual(await store.listJobs(0), []);
   });
 
-  test("updateJob() sets the patched fields and updatedAt; false for an unknown id", async (store) => {
+  test("updateJob() sets the patch and updatedAt; false for an unknown id", async (store) => {
     const job = makeJob("j1", { updatedAt: at(0) });
     await store.createJob(job);
     const patch = {
@@ -140,7 +140,7 @@ export function storeContract(
     });
   });
 
-  test("claimJob() takes a queued job once and keeps it while the lease is valid", async (store) => {
+  test("claimJob() takes a queued job once; it stays taken while leased", async (store) => {
     await store.createJob(makeJob("j1"));
     const now = at(100);
     const claimed = await store.claimJob("w1", 30_000, now);
@@ -170,7 +170,7 @@ export function storeContract(
     assert.equal(await store.renewLease("j1", "w1", 1_000, later), false);
   });
 
-  test("claimJob() takes the oldest claimable job and skips finished or leased ones", async (store) => {
+  test("claimJob() takes the oldest job, skipping finished and leased ones", async (store) => {
     const now = at(1_000);
     await store.createJob(makeJob("done", { status: "completed", createdAt: at(1) }));
     await store.createJob(makeJob("cancelled", { status: "cancelled", createdAt: at(2) }));
@@ -257,7 +257,7 @@ export function storeContract(
     ]);
   });
 
-  test("write() lets a final state in the same batch overwrite its pending entry", async (store) => {
+  test("write() lets a final state overwrite a pending one of the same batch", async (store) => {
     const url = "http://a.test/x";
     await store.write("j1", {
       frontier: [entry(url, "pending"), entry(url, "page"), entry("http://a.test/new", "skipped")],
@@ -344,7 +344,7 @@ export function storeContract(
     }]);
   });
 
-  test("listPages() filters by status, url and after, sorted by URL, at most limit", async (store) => {
+  test("listPages() filters by status, url and after; sorted by URL, limited", async (store) => {
     const urls = ["http://a.test/d", "http://a.test/a", "http://a.test/c", "http://a.test/b"];
     await store.write("j1", {
       frontier: [],
@@ -427,7 +427,7 @@ export function storeContract(
     assert.deepStrictEqual(await store.readEvents("j.$1", 0, 5), [ev]);
   });
 
-  test("rejects query values that are not of their declared type with code invalid", async (store) => {
+  test("rejects query values of the wrong type with code invalid", async (store) => {
     await store.write("j1", { frontier: [], pages: [page("http://a.test/")], events: [] });
     const injected = { $ne: null } as unknown as string;
     const invalid = (e: unknown) => e instanceof StoreError && e.code === "invalid";

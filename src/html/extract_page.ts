@@ -33,16 +33,14 @@ export interface ExtractOptions {
 
 /**
  * Resolves and normalizes raw hrefs against `base`; unique results in order.
- * Identical raw hrefs are resolved once.
+ * (Resolving a plain href is cheaper than hashing it, so raw hrefs are not
+ * de-duplicated first; see `LinkResolver`.)
  */
 export function resolveLinks(hrefs: Iterable<string>, base: URL, maxLinks = 10000): string[] {
   const resolver = new LinkResolver(base);
-  const seenRaw = new Set<string>();
   const out = new Set<string>();
   for (const raw of hrefs) {
     if (out.size >= maxLinks) break;
-    if (seenRaw.has(raw)) continue;
-    seenRaw.add(raw);
     const href = raw.trim();
     if (href === "" || href.charCodeAt(0) === 35 /* # */) continue;
     const n = resolver.resolve(href);

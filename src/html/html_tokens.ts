@@ -20,6 +20,7 @@
  * @module
  */
 import { Tokenizer, type TokenizerCallbacks } from "htmlparser2";
+import { decodeHTML, decodeHTMLAttribute } from "entities";
 
 /** One thing of interest found in a document. */
 export type HtmlToken =
@@ -117,7 +118,10 @@ class Sink implements TokenizerCallbacks {
   }
 
   onattribend(): void {
-    if (this.#attr && this.#attrs[this.#attr] === undefined) this.#attrs[this.#attr] = this.#value;
+    if (this.#attr && this.#attrs[this.#attr] === undefined) {
+      const v = this.#value;
+      this.#attrs[this.#attr] = v.indexOf("&") === -1 ? v : decodeHTMLAttribute(v);
+    }
     this.#attr = null;
   }
 
@@ -169,7 +173,8 @@ class Sink implements TokenizerCallbacks {
     if (!this.#inTitle) return;
     this.#inTitle = false;
     this.#titleDone = true;
-    this.out.push({ kind: "title", text: cleanTitle(this.#title) });
+    const t = this.#title;
+    this.out.push({ kind: "title", text: cleanTitle(t.indexOf("&") === -1 ? t : decodeHTML(t)) });
   }
 
   oncdata(): void {}
@@ -185,7 +190,10 @@ class Sink implements TokenizerCallbacks {
  */
 export async function* htmlTokens(chunks: AsyncIterable<string>): AsyncGenerator<HtmlToken[]> {
   const sink = new Sink();
-  const tokenizer = new Tokenizer({ decodeEntities: true }, sink);
+  // Entities are decoded only where they matter (hrefs, the title), so the
+  // tokenizer can skip through text to the next "<" instead of reading it
+  // character by character.
+  const tokenizer = new Tokenizer({ decodeEntities: false }, sink);
   for await (const chunk of chunks) {
     if (chunk.length === 0) continue;
     sink.push(chunk);

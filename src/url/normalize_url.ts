@@ -58,9 +58,12 @@ export function normalizeParsed(u: URL): string | null {
   if (u.protocol !== "http:" && u.protocol !== "https:") return null;
   if (u.hostname === "") return null;
   let host = u.host;
-  // A trailing dot names the same host ("example.com." is "example.com").
-  if (host.endsWith(".")) host = host.slice(0, -1);
-  else if (host.includes(".:")) host = host.replace(".:", ":");
+  // Trailing dots name the same host ("example.com." is "example.com"); a
+  // host of dots only names none.
+  if (host.endsWith(".") || host.includes(".:")) {
+    host = host.replace(/\.+(?=:\d+$|$)/, "");
+    if (host === "" || host.startsWith(":")) return null;
+  }
   const path = normalizePercent(u.pathname);
   const search = u.search === "?" ? "" : normalizePercent(u.search);
   const auth = u.username || u.password

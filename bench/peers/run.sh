@@ -190,8 +190,8 @@ run_one() {
       local out=/dev/null
       [ "$SKEIN_OUT" != file ] || out="$work/skein.ndjson"
       # shellcheck disable=SC2206
-      # The same command as `deno task crawl` (deno.json), V8 heap flags included.
-      cmd=(deno run --allow-net --allow-read --allow-write --allow-env --allow-sys
+      # The same command as `deno task crawl` (deno.json), V8 heap flags and arenas included.
+      cmd=(env MALLOC_ARENA_MAX=2 deno run --allow-net --allow-read --allow-write --allow-env --allow-sys
         --v8-flags=--max-semi-space-size=4,--max-old-space-size=1024 "$ROOT/cli.ts"
         --concurrency "$conc" --per-host "$conc" --ignore-robots --max-depth 1000
         --max-pages 1000000 --retries 0 --out "$out" $SKEIN_ARGS "$url")

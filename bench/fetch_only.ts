@@ -25,12 +25,12 @@ if (import.meta.main) {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 20);
   const t0 = performance.now();
-  async function worker() {
+  const worker = async () => {
     while (next < urls.length) {
       const res = await fetch(urls[next++]);
       for await (const chunk of res.body!) bytes += chunk.byteLength;
     }
-  }
+  };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const s = (performance.now() - t0) / 1000;
   clearInterval(sampler);

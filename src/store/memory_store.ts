@@ -28,6 +28,7 @@ import {
   StoreError,
   type WriteBatch,
 } from "./store.ts";
+import { checkBatch, checkLimit, checkNumber, checkString } from "./check_input.ts";
 
 /** The fields of a {@linkcode JobPatch}, the only ones `updateJob` copies. */
 const PATCH_FIELDS = [
@@ -270,34 +271,4 @@ function settle<T>(fn: () => T): Promise<T> {
   } catch (e) {
     return Promise.reject(e);
   }
-}
-
-function checkString(what: string, value: unknown): void {
-  if (typeof value !== "string") {
-    throw new StoreError("invalid", `${what} must be a string, got ${typeof value}`);
-  }
-}
-
-/** Rejects a batch whose keys are not strings before anything is written. */
-function checkBatch(jobId: unknown, batch: WriteBatch): void {
-  checkString("Job id", jobId);
-  for (const e of batch.frontier) checkString("Frontier url", e.url);
-  for (const p of batch.pages) checkString("Page url", p.url);
-  for (const e of batch.events) {
-    checkString("Event key", e.key);
-    checkNumber("Event seq", e.seq);
-  }
-}
-
-function checkNumber(what: string, value: unknown): void {
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new StoreError("invalid", `${what} must be a number, got ${String(value)}`);
-  }
-}
-
-function checkLimit(limit: unknown): number {
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) {
-    throw new StoreError("invalid", `Limit must be a non-negative integer, got ${String(limit)}`);
-  }
-  return limit;
 }

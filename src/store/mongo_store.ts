@@ -69,6 +69,7 @@ import {
   StoreError,
   type WriteBatch,
 } from "./store.ts";
+import { checkBatch, checkLimit, checkNumber, checkString } from "./check_input.ts";
 
 /** Options of {@linkcode MongoStore}. */
 export interface MongoStoreOptions {
@@ -758,38 +759,6 @@ function toPage(d: PageRecord): PageEvent {
     ms: d.ms,
     attempts: d.attempts,
   };
-}
-
-/** Rejects a batch whose keys are not of the declared types before anything is written. */
-function checkBatch(jobId: unknown, batch: WriteBatch): void {
-  checkString("Job id", jobId);
-  for (const e of batch.frontier) checkString("Frontier url", e.url);
-  for (const p of batch.pages) checkString("Page url", p.url);
-  for (const e of batch.events) {
-    checkString("Event key", e.key);
-    checkNumber("Event seq", e.seq);
-  }
-}
-
-function checkString(what: string, value: unknown): string {
-  if (typeof value !== "string") {
-    throw new StoreError("invalid", `${what} must be a string, got ${typeof value}`);
-  }
-  return value;
-}
-
-function checkNumber(what: string, value: unknown): number {
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new StoreError("invalid", `${what} must be a number, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkLimit(limit: unknown): number {
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) {
-    throw new StoreError("invalid", `Limit must be a non-negative integer, got ${String(limit)}`);
-  }
-  return limit;
 }
 
 /** The URI without its password, for messages. */

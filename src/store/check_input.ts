@@ -1,0 +1,48 @@
+/**
+ * Type checks both stores apply to their inputs before touching data, so a
+ * value of the wrong type (an object where a URL belongs, say) is refused
+ * with `StoreError("invalid")` instead of reaching a query.
+ *
+ * @example
+ * ```ts
+ * import { checkString } from "./check_input.ts";
+ * checkString("Job id", "abc"); // "abc"
+ * ```
+ * @module
+ */
+import { StoreError, type WriteBatch } from "./store.ts";
+
+/** Returns `value` when it is a string; throws `StoreError("invalid")` naming `what` otherwise. */
+export function checkString(what: string, value: unknown): string {
+  if (typeof value !== "string") {
+    throw new StoreError("invalid", `${what} must be a string, got ${typeof value}`);
+  }
+  return value;
+}
+
+/** Returns `value` when it is a number (not NaN); throws `StoreError("invalid")` otherwise. */
+export function checkNumber(what: string, value: unknown): number {
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new StoreError("invalid", `${what} must be a number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Returns `limit` when it is a non-negative integer; throws `StoreError("invalid")` otherwise. */
+export function checkLimit(limit: unknown): number {
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0) {
+    throw new StoreError("invalid", `Limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  return limit;
+}
+
+/** Rejects a batch whose keys are not of the declared types before anything is written. */
+export function checkBatch(jobId: unknown, batch: WriteBatch): void {
+  checkString("Job id", jobId);
+  for (const e of batch.frontier) checkString("Frontier url", e.url);
+  for (const p of batch.pages) checkString("Page url", p.url);
+  for (const e of batch.events) {
+    checkString("Event key", e.key);
+    checkNumber("Event seq", e.seq);
+  }
+}

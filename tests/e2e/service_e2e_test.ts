@@ -30,6 +30,13 @@ async function dropDb(uri: string, db: string) {
 
 type Ev = { seq: number; type: string; url?: string; reason?: string };
 
+/** The seed of a fixture fan-out page and, sorted, every URL a crawl of it stores. */
+function fanoutSite(origin: string, n: number, ms: number): { seed: string; expected: string[] } {
+  const seed = `${origin}/h/fanout?n=${n}&ms=${ms}`;
+  const slow = Array.from({ length: n }, (_, i) => `${origin}/h/slow/${i + 1}?ms=${ms}`);
+  return { seed, expected: [seed, ...slow].sort() };
+}
+
 e2e("a job's events, followed by three clients, match the pages stored in MongoDB", async (uri) => {
   const db = freshDbName("skein_e2e");
   await using site = startFixtureServer();
@@ -105,12 +112,7 @@ e2e(
       JOB_POLL_MS: "200",
     };
     const n = 60;
-    const seed = `${site.origin}/h/fanout?n=${n}&ms=150`;
-    const expected = [
-      seed,
-      ...Array.from({ length: n }, (_, i) => `${site.origin}/h/slow/${i + 1}?ms=150`),
-    ]
-      .sort();
+    const { seed, expected } = fanoutSite(site.origin, n, 150);
     try {
       const first = await startServiceProcess(env);
       const job = await postJob(first.origin, {
@@ -209,12 +211,7 @@ e2e("a database outage mid-crawl pauses the job; nothing is lost when it returns
   });
   await using site = startFixtureServer();
   const n = 40;
-  const seed = `${site.origin}/h/fanout?n=${n}&ms=100`;
-  const expected = [
-    seed,
-    ...Array.from({ length: n }, (_, i) => `${site.origin}/h/slow/${i + 1}?ms=100`),
-  ]
-    .sort();
+  const { seed, expected } = fanoutSite(site.origin, n, 100);
   try {
     await using svc = await startServiceProcess({
       MONGODB_URI:

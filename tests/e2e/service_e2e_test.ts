@@ -4,6 +4,7 @@ import { freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { startFixtureServer } from "../../fixtures/server.ts";
 import { ndjson, postJob, startServiceProcess, waitForPages, waitForStatus } from "./_service.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
+import { ERROR_CASES } from "../service/_error_cases.ts";
 
 const cfg = mongoTestConfig();
 const suffix = cfg.ignore ? ` (ignored: ${cfg.reason})` : "";
@@ -278,6 +279,32 @@ e2e("two service processes share one database and split the jobs", async (uri) =
     assert.ok(na > 0 && nb > 0, `both processes worked (${na} and ${nb} pages)`);
     assert.equal(await a.stop(), 0);
     assert.equal(await b.stop(), 0);
+  } finally {
+    await dropDb(uri, db);
+  }
+});
+
+e2e("every 4xx path answers the same from a real service process", async (uri) => {
+  const db = freshDbName("skein_e2e");
+  const base = { MONGODB_URI: uri, MONGODB_DB: db, CRAWLER_ALLOW_NETS: "127.0.0.0/8" };
+  try {
+    // One process per distinct environment the cases need.
+    const groups = Map.groupBy(ERROR_CASES, (c) => JSON.stringify(c.env ?? {}));
+    for (const [envJson, cases] of groups) {
+      await using svc = await startServiceProcess({ ...base, ...JSON.parse(envJson) });
+      for (const c of cases) {
+        const res = await fetch(`${svc.origin}${c.path}`, {
+          method: c.method,
+          headers: c.headers,
+          body: c.body,
+        });
+        const body = await res.json();
+        assert.equal(res.status, c.status, `${c.name}: ${JSON.stringify(body)}`);
+        assert.equal(body.error.code, c.code, c.name);
+        if (c.field !== undefined) assert.equal(body.error.field, c.field, c.name);
+      }
+      assert.equal(await svc.stop(), 0);
+    }
   } finally {
     await dropDb(uri, db);
   }

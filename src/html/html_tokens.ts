@@ -184,16 +184,58 @@ class Sink implements TokenizerCallbacks {
   onend(): void {}
 }
 
+/** The fields of htmlparser2's `Tokenizer` that `fastForwardTo` reads (private in its typings). */
+interface TokenizerInternals {
+  buffer: string;
+  index: number;
+  offset: number;
+}
+
+const CHARS = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+/**
+ * htmlparser2 12.0.0's `Tokenizer` skips text by comparing one character at
+ * a time; `String.prototype.indexOf` does the same search natively, several
+ * times faster. Same contract: move `index` to the next `c` and say whether
+ * it was found, or to the end of the buffer. (htmlparser2 is pinned in
+ * deno.json; the tokenizer tests cover this.)
+ */
+class FastTokenizer extends Tokenizer {}
+Object.defineProperty(FastTokenizer.prototype, "fastForwardTo", {
+  value: function fastForwardTo(this: TokenizerInternals, c: number): boolean {
+    const at = this.buffer.indexOf(
+      CHARS[c] ?? String.fromCharCode(c),
+      this.index + 1 - this.offset,
+    );
+    if (at !== -1) {
+      this.index = at + this.offset;
+      return true;
+    }
+    this.index = this.buffer.length + this.offset - 1;
+    return false;
+  },
+});
+
+/** Settings of {@linkcode htmlTokens}. */
+export interface HtmlTokensOptions {
+  /** Use htmlparser2's own text skipping (for differential tests). @default false */
+  reference?: boolean;
+}
+
 /**
  * Parses HTML text chunk by chunk and yields, after each chunk, the tokens it
  * completed (never an empty batch). The tokenizer's state lives only here.
  */
-export async function* htmlTokens(chunks: AsyncIterable<string>): AsyncGenerator<HtmlToken[]> {
+export async function* htmlTokens(
+  chunks: AsyncIterable<string>,
+  options: HtmlTokensOptions = {},
+): AsyncGenerator<HtmlToken[]> {
   const sink = new Sink();
   // Entities are decoded only where they matter (hrefs, the title), so the
   // tokenizer can skip through text to the next "<" instead of reading it
   // character by character.
-  const tokenizer = new Tokenizer({ decodeEntities: false }, sink);
+  const Impl = options.reference ? Tokenizer : FastTokenizer;
+  const tokenizer = new Impl({ decodeEntities: false }, sink);
   for await (const chunk of chunks) {
     if (chunk.length === 0) continue;
     sink.push(chunk);

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { extractPage } from "../../src/html/extract_page.ts";
 import { normalizeUrl } from "../../src/url/normalize_url.ts";
 import { bodyText } from "../../src/crawl/read_body.ts";
+import { htmlTokens } from "../../src/html/html_tokens.ts";
 
 const fragments = [
   "<a href=",
@@ -39,6 +40,16 @@ const fragments = [
   "<",
   " ",
   "\n",
+  "<style>",
+  "</style>",
+  "<?xml ",
+  "<!doctype html>",
+  "<![CDATA[",
+  "]]>",
+  "</",
+  "/>",
+  "<textarea>",
+  "</textarea>",
 ];
 
 const htmlish = fc.array(
@@ -136,5 +147,19 @@ Deno.test("fuzz: bodyText() decodes any bytes under any declared charset without
       },
     ),
     { numRuns: 500 },
+  );
+});
+
+Deno.test("fuzz: the indexOf text skipping finds exactly the tokens htmlparser2's own does", async () => {
+  const collect = async (html: string, cuts: number[], reference: boolean) => {
+    const out = [];
+    for await (const batch of htmlTokens(split(html, cuts), { reference })) out.push(...batch);
+    return out;
+  };
+  await fc.assert(
+    fc.asyncProperty(htmlish, fc.array(fc.nat(400), { maxLength: 6 }), async (html, cuts) => {
+      assert.deepEqual(await collect(html, cuts, false), await collect(html, cuts, true));
+    }),
+    { numRuns: 3000 },
   );
 });

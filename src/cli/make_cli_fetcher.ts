@@ -1,12 +1,17 @@
 /**
- * The CLI's fetcher: Deno's `fetch` by default (the local command acts for
- * the user at the keyboard and may reach loopback and private hosts), or the
- * SSRF-guarded fetcher with `--deny-private`.
+ * The CLI's fetcher. By default an HTTP/1.1 client on `node:http`/`https`
+ * with keep-alive and a DNS cache that lets every address through (the local
+ * command acts for the user at the keyboard and may reach loopback and
+ * private hosts); it crawls about 15 % faster than Deno's `fetch` with less
+ * memory (see the README). With `--deny-private`, the same client applies the
+ * SSRF guard. When a proxy is configured (`HTTP_PROXY`, `HTTPS_PROXY` or
+ * `ALL_PROXY`), Deno's `fetch` is used instead, because it honours them.
  *
  * @example
  * ```ts
  * import { makeCliFetcher } from "./make_cli_fetcher.ts";
- * const f = makeCliFetcher(false, null); // Deno's fetch, no guard
+ * const fetcher = makeCliFetcher(false, null, {});
+ * await fetcher[Symbol.asyncDispose]?.();
  * ```
  * @module
  */
@@ -14,11 +19,28 @@ import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { createGuardedFetcher } from "../net/guarded_fetcher.ts";
 import { parseAllowNets } from "../net/address_policy.ts";
 
-/** Builds the fetcher for the CLI flags; throws RangeError on a bad `--allow-nets`. */
+const EVERY_ADDRESS = "0.0.0.0/0,::/0";
+const PROXY_VARS = [
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "all_proxy",
+];
+
+/**
+ * Builds the fetcher for the CLI flags and environment; throws RangeError on
+ * a bad `--allow-nets`.
+ */
 export function makeCliFetcher(
   denyPrivate: boolean,
   allowNets: string | null,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
 ): Fetcher & Partial<AsyncDisposable> {
-  if (!denyPrivate) return defaultFetcher;
-  return createGuardedFetcher({ allowNets: parseAllowNets(allowNets ?? ""), allowedPorts: null });
+  if (denyPrivate) {
+    return createGuardedFetcher({ allowNets: parseAllowNets(allowNets ?? ""), allowedPorts: null });
+  }
+  if (PROXY_VARS.some((v) => env[v])) return defaultFetcher;
+  return createGuardedFetcher({ allowNets: parseAllowNets(EVERY_ADDRESS), allowedPorts: null });
 }

@@ -39,6 +39,7 @@ import {
   type UrlTarget,
 } from "./address_policy.ts";
 import type { FetcherInit } from "./fetcher.ts";
+import { cachedResolver } from "./cached_resolver.ts";
 import { NetError } from "./net_error.ts";
 
 /** One address a host resolved to. */
@@ -60,7 +61,8 @@ export interface GuardedFetcherOptions {
   /**
    * How hostnames are resolved; every address it returns is checked, and only
    * those are connected to.
-   * @default {systemResolver} (`getaddrinfo` through `node:dns`, honours /etc/hosts)
+   * @default {cachedResolver(systemResolver)} (`getaddrinfo` through `node:dns`, honours
+   * /etc/hosts; answers reused for 30 s)
    */
   resolve?: Resolver;
   /**
@@ -145,7 +147,7 @@ export function createGuardedFetcher(
   policy: AddressPolicy,
   options: GuardedFetcherOptions = {},
 ): GuardedFetcher {
-  const resolve = options.resolve ?? systemResolver;
+  const resolve = options.resolve ?? cachedResolver(systemResolver);
   const acceptEncoding = options.acceptEncoding ?? "gzip, deflate, br";
   const agentOptions = {
     keepAlive: true,

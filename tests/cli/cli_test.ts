@@ -212,3 +212,14 @@ Deno.test("runCli() draws a live progress line when stderr is a terminal", async
   );
   assert.match(redraws.at(-1)!, /^done: 7 pages, 0 errors, 0 skipped/);
 });
+
+Deno.test("makeCliFetcher() uses Deno's fetch when a proxy is configured, its own client otherwise", async () => {
+  const { defaultFetcher } = await import("../../src/net/fetcher.ts");
+  assert.equal(
+    makeCliFetcher(false, null, { HTTPS_PROXY: "http://proxy.test:3128" }),
+    defaultFetcher,
+  );
+  const own = makeCliFetcher(false, null, {});
+  assert.notEqual(own, defaultFetcher);
+  await own[Symbol.asyncDispose]?.();
+});

@@ -12,7 +12,7 @@
  * @module
  */
 import type { JobDoc, Store } from "../store/store.ts";
-import { StoreError } from "../store/store.ts";
+import { newJob, StoreError } from "../store/store.ts";
 import type { ServiceConfig } from "./config.ts";
 import { errorResponse, HttpError, json } from "./http_error.ts";
 import { parseJobRequest } from "./job_request.ts";
@@ -226,22 +226,12 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
         { "retry-after": String(Math.max(1, wait)) },
       );
     }
-    const now = new Date();
-    const job: JobDoc = {
-      id: crypto.randomUUID(),
-      status: "queued",
-      urls: body.urls,
-      options: body.options as Record<string, unknown>,
-      counters: { pages: 0, errors: 0, skipped: 0, bytes: 0 },
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      finishedAt: null,
-      owner: null,
-      leaseUntil: null,
-      cancelRequested: false,
-      error: null,
-    };
+    const job = newJob(
+      crypto.randomUUID(),
+      body.urls,
+      body.options as Record<string, unknown>,
+      new Date(),
+    );
     try {
       const counts = await store.countJobs();
       const active = (counts.queued ?? 0) + (counts.running ?? 0);

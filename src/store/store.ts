@@ -22,6 +22,39 @@
  */
 import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
 
+/**
+ * A new job as `POST /jobs` creates it: queued, no owner, zero counters.
+ *
+ * @example
+ * ```ts
+ * import { newJob } from "./store.ts";
+ * const job = newJob("id-1", ["http://a.test/"], { maxPages: 10 }, new Date(0));
+ * job.status; // "queued"
+ * ```
+ */
+export function newJob(
+  id: string,
+  urls: string[],
+  options: Record<string, unknown>,
+  now: Date,
+): JobDoc {
+  return {
+    id,
+    status: "queued",
+    urls,
+    options,
+    counters: { pages: 0, errors: 0, skipped: 0, bytes: 0 },
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    owner: null,
+    leaseUntil: null,
+    cancelRequested: false,
+    error: null,
+  };
+}
+
 /** Life cycle of a job. */
 export type JobStatus = "queued" | "running" | "completed" | "cancelled" | "failed";
 

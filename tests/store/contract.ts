@@ -18,6 +18,7 @@ import type { CrawlEvent, PageEvent } from "../../src/crawl/events.ts";
 import {
   type FrontierEntry,
   type JobDoc,
+  newJob,
   type Store,
   type StoredEvent,
   StoreError,
@@ -450,22 +451,7 @@ function at(n: number): Date {
 }
 
 function makeJob(id: string, over: Partial<JobDoc> = {}): JobDoc {
-  return {
-    id,
-    status: "queued",
-    urls: ["http://a.test/"],
-    options: { maxDepth: 2 },
-    counters: { pages: 0, errors: 0, skipped: 0, bytes: 0 },
-    createdAt: at(0),
-    updatedAt: at(0),
-    startedAt: null,
-    finishedAt: null,
-    owner: null,
-    leaseUntil: null,
-    cancelRequested: false,
-    error: null,
-    ...over,
-  };
+  return { ...newJob(id, ["http://a.test/"], { maxDepth: 2 }, at(0)), ...over };
 }
 
 function entry(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
 import { MongoStore } from "../../src/store/mongo_store.ts";
-import { type JobDoc, StoreError } from "../../src/store/store.ts";
+import { type JobDoc, newJob, StoreError } from "../../src/store/store.ts";
 import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { storeContract } from "./contract.ts";
 
@@ -104,21 +104,7 @@ async function withStores(
 }
 
 function queuedJob(id: string, createdAt: Date): JobDoc {
-  return {
-    id,
-    status: "queued",
-    urls: ["http://a.test/"],
-    options: {},
-    counters: { pages: 0, errors: 0, skipped: 0, bytes: 0 },
-    createdAt,
-    updatedAt: createdAt,
-    startedAt: null,
-    finishedAt: null,
-    owner: null,
-    leaseUntil: null,
-    cancelRequested: false,
-    error: null,
-  };
+  return newJob(id, ["http://a.test/"], {}, createdAt);
 }
 
 const suffix = cfg.ignore ? ` (ignored: ${cfg.reason})` : "";

@@ -9,13 +9,19 @@ import { ERROR_CASES } from "../service/_error_cases.ts";
 const cfg = mongoTestConfig();
 const suffix = cfg.ignore ? ` (ignored: ${cfg.reason})` : "";
 
-function e2e(name: string, fn: (uri: string) => Promise<void>) {
+/** A test against the database, with a fresh database `db` dropped afterwards. */
+function e2e(name: string, fn: (uri: string, db: string) => Promise<void>) {
   Deno.test({
     name: `e2e: ${name}${suffix}`,
     ignore: cfg.ignore,
     async fn() {
       if (cfg.uri === null) throw new Error(cfg.reason);
-      await fn(cfg.uri);
+      const db = freshDbName("skein_e2e");
+      try {
+        await fn(cfg.uri, db);
+      } finally {
+        await dropDb(cfg.uri, db);
+      }
     },
   });
 }
@@ -38,15 +44,15 @@ function fanoutSite(origin: string, n: number, ms: number): { seed: string; expe
   return { seed, expected: [seed, ...slow].sort() };
 }
 
-e2e("a job's events, followed by three clients, match the pages stored in MongoDB", async (uri) => {
-  const db = freshDbName("skein_e2e");
-  await using site = startFixtureServer();
-  await using svc = await startServiceProcess({
-    MONGODB_URI: uri,
-    MONGODB_DB: db,
-    CRAWLER_ALLOW_NETS: "127.0.0.0/8",
-  });
-  try {
+e2e(
+  "a job's events, followed by three clients, match the pages stored in MongoDB",
+  async (uri, db) => {
+    await using site = startFixtureServer();
+    await using svc = await startServiceProcess({
+      MONGODB_URI: uri,
+      MONGODB_DB: db,
+      CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+    });
     const res = await fetch(`${svc.origin}/jobs`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -68,42 +74,34 @@ e2e("a job's events, followed by three clients, match the pages stored in MongoD
     const health = await fetch(`${svc.origin}/healthz`);
     assert.equal((await health.json()).store, "mongodb");
     assert.equal(await svc.stop(), 0, "SIGTERM exits 0");
-  } finally {
-    await dropDb(uri, db);
-  }
-});
+  },
+);
 
-e2e("DELETE cancels a running job within a second", async (uri) => {
-  const db = freshDbName("skein_e2e");
+e2e("DELETE cancels a running job within a second", async (uri, db) => {
   await using site = startFixtureServer();
   await using svc = await startServiceProcess({
     MONGODB_URI: uri,
     MONGODB_DB: db,
     CRAWLER_ALLOW_NETS: "127.0.0.0/8",
   });
-  try {
-    const job = await postJob(svc.origin, {
-      urls: [`${site.origin}/h/fanout?n=30&ms=20000`],
-      options: { ignoreRobots: true, concurrency: 8, perHost: 8 },
-    });
-    while (site.localGauge.inFlight < 8) await new Promise((r) => setTimeout(r, 25));
-    const t0 = performance.now();
-    const res = await fetch(`${svc.origin}/jobs/${job.id}`, { method: "DELETE" });
-    await res.body?.cancel();
-    await waitForStatus(svc.origin, job.id, ["cancelled"], 5000);
-    assert.ok(performance.now() - t0 < 1000, "cancelled within a second");
-    const events = await ndjson<Ev>(await fetch(`${svc.origin}/jobs/${job.id}/events`));
-    assert.equal(events.at(-1)?.reason, "aborted");
-    assert.equal(await svc.stop(), 0);
-  } finally {
-    await dropDb(uri, db);
-  }
+  const job = await postJob(svc.origin, {
+    urls: [`${site.origin}/h/fanout?n=30&ms=20000`],
+    options: { ignoreRobots: true, concurrency: 8, perHost: 8 },
+  });
+  while (site.localGauge.inFlight < 8) await new Promise((r) => setTimeout(r, 25));
+  const t0 = performance.now();
+  const res = await fetch(`${svc.origin}/jobs/${job.id}`, { method: "DELETE" });
+  await res.body?.cancel();
+  await waitForStatus(svc.origin, job.id, ["cancelled"], 5000);
+  assert.ok(performance.now() - t0 < 1000, "cancelled within a second");
+  const events = await ndjson<Ev>(await fetch(`${svc.origin}/jobs/${job.id}/events`));
+  assert.equal(events.at(-1)?.reason, "aborted");
+  assert.equal(await svc.stop(), 0);
 });
 
 e2e(
   "after kill -9 mid-crawl, a restarted service finishes the job: same pages, no duplicates",
-  async (uri) => {
-    const db = freshDbName("skein_e2e");
+  async (uri, db) => {
     await using site = startFixtureServer();
     const env = {
       MONGODB_URI: uri,
@@ -114,40 +112,35 @@ e2e(
     };
     const n = 60;
     const { seed, expected } = fanoutSite(site.origin, n, 150);
-    try {
-      const first = await startServiceProcess(env);
-      const job = await postJob(first.origin, {
-        urls: [seed],
-        options: { ignoreRobots: true, concurrency: 4, perHost: 4 },
-      });
-      // Let part of the crawl reach the database, then kill the process outright.
-      await waitForPages(first.origin, job.id, 10);
-      await first.kill();
-      const hitsBefore = site.hits.size;
-      assert.ok(hitsBefore < n + 1, "killed before the crawl finished");
+    const first = await startServiceProcess(env);
+    const job = await postJob(first.origin, {
+      urls: [seed],
+      options: { ignoreRobots: true, concurrency: 4, perHost: 4 },
+    });
+    // Let part of the crawl reach the database, then kill the process outright.
+    await waitForPages(first.origin, job.id, 10);
+    await first.kill();
+    const hitsBefore = site.hits.size;
+    assert.ok(hitsBefore < n + 1, "killed before the crawl finished");
 
-      await using second = await startServiceProcess(env);
-      const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
-      const pages = await ndjson<{ url: string }>(
-        await fetch(`${second.origin}/jobs/${job.id}/pages`),
-      );
-      const urls = pages.map((p) => p.url).sort();
-      assert.deepEqual(urls, expected, "every page stored once, none lost");
-      assert.equal((done.counters as { pages: number }).pages, n + 1);
-      const events = await ndjson<Ev>(await fetch(`${second.origin}/jobs/${job.id}/events`));
-      const pageEvents = events.filter((e) => e.type === "page").map((e) => e.url!);
-      assert.equal(new Set(pageEvents).size, pageEvents.length, "no URL has two page events");
-      assert.deepEqual(pageEvents.sort(), expected);
-      assert.equal(events.filter((e) => e.type === "done").length, 1);
-      assert.equal(await second.stop(), 0);
-    } finally {
-      await dropDb(uri, db);
-    }
+    await using second = await startServiceProcess(env);
+    const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
+    const pages = await ndjson<{ url: string }>(
+      await fetch(`${second.origin}/jobs/${job.id}/pages`),
+    );
+    const urls = pages.map((p) => p.url).sort();
+    assert.deepEqual(urls, expected, "every page stored once, none lost");
+    assert.equal((done.counters as { pages: number }).pages, n + 1);
+    const events = await ndjson<Ev>(await fetch(`${second.origin}/jobs/${job.id}/events`));
+    const pageEvents = events.filter((e) => e.type === "page").map((e) => e.url!);
+    assert.equal(new Set(pageEvents).size, pageEvents.length, "no URL has two page events");
+    assert.deepEqual(pageEvents.sort(), expected);
+    assert.equal(events.filter((e) => e.type === "done").length, 1);
+    assert.equal(await second.stop(), 0);
   },
 );
 
-e2e("SIGTERM checkpoints a running job and a restart resumes it", async (uri) => {
-  const db = freshDbName("skein_e2e");
+e2e("SIGTERM checkpoints a running job and a restart resumes it", async (uri, db) => {
   await using site = startFixtureServer();
   const env = {
     MONGODB_URI: uri,
@@ -156,21 +149,17 @@ e2e("SIGTERM checkpoints a running job and a restart resumes it", async (uri) =>
     JOB_POLL_MS: "200",
   };
   const seed = `${site.origin}/h/fanout?n=30&ms=150`;
-  try {
-    const first = await startServiceProcess(env);
-    const job = await postJob(first.origin, {
-      urls: [seed],
-      options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
-    });
-    await waitForStatus(first.origin, job.id, ["running"]);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(await first.stop(), 0);
-    await using second = await startServiceProcess(env);
-    const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
-    assert.equal((done.counters as { pages: number }).pages, 31);
-  } finally {
-    await dropDb(uri, db);
-  }
+  const first = await startServiceProcess(env);
+  const job = await postJob(first.origin, {
+    urls: [seed],
+    options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+  });
+  await waitForStatus(first.origin, job.id, ["running"]);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await first.stop(), 0);
+  await using second = await startServiceProcess(env);
+  const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
+  assert.equal((done.counters as { pages: number }).pages, 31);
 });
 
 Deno.test("e2e: an unreachable database at start-up gives one clear line and exit 1", async () => {
@@ -203,17 +192,17 @@ Deno.test("e2e: without MONGODB_URI the service says loudly that nothing persist
   assert.equal(await svc.stop(), 0);
 });
 
-e2e("a database outage mid-crawl pauses the job; nothing is lost when it returns", async (uri) => {
-  const db = freshDbName("skein_e2e");
-  const target = new URL(uri.replace(/^mongodb:/, "http:"));
-  await using proxy = startTcpProxy({
-    hostname: target.hostname,
-    port: Number(target.port || 27017),
-  });
-  await using site = startFixtureServer();
-  const n = 40;
-  const { seed, expected } = fanoutSite(site.origin, n, 100);
-  try {
+e2e(
+  "a database outage mid-crawl pauses the job; nothing is lost when it returns",
+  async (uri, db) => {
+    const target = new URL(uri.replace(/^mongodb:/, "http:"));
+    await using proxy = startTcpProxy({
+      hostname: target.hostname,
+      port: Number(target.port || 27017),
+    });
+    await using site = startFixtureServer();
+    const n = 40;
+    const { seed, expected } = fanoutSite(site.origin, n, 100);
     await using svc = await startServiceProcess({
       MONGODB_URI:
         `mongodb://127.0.0.1:${proxy.port}/?serverSelectionTimeoutMS=2000&directConnection=true`,
@@ -239,13 +228,10 @@ e2e("a database outage mid-crawl pauses the job; nothing is lost when it returns
     assert.deepEqual(events.filter((e) => e.type === "page").map((e) => e.url!).sort(), expected);
     assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), "no gap, no repeat");
     assert.equal(await svc.stop(), 0);
-  } finally {
-    await dropDb(uri, db);
-  }
-});
+  },
+);
 
-e2e("two service processes share one database and split the jobs", async (uri) => {
-  const db = freshDbName("skein_e2e");
+e2e("two service processes share one database and split the jobs", async (uri, db) => {
   await using site = startFixtureServer();
   const env = {
     MONGODB_URI: uri,
@@ -254,58 +240,49 @@ e2e("two service processes share one database and split the jobs", async (uri) =
     LIMIT_RUNNING_JOBS: "1",
     JOB_POLL_MS: "100",
   };
-  try {
-    await using a = await startServiceProcess(env);
-    await using b = await startServiceProcess(env);
-    const jobs = [];
-    for (let i = 0; i < 4; i++) {
-      jobs.push(
-        await postJob(a.origin, {
-          urls: [`${site.origin}/h/fanout?n=8&ms=150&job=${i}`],
-          options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
-        }),
-      );
-    }
-    for (const job of jobs) {
-      const done = await waitForStatus(b.origin, job.id, ["completed"], 60_000);
-      assert.equal((done.counters as { pages: number }).pages, 9);
-    }
-    const fetched = async (origin: string) =>
-      Number(
-        /skein_pages_fetched_total (\d+)/.exec(await (await fetch(`${origin}/metrics`)).text())![1],
-      );
-    const [na, nb] = [await fetched(a.origin), await fetched(b.origin)];
-    assert.equal(na + nb, 36, "every page fetched once across both");
-    assert.ok(na > 0 && nb > 0, `both processes worked (${na} and ${nb} pages)`);
-    assert.equal(await a.stop(), 0);
-    assert.equal(await b.stop(), 0);
-  } finally {
-    await dropDb(uri, db);
+  await using a = await startServiceProcess(env);
+  await using b = await startServiceProcess(env);
+  const jobs = [];
+  for (let i = 0; i < 4; i++) {
+    jobs.push(
+      await postJob(a.origin, {
+        urls: [`${site.origin}/h/fanout?n=8&ms=150&job=${i}`],
+        options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+      }),
+    );
   }
+  for (const job of jobs) {
+    const done = await waitForStatus(b.origin, job.id, ["completed"], 60_000);
+    assert.equal((done.counters as { pages: number }).pages, 9);
+  }
+  const fetched = async (origin: string) =>
+    Number(
+      /skein_pages_fetched_total (\d+)/.exec(await (await fetch(`${origin}/metrics`)).text())![1],
+    );
+  const [na, nb] = [await fetched(a.origin), await fetched(b.origin)];
+  assert.equal(na + nb, 36, "every page fetched once across both");
+  assert.ok(na > 0 && nb > 0, `both processes worked (${na} and ${nb} pages)`);
+  assert.equal(await a.stop(), 0);
+  assert.equal(await b.stop(), 0);
 });
 
-e2e("every 4xx path answers the same from a real service process", async (uri) => {
-  const db = freshDbName("skein_e2e");
+e2e("every 4xx path answers the same from a real service process", async (uri, db) => {
   const base = { MONGODB_URI: uri, MONGODB_DB: db, CRAWLER_ALLOW_NETS: "127.0.0.0/8" };
-  try {
-    // One process per distinct environment the cases need.
-    const groups = Map.groupBy(ERROR_CASES, (c) => JSON.stringify(c.env ?? {}));
-    for (const [envJson, cases] of groups) {
-      await using svc = await startServiceProcess({ ...base, ...JSON.parse(envJson) });
-      for (const c of cases) {
-        const res = await fetch(`${svc.origin}${c.path}`, {
-          method: c.method,
-          headers: c.headers,
-          body: c.body,
-        });
-        const body = await res.json();
-        assert.equal(res.status, c.status, `${c.name}: ${JSON.stringify(body)}`);
-        assert.equal(body.error.code, c.code, c.name);
-        if (c.field !== undefined) assert.equal(body.error.field, c.field, c.name);
-      }
-      assert.equal(await svc.stop(), 0);
+  // One process per distinct environment the cases need.
+  const groups = Map.groupBy(ERROR_CASES, (c) => JSON.stringify(c.env ?? {}));
+  for (const [envJson, cases] of groups) {
+    await using svc = await startServiceProcess({ ...base, ...JSON.parse(envJson) });
+    for (const c of cases) {
+      const res = await fetch(`${svc.origin}${c.path}`, {
+        method: c.method,
+        headers: c.headers,
+        body: c.body,
+      });
+      const body = await res.json();
+      assert.equal(res.status, c.status, `${c.name}: ${JSON.stringify(body)}`);
+      assert.equal(body.error.code, c.code, c.name);
+      if (c.field !== undefined) assert.equal(body.error.field, c.field, c.name);
     }
-  } finally {
-    await dropDb(uri, db);
+    assert.equal(await svc.stop(), 0);
   }
 });

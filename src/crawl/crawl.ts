@@ -19,7 +19,7 @@ import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { Frontier, type Task } from "./frontier.ts";
 import { RobotsCache } from "../robots/robots_cache.ts";
 import { fetchRobots } from "../robots/robots_rules.ts";
-import { compileScope, inScope } from "../url/scope.ts";
+import { type CompiledScope, compileScope, inScope } from "../url/scope.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Semaphore } from "../async/semaphore.ts";
 import { Channel } from "../async/channel.ts";
@@ -63,7 +63,7 @@ const OUTPUT_BUFFER = 256;
 
 /** Whether a link found at `depth` may be followed: depth bound and scope. */
 export function admitsLink(
-  scope: ReturnType<typeof compileScope>,
+  scope: CompiledScope,
   url: string,
   depth: number,
   maxDepth: number,
@@ -103,10 +103,10 @@ export function crawl(
     maxPages: opts.maxPages,
     probeNewHosts: !opts.ignoreRobots,
   });
-  let inFlight = 0;
-  const gen = run(seeds, opts, context, stats, frontier, (n) => (inFlight += n));
+  const live = { inFlight: 0 };
+  const gen = run(seeds, opts, context, stats, frontier, live);
   Object.defineProperty(gen, "progress", {
-    get: (): CrawlProgress => ({ ...stats, queued: frontier.pending, inFlight }),
+    get: (): CrawlProgress => ({ ...stats, queued: frontier.pending, inFlight: live.inFlight }),
   });
   return gen as unknown as CrawlRun;
 }
@@ -117,7 +117,7 @@ async function* run(
   context: CrawlContext,
   stats: CrawlStats,
   frontier: Frontier,
-  countInFlight: (delta: number) => number,
+  live: { inFlight: number },
 ): AsyncGenerator<CrawlEvent> {
   const started = performance.now();
   const internal = new AbortController();
@@ -208,8 +208,8 @@ async function* run(
     } catch (e) {
       if (!signal.aborted) throw e;
     } finally {
-      countInFlight(-1);
-      frontier.finish(task, Date.now());
+      live.inFlight--;
+      frontier.finish(task);
       release();
       wake.notify();
     }
@@ -224,7 +224,7 @@ async function* run(
       const release = await sem.acquire(signal);
       let task: Task | null;
       while ((task = frontier.next(Date.now())) === null) {
-        if (countInFlight(0) === 0 && frontier.pending === 0) {
+        if (live.inFlight === 0 && frontier.pending === 0) {
           release();
           return;
         }
@@ -236,7 +236,7 @@ async function* run(
           throw e;
         }
       }
-      countInFlight(1);
+      live.inFlight++;
       const p = runTask(task, release);
       running.add(p);
       p.finally(() => running.delete(p)).catch(() => {});

@@ -10,7 +10,7 @@
  * const f = new Frontier({ perHost: 1, delayMs: 0, maxPages: 10 });
  * f.add({ url: "http://a.test/", depth: 0, parent: null });
  * const t = f.next(Date.now()); // the task for http://a.test/
- * f.finish(t!, Date.now());
+ * f.finish(t!);
  * ```
  * @module
  */
@@ -164,7 +164,7 @@ export class Frontier {
   }
 
   /** Gives back the host slot of a finished task. */
-  finish(task: Task, _now: number): void {
+  finish(task: Task): void {
     const h = this.#hosts.get(hostnameOf(task.url));
     if (h) h.active--;
   }

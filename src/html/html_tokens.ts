@@ -67,12 +67,17 @@ class Sink implements TokenizerCallbacks {
     this.#buffers.push(chunk);
   }
 
-  #slice(start: number, end: number): string {
-    if (start === end) return "";
-    while (start - this.#offset >= this.#buffers[0].length) {
+  /** Drops the chunks that end before `pos`: no later event reaches back into them. */
+  #release(pos: number): void {
+    while (this.#buffers.length > 1 && pos - this.#offset >= this.#buffers[0].length) {
       this.#offset += this.#buffers[0].length;
       this.#buffers.shift();
     }
+  }
+
+  #slice(start: number, end: number): string {
+    if (start === end) return "";
+    this.#release(start);
     let s = this.#buffers[0].slice(start - this.#offset, end - this.#offset);
     for (let i = 1, off = this.#offset + this.#buffers[0].length; end > off; i++) {
       s += this.#buffers[i].slice(0, end - off);
@@ -82,6 +87,7 @@ class Sink implements TokenizerCallbacks {
   }
 
   onopentagname(start: number, end: number): void {
+    this.#release(start);
     const len = end - start;
     this.#tag = Tag.Other;
     if (len === 1 || len === 4 || len === 5) {
@@ -95,7 +101,7 @@ class Sink implements TokenizerCallbacks {
         : name === "title"
         ? Tag.Title
         : Tag.Other;
-    } else this.#slice(start, start); // lets old buffers go
+    }
     if (this.#tag !== Tag.Other) this.#attrs = {};
   }
 
@@ -161,7 +167,7 @@ class Sink implements TokenizerCallbacks {
   ontext(start: number, end: number): void {
     if (this.#inTitle) {
       if (this.#title.length < MAX_TITLE * 2) this.#title += this.#slice(start, end);
-    } else if (this.#buffers.length > 1) this.#slice(start, start);
+    } else this.#release(start);
   }
 
   ontextentity(cp: number): void {

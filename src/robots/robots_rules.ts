@@ -109,9 +109,9 @@ export async function fetchRobots(
       return res.status >= 400 && res.status < 500 ? ALLOW_ALL : DISALLOW_ALL;
     }
     return ALLOW_ALL; // RFC 9309 §2.3.1.2: too many redirects may be treated as unavailable (4xx)
-  } catch (e) {
+  } catch {
+    // RFC 9309 §2.3.1.4: an unreachable robots.txt disallows everything.
     if (signal?.aborted) throw signal.reason;
-    void e;
     return DISALLOW_ALL;
   }
 }

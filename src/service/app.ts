@@ -299,23 +299,31 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
     return json(publicJob({ ...job, status: job.status }), 202);
   }
 
+  /** The page filters of `GET /jobs/:id/pages`, checked before the stream starts. */
+  function pageQuery(params: URLSearchParams) {
+    const rawUrl = params.get("url");
+    return {
+      status: intParam(params, "status", 100, 599) ?? undefined,
+      limit: intParam(params, "limit", 1, 1_000_000) ?? Infinity,
+      url: rawUrl === null ? undefined : normalizeUrl(rawUrl) ?? rawUrl,
+      after: params.get("after") ?? undefined,
+    };
+  }
+
   async function* pagesOf(
     id: string,
-    params: URLSearchParams,
+    query: ReturnType<typeof pageQuery>,
     signal: AbortSignal,
   ): AsyncGenerator<PageEvent> {
-    const status = intParam(params, "status", 100, 599) ?? undefined;
-    const limit = intParam(params, "limit", 1, 1_000_000);
-    const rawUrl = params.get("url");
-    const url = rawUrl === null ? undefined : normalizeUrl(rawUrl) ?? rawUrl;
-    let after = params.get("after") ?? undefined;
-    let left = limit ?? Infinity;
+    const { status, url } = query;
+    let { after, limit: left } = query;
     while (left > 0) {
       signal.throwIfAborted();
-      const batch = await store.listPages(id, { status, url, after, limit: Math.min(500, left) });
+      const want = Math.min(500, left);
+      const batch = await store.listPages(id, { status, url, after, limit: want });
       for (const p of batch) yield p;
+      if (batch.length < want) return;
       left -= batch.length;
-      if (batch.length < Math.min(500, left + batch.length)) return;
       after = batch[batch.length - 1].url;
     }
   }
@@ -380,9 +388,8 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
         if (m !== "GET") methodNotAllowed(["GET"]);
         await getJob(id);
         admitStream();
-        intParam(url.searchParams, "status", 100, 599);
-        intParam(url.searchParams, "limit", 1, 1_000_000);
-        return stream((signal) => pagesOf(id, url.searchParams, signal));
+        const query = pageQuery(url.searchParams);
+        return stream((signal) => pagesOf(id, query, signal));
       }
     }
     throw new HttpError(404, "not_found", `No route for ${m} ${path}`, "path");

@@ -27,8 +27,9 @@ export interface JobHubOptions {
 }
 
 interface JobLog {
+  /** Events after `base`, ascending; those up to `base` are read from the store. */
   events: StoredEvent[];
-  /** Every event with `seq <= covered` is known; the log holds the tail of them. */
+  base: number;
   ended: boolean;
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -51,10 +52,8 @@ export class JobHub {
    */
   open(jobId: string, storedSeq: number): void {
     this.#close(jobId);
-    this.#logs.set(jobId, { events: [], ended: false });
-    this.#base.set(jobId, storedSeq);
+    this.#logs.set(jobId, { events: [], base: storedSeq, ended: false });
   }
-  #base = new Map<string, number>();
 
   /** Adds written events (ascending `seq`) and wakes the job's followers. */
   publish(jobId: string, events: StoredEvent[]): void {
@@ -63,7 +62,7 @@ export class JobHub {
       log.events.push(...events);
       if (log.events.length > this.#keep) {
         const drop = log.events.length - this.#keep;
-        this.#base.set(jobId, log.events[drop - 1].seq);
+        log.base = log.events[drop - 1].seq;
         log.events.splice(0, drop);
       }
     }
@@ -91,7 +90,6 @@ export class JobHub {
     const log = this.#logs.get(jobId);
     if (log?.timer !== undefined) clearTimeout(log.timer);
     this.#logs.delete(jobId);
-    this.#base.delete(jobId);
   }
 
   /**
@@ -100,8 +98,7 @@ export class JobHub {
    */
   cached(jobId: string, afterSeq: number): StoredEvent[] | null {
     const log = this.#logs.get(jobId);
-    const base = this.#base.get(jobId);
-    if (!log || base === undefined || afterSeq < base) return null;
+    if (!log || afterSeq < log.base) return null;
     let i = 0;
     while (i < log.events.length && log.events[i].seq <= afterSeq) i++;
     return log.events.slice(i);

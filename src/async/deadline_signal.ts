@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { onAbort } from "./on_abort.ts";
 
 /** Thrown (as `signal.reason`) when a {@linkcode deadlineSignal} runs out. */
 export class DeadlineError extends Error {
@@ -31,17 +32,19 @@ export interface DeadlineSignal extends Disposable {
 /** Returns a signal that aborts after `ms` or when `parent` aborts, whichever is first. */
 export function deadlineSignal(ms: number, parent?: AbortSignal): DeadlineSignal {
   const ac = new AbortController();
-  const onParent = () => ac.abort(parent!.reason);
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let off: (() => void) | undefined;
   if (parent?.aborted) ac.abort(parent.reason);
   else {
-    parent?.addEventListener("abort", onParent, { once: true });
+    // One crawl signal parents hundreds of these at once: onAbort keeps that O(1).
+    if (parent) off = onAbort(parent, (reason) => ac.abort(reason));
     timer = setTimeout(() => ac.abort(new DeadlineError(ms)), ms);
   }
   const dispose = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    parent?.removeEventListener("abort", onParent);
+    off?.();
+    off = undefined;
   };
   return { signal: ac.signal, dispose, [Symbol.dispose]: dispose };
 }

@@ -13,7 +13,7 @@
 import { parseCliArgs, usage, UsageError } from "./parse_cli_args.ts";
 import { crawl, type CrawlRun } from "../crawl/crawl.ts";
 import type { CrawlEvent } from "../crawl/events.ts";
-import { ndjsonStream } from "../ndjson/ndjson_stream.ts";
+import { writeNdjson } from "../ndjson/write_ndjson.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { formatProgress } from "./progress_line.ts";
@@ -128,9 +128,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let doneReason: string | null = null;
   try {
-    await ndjsonStream(tap(run, (e) => {
-      if (e.type === "done") doneReason = e.reason;
-    })).pipeTo(out, { preventClose: args.out === null });
+    await writeNdjson(
+      tap(run, (e) => {
+        if (e.type === "done") doneReason = e.reason;
+      }),
+      out,
+      { preventClose: args.out === null },
+    );
   } catch (e) {
     io.stderr(`\nerror: ${(e as Error).message}\n`);
     return EXIT.failure;

@@ -30,7 +30,7 @@
 import http from "node:http";
 import https from "node:https";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { pipeline, type Readable } from "node:stream";
+import { finished, pipeline, type Readable } from "node:stream";
 import zlib from "node:zlib";
 import {
   type AddressPolicy,
@@ -41,6 +41,7 @@ import {
 import type { FetcherInit } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
 import { NetError } from "./net_error.ts";
+import { onAbort } from "../async/on_abort.ts";
 
 /** One address a host resolved to. */
 export interface ResolvedAddress {
@@ -270,17 +271,16 @@ function request(
     lookup: pinnedLookup(addresses) as unknown as http.RequestOptions["lookup"],
   });
   let settled = false;
-  const onAbort = () => {
+  const offAbort = onAbort(signal, (reason) => {
     if (settled) return;
     settled = true;
     req.destroy();
-    reject(signal.reason);
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
+    reject(reason);
+  });
   req.on("error", (err: NodeJS.ErrnoException) => {
     if (settled) return;
     settled = true;
-    signal.removeEventListener("abort", onAbort);
+    offAbort();
     if (err.code === "ENOTFOUND") {
       reject(new NetError("dns", `No usable address for ${target.hostname}`, { cause: err }));
     } else {
@@ -288,7 +288,7 @@ function request(
     }
   });
   req.on("response", (res: http.IncomingMessage) => {
-    signal.removeEventListener("abort", onAbort);
+    offAbort();
     if (settled) {
       res.destroy();
       return;
@@ -381,9 +381,12 @@ function decoderFor(coding: string, head: Uint8Array | null): zlib.Gunzip | zlib
 }
 
 /**
- * The response body as a web stream, decoded as it is pulled: nothing is read
- * from the socket beyond what node's stream buffers hold (about 16 KiB per
- * stage), so a decompression bomb costs what the consumer reads.
+ * The response body as a web stream, decoded as it is pulled: the source is
+ * paused whenever a chunk waits unread, so nothing is read from the socket
+ * beyond what node's stream buffers hold (about 16 KiB per stage) and a
+ * decompression bomb costs what the consumer reads. Chunks are pushed from
+ * "data" events rather than pulled through an async iterator, which costs
+ * several promises per chunk.
  */
 function bodyStream(
   res: http.IncomingMessage,
@@ -391,71 +394,72 @@ function bodyStream(
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
   const streams: Readable[] = [res];
-  let iterator: AsyncIterator<Uint8Array> | null = null;
+  let source: Readable | null = null;
   let settled = false;
+  let offAbort = () => {};
   let controller: ReadableStreamDefaultController<Uint8Array>;
 
   const destroyAll = () => {
     for (const s of streams) s.destroy();
   };
-  const finish = () => {
+  const settle = () => {
     settled = true;
-    signal.removeEventListener("abort", onAbort);
+    offAbort();
   };
-  function onAbort() {
+  const fail = (err: unknown) => {
     if (settled) return;
-    finish();
+    settle();
     destroyAll();
-    controller.error(signal.reason);
-  }
+    controller.error(err);
+  };
 
-  async function open(): Promise<Readable> {
-    if (codings === null) return res;
-    const head = await firstChunk(res);
-    if (head === null) return res;
-    let source: Readable = res;
+  const attach = (s: Readable) => {
+    source = s;
+    s.on("data", (chunk: Uint8Array) => {
+      if (settled) return;
+      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if ((controller.desiredSize ?? 0) <= 0) s.pause();
+    });
+    finished(s, (err) => {
+      if (settled) return;
+      if (err) return fail(err);
+      settle();
+      controller.close();
+    });
+  };
+
+  const decode = (head: Uint8Array | null) => {
+    if (settled) return;
+    if (head === null || codings === null) return attach(res);
+    let last: Readable = res;
     codings.forEach((coding, i) => {
       const decoder = decoderFor(coding, i === 0 ? head : null);
       if (i === 0) decoder.write(head);
       streams.push(decoder);
-      source = decoder;
+      last = decoder;
     });
     pipeline(streams as [Readable, ...zlib.Gunzip[]], () => {
-      // Errors reach the consumer through the last stream's iterator.
+      // Errors reach the consumer through the last stream's finished().
     });
-    return source;
-  }
+    attach(last);
+  };
 
   return new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
+      if (signal.aborted) return fail(signal.reason);
+      offAbort = onAbort(signal, fail);
+      if (codings === null) attach(res);
+      else firstChunk(res).then(decode, fail);
     },
-    async pull(c) {
-      try {
-        iterator ??= (await open())[Symbol.asyncIterator]();
-        const next = await iterator.next();
-        if (settled) return;
-        if (next.done) {
-          finish();
-          c.close();
-        } else {
-          const chunk = next.value;
-          c.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        }
-      } catch (err) {
-        if (settled) return;
-        finish();
-        destroyAll();
-        c.error(err);
-      }
+    pull() {
+      source?.resume();
     },
     cancel() {
-      finish();
+      settle();
       destroyAll();
     },
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 1 });
 }
 
 /** Reads the first chunk of `res` (null when the body is empty), then pauses it. */
@@ -491,9 +495,6 @@ function firstChunk(res: http.IncomingMessage): Promise<Uint8Array | null> {
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   const { promise: aborted, reject } = Promise.withResolvers<never>();
-  const onAbort = () => reject(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  return Promise.race([promise, aborted]).finally(() => {
-    signal.removeEventListener("abort", onAbort);
-  });
+  const off = onAbort(signal, reject);
+  return Promise.race([promise, aborted]).finally(off);
 }

@@ -11,12 +11,15 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -83,6 +86,99 @@ func (s site) render(i int) []byte {
 	return []byte(b.String())
 }
 
+// timing records, for each answered page, when its request arrived and when
+// its response was written, so a run can be judged from the server's side:
+// how many of the crawler's c slots were busy between the seed's answer and
+// the last answer. GET /_stats returns the summary and starts a new record.
+type timing struct {
+	mu     sync.Mutex
+	origin time.Time
+	spans  []span
+}
+
+type span struct {
+	page        int
+	start, done time.Duration
+}
+
+func (t *timing) add(page int, start time.Time) {
+	now := time.Now()
+	t.mu.Lock()
+	t.spans = append(t.spans, span{page, start.Sub(t.origin), now.Sub(t.origin)})
+	t.mu.Unlock()
+}
+
+type stats struct {
+	Pages          int       `json:"pages"`
+	SeedDoneS      float64   `json:"seed_done_s"`     // seed answered, from the first request
+	LastDoneS      float64   `json:"last_done_s"`     // last answer, from the first request
+	AfterSeed      int       `json:"after_seed"`      // pages answered after the seed
+	SustainedPerS  float64   `json:"sustained_per_s"` // after_seed / (last_done - seed_done)
+	MeanInFlight   float64   `json:"mean_in_flight"`  // between seed_done and last_done
+	InFlightPer100 []float64 `json:"in_flight_per_100ms"`
+	// When requests number 2, 101, 251 and 501 arrived (the first wave after the seed).
+	Arrivals []float64 `json:"arrivals_s"`
+}
+
+func (t *timing) take() stats {
+	t.mu.Lock()
+	spans := t.spans
+	t.spans = nil
+	t.origin = time.Now()
+	t.mu.Unlock()
+	st := stats{Pages: len(spans), InFlightPer100: []float64{}}
+	if len(spans) == 0 {
+		return st
+	}
+	first, seedDone, last := spans[0].start, time.Duration(-1), spans[0].done
+	for _, s := range spans {
+		first = min(first, s.start)
+		last = max(last, s.done)
+		if s.page == 0 && (seedDone < 0 || s.done < seedDone) {
+			seedDone = s.done
+		}
+	}
+	if seedDone < 0 {
+		seedDone = first
+	}
+	var busy time.Duration
+	bins := make([]time.Duration, int((last-first)/(100*time.Millisecond))+1)
+	for _, s := range spans {
+		if s.done > seedDone {
+			st.AfterSeed++
+			busy += s.done - max(s.start, seedDone)
+		}
+		for b := int((s.start - first) / (100 * time.Millisecond)); b < len(bins); b++ {
+			lo := first + time.Duration(b)*100*time.Millisecond
+			hi := lo + 100*time.Millisecond
+			if s.done <= lo {
+				break
+			}
+			bins[b] += min(hi, s.done) - max(lo, s.start)
+		}
+	}
+	starts := make([]time.Duration, len(spans))
+	for i, s := range spans {
+		starts[i] = s.start - first
+	}
+	slices.Sort(starts)
+	for _, k := range []int{1, 100, 250, 500} {
+		if k < len(starts) {
+			st.Arrivals = append(st.Arrivals, starts[k].Seconds())
+		}
+	}
+	st.SeedDoneS = (seedDone - first).Seconds()
+	st.LastDoneS = (last - first).Seconds()
+	if window := last - seedDone; window > 0 {
+		st.SustainedPerS = float64(st.AfterSeed) / window.Seconds()
+		st.MeanInFlight = busy.Seconds() / window.Seconds()
+	}
+	for _, b := range bins {
+		st.InFlightPer100 = append(st.InFlightPer100, float64(b.Milliseconds())/100)
+	}
+	return st
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18081", "listen address (keep it on loopback)")
 	pages := flag.Int("pages", 5000, "number of pages, /index.html included")
@@ -93,12 +189,18 @@ func main() {
 	flag.Parse()
 	s := site{pages: *pages, breadth: *breadth, fanout: *fanout, textBytes: *textBytes}
 
+	rec := &timing{origin: time.Now()}
 	mux := http.NewServeMux()
+	mux.HandleFunc("/_stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(rec.take())
+	})
 	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("User-agent: *\nAllow: /\n"))
 	})
 	page := func(w http.ResponseWriter, r *http.Request, i int) {
+		start := time.Now()
 		t := time.NewTimer(*delay)
 		defer t.Stop()
 		select {
@@ -109,7 +211,9 @@ func main() {
 		body := s.render(i)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
+		if _, err := w.Write(body); err == nil {
+			rec.add(i, start)
+		}
 	}
 	mux.HandleFunc("/index.html", func(w http.ResponseWriter, r *http.Request) { page(w, r, 0) })
 	mux.HandleFunc("/p/", func(w http.ResponseWriter, r *http.Request) {

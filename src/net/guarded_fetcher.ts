@@ -7,14 +7,14 @@
  * public address for the check and to `127.0.0.1` for the connection). This
  * fetcher resolves the host itself, checks every resolved address with
  * {@linkcode checkAddresses} and refuses the host if any one is blocked, then
- * makes the request with `node:http`/`node:https` and a `lookup` function that
- * can only answer with those checked addresses. IP-literal hosts are checked
- * directly, without DNS.
+ * makes the request with {@linkcode Http1Client}, which connects to exactly
+ * one of those checked addresses. IP-literal hosts are checked directly,
+ * without DNS.
  *
- * Connections are pooled per fetcher (keep-alive agents); call `close()` or
- * use `await using` to destroy the pooled sockets. The body is decoded (gzip,
- * deflate, br) as the consumer reads it, so a decompression bomb costs only
- * what is read.
+ * Connections are pooled per fetcher (keep-alive, per host name, address and
+ * port); call `close()` or use `await using` to close them. The body is
+ * decoded (gzip, deflate, br) as the consumer reads it, so a decompression
+ * bomb costs only what is read. HTTP/1.1 only.
  *
  * @example
  * ```ts
@@ -27,11 +27,7 @@
  * @module
  */
 
-import http from "node:http";
-import https from "node:https";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { finished, pipeline, type Readable } from "node:stream";
-import zlib from "node:zlib";
 import {
   type AddressPolicy,
   checkAddresses,
@@ -42,6 +38,8 @@ import type { FetcherInit } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
 import { NetError } from "./net_error.ts";
 import { onAbort } from "../async/on_abort.ts";
+import { ConnectError, Http1Client } from "./http1_client.ts";
+import { contentCodings, decodeBody } from "./decode_body.ts";
 
 /** One address a host resolved to. */
 export interface ResolvedAddress {
@@ -72,15 +70,11 @@ export interface GuardedFetcherOptions {
    */
   ca?: string | string[];
   /**
-   * Most sockets open at once to one host and port.
-   * @default {Infinity}
+   * Idle connections kept per host and port for reuse (a crawl with
+   * `perHost` N reuses up to N).
+   * @default {256}
    */
-  maxSocketsPerHost?: number;
-  /**
-   * Most idle sockets kept per host and port for reuse.
-   * @default {64}
-   */
-  maxFreeSockets?: number;
+  maxIdlePerHost?: number;
   /**
    * The `accept-encoding` sent when the caller's headers have none.
    * @default {"gzip, deflate, br"}
@@ -150,14 +144,10 @@ export function createGuardedFetcher(
 ): GuardedFetcher {
   const resolve = options.resolve ?? cachedResolver(systemResolver);
   const acceptEncoding = options.acceptEncoding ?? "gzip, deflate, br";
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: options.maxSocketsPerHost ?? Infinity,
-    maxFreeSockets: options.maxFreeSockets ?? 64,
-    scheduling: "lifo" as const,
-  };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent({ ...agentOptions, ca: options.ca });
+  const client = new Http1Client({
+    maxIdlePerHost: options.maxIdlePerHost,
+    caCerts: options.ca === undefined ? undefined : [options.ca].flat(),
+  });
 
   async function guardedFetcher(url: string, init: FetcherInit): Promise<Response> {
     const { signal } = init;
@@ -175,8 +165,20 @@ export function createGuardedFetcher(
       checkAddresses(target.hostname, addresses.map((a) => a.address), policy);
     }
     signal.throwIfAborted();
-    const agent = target.protocol === "https:" ? httpsAgent : httpAgent;
-    return await request(parsed, target, addresses, agent, requestHeaders(init.headers), signal);
+    const req = {
+      path: parsed.pathname + parsed.search,
+      headers: requestHeaders(init.headers),
+      signal,
+    };
+    // Only checked addresses are ever connected to; the next one is tried when one refuses.
+    for (let i = 0;; i++) {
+      const at = { ...target, address: addresses[i].address };
+      try {
+        return decodeResponse(await client.request(at, req), signal);
+      } catch (e) {
+        if (!(e instanceof ConnectError) || i + 1 >= addresses.length || signal.aborted) throw e;
+      }
+    }
   }
 
   function requestHeaders(headers: Headers): Record<string, string> {
@@ -188,8 +190,7 @@ export function createGuardedFetcher(
   }
 
   function close(): void {
-    httpAgent.destroy();
-    httpsAgent.destroy();
+    client.close();
   }
 
   return Object.assign(guardedFetcher, {
@@ -221,275 +222,15 @@ async function resolveHost(
   return addresses.map(({ address }) => ({ address, family: address.includes(":") ? 6 : 4 }));
 }
 
-type LookupCallback = (
-  err: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void;
-
-/** A `lookup` for node's `net.connect` that only answers with `addresses`. */
-function pinnedLookup(addresses: ResolvedAddress[]) {
-  return function lookup(
-    _hostname: string,
-    options: { family?: number | string; all?: boolean } | number | LookupCallback,
-    callback?: LookupCallback,
-  ): void {
-    const cb = (typeof options === "function" ? options : callback) as LookupCallback;
-    const opts = typeof options === "object" ? options : {};
-    const want = typeof options === "number" ? options : Number(opts.family ?? 0);
-    const list = want === 4 || want === 6 ? addresses.filter((a) => a.family === want) : addresses;
-    if (list.length === 0) {
-      const err: NodeJS.ErrnoException = new Error("No checked address of that family");
-      err.code = "ENOTFOUND";
-      cb(err, "");
-    } else if (opts.all) {
-      cb(null, list.map((a) => ({ address: a.address, family: a.family })));
-    } else {
-      cb(null, list[0].address, list[0].family);
-    }
-  };
-}
-
-function request(
-  url: URL,
-  target: UrlTarget,
-  addresses: ResolvedAddress[],
-  agent: http.Agent,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-): Promise<Response> {
-  const { promise, resolve, reject } = Promise.withResolvers<Response>();
-  const send = target.protocol === "https:" ? https.request : http.request;
-  const req = send({
-    protocol: target.protocol,
-    host: target.hostname,
-    port: target.port,
-    path: url.pathname + url.search,
-    method: "GET",
-    headers: { ...headers, host: url.host },
-    agent,
-    lookup: pinnedLookup(addresses) as unknown as http.RequestOptions["lookup"],
-  });
-  let settled = false;
-  const offAbort = onAbort(signal, (reason) => {
-    if (settled) return;
-    settled = true;
-    req.destroy();
-    reject(reason);
-  });
-  req.on("error", (err: NodeJS.ErrnoException) => {
-    if (settled) return;
-    settled = true;
-    offAbort();
-    if (err.code === "ENOTFOUND") {
-      reject(new NetError("dns", `No usable address for ${target.hostname}`, { cause: err }));
-    } else {
-      reject(new TypeError(`Request to ${url.href} failed: ${err.message}`, { cause: err }));
-    }
-  });
-  req.on("response", (res: http.IncomingMessage) => {
-    offAbort();
-    if (settled) {
-      res.destroy();
-      return;
-    }
-    settled = true;
-    try {
-      resolve(toResponse(res, signal));
-    } catch (err) {
-      res.destroy();
-      reject(err);
-    }
-  });
-  req.end();
-  return promise;
-}
-
-/** Statuses whose `Response` must have a null body. */
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-
-function toResponse(res: http.IncomingMessage, signal: AbortSignal): Response {
-  const status = res.statusCode ?? 0;
-  if (status < 200 || status > 599) {
-    throw new TypeError(`Invalid response status ${status}`);
-  }
-  const headers = new Headers();
-  const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i], raw[i + 1]);
-    } catch {
-      // A header Headers rejects (invalid name or value) is dropped, as fetch does.
-    }
-  }
-  const init = { status, statusText: "", headers };
-  if (NULL_BODY_STATUSES.has(status)) {
-    res.resume();
-    return withStatusText(null, init, res.statusMessage);
-  }
-  const encodings = contentEncodings(headers.get("content-encoding"));
-  if (encodings !== null) {
-    headers.delete("content-encoding");
-    headers.delete("content-length");
-  }
-  return withStatusText(bodyStream(res, encodings, signal), init, res.statusMessage);
-}
-
-function withStatusText(
-  body: ReadableStream<Uint8Array> | null,
-  init: ResponseInit,
-  statusText: string | undefined,
-): Response {
-  try {
-    return new Response(body, { ...init, statusText: statusText ?? "" });
-  } catch {
-    return new Response(body, init);
-  }
-}
-
-/**
- * The codings to undo, in the order to undo them, or `null` when the body is
- * to be passed on as it is (no coding, or one this fetcher cannot undo).
- */
-function contentEncodings(header: string | null): string[] | null {
-  if (header === null) return null;
-  const codings = header.split(",").map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== "" && c !== "identity");
-  if (codings.length === 0) return null;
-  const known = ["gzip", "x-gzip", "deflate", "br"];
-  return codings.every((c) => known.includes(c)) ? codings.reverse() : null;
-}
-
-function decoderFor(coding: string, head: Uint8Array | null): zlib.Gunzip | zlib.BrotliDecompress {
-  const { Z_SYNC_FLUSH, BROTLI_OPERATION_FLUSH } = zlib.constants;
-  const lenient = { flush: Z_SYNC_FLUSH, finishFlush: Z_SYNC_FLUSH };
-  switch (coding) {
-    case "br":
-      return zlib.createBrotliDecompress({
-        flush: BROTLI_OPERATION_FLUSH,
-        finishFlush: BROTLI_OPERATION_FLUSH,
-      });
-    case "deflate": {
-      // "deflate" should be zlib-wrapped (RFC 9110) but some servers send it raw.
-      const zlibWrapped = head === null || head.length < 2 ||
-        ((head[0] & 0x0f) === 8 && ((head[0] << 8) | head[1]) % 31 === 0);
-      return zlibWrapped ? zlib.createInflate(lenient) : zlib.createInflateRaw(lenient);
-    }
-    default:
-      return zlib.createGunzip(lenient);
-  }
-}
-
-/**
- * The response body as a web stream, decoded as it is pulled: the source is
- * paused whenever a chunk waits unread, so nothing is read from the socket
- * beyond what node's stream buffers hold (about 16 KiB per stage) and a
- * decompression bomb costs what the consumer reads. Chunks are pushed from
- * "data" events rather than pulled through an async iterator, which costs
- * several promises per chunk.
- */
-function bodyStream(
-  res: http.IncomingMessage,
-  codings: string[] | null,
-  signal: AbortSignal,
-): ReadableStream<Uint8Array> {
-  const streams: Readable[] = [res];
-  let source: Readable | null = null;
-  let settled = false;
-  let offAbort = () => {};
-  let controller: ReadableStreamDefaultController<Uint8Array>;
-
-  const destroyAll = () => {
-    for (const s of streams) s.destroy();
-  };
-  const settle = () => {
-    settled = true;
-    offAbort();
-  };
-  const fail = (err: unknown) => {
-    if (settled) return;
-    settle();
-    destroyAll();
-    controller.error(err);
-  };
-
-  const attach = (s: Readable) => {
-    source = s;
-    s.on("data", (chunk: Uint8Array) => {
-      if (settled) return;
-      controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      if ((controller.desiredSize ?? 0) <= 0) s.pause();
-    });
-    finished(s, (err) => {
-      if (settled) return;
-      if (err) return fail(err);
-      settle();
-      controller.close();
-    });
-  };
-
-  const decode = (head: Uint8Array | null) => {
-    if (settled) return;
-    if (head === null || codings === null) return attach(res);
-    let last: Readable = res;
-    codings.forEach((coding, i) => {
-      const decoder = decoderFor(coding, i === 0 ? head : null);
-      if (i === 0) decoder.write(head);
-      streams.push(decoder);
-      last = decoder;
-    });
-    pipeline(streams as [Readable, ...zlib.Gunzip[]], () => {
-      // Errors reach the consumer through the last stream's finished().
-    });
-    attach(last);
-  };
-
-  return new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      if (signal.aborted) return fail(signal.reason);
-      offAbort = onAbort(signal, fail);
-      if (codings === null) attach(res);
-      else firstChunk(res).then(decode, fail);
-    },
-    pull() {
-      source?.resume();
-    },
-    cancel() {
-      settle();
-      destroyAll();
-    },
-  }, { highWaterMark: 1 });
-}
-
-/** Reads the first chunk of `res` (null when the body is empty), then pauses it. */
-function firstChunk(res: http.IncomingMessage): Promise<Uint8Array | null> {
-  const { promise, resolve, reject } = Promise.withResolvers<Uint8Array | null>();
-  const cleanup = () => {
-    res.off("data", onData);
-    res.off("end", onEnd);
-    res.off("error", onError);
-    res.off("close", onClose);
-  };
-  const onData = (chunk: Uint8Array) => {
-    res.pause();
-    cleanup();
-    resolve(chunk);
-  };
-  const onEnd = () => {
-    cleanup();
-    resolve(null);
-  };
-  const onError = (err: Error) => {
-    cleanup();
-    reject(err);
-  };
-  const onClose = () => {
-    cleanup();
-    reject(new TypeError("Response body closed before it ended"));
-  };
-  res.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
-  return promise;
+/** `res` with its body decoded when it has content codings this fetcher can undo. */
+function decodeResponse(res: Response, signal: AbortSignal): Response {
+  const codings = contentCodings(res.headers.get("content-encoding"));
+  if (codings === null || res.body === null) return res;
+  const headers = new Headers(res.headers);
+  headers.delete("content-encoding");
+  headers.delete("content-length");
+  const init = { status: res.status, statusText: res.statusText, headers };
+  return new Response(decodeBody(res.body, codings, signal), init);
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

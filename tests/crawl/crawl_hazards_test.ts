@@ -11,11 +11,11 @@ const FAST = { ignoreRobots: true, backoffMs: 10 };
 type Collect = (seeds: string[], options?: Partial<CrawlOptions>) => Promise<Collected>;
 
 // Every hazard is met by both HTTP clients: Deno's fetch (the engine's default)
-// and the node:http client (the CLI's default, and the service's SSRF guard).
+// and the guarded HTTP/1.1 client (the CLI's default, and the service's SSRF guard).
 const CLIENTS = [
   { name: "fetch", make: () => undefined },
   {
-    name: "node:http",
+    name: "http1",
     make: () =>
       createGuardedFetcher({ allowNets: parseAllowNets("0.0.0.0/0,::/0"), allowedPorts: null }),
   },

@@ -465,36 +465,65 @@ const openssl = (() => {
   }
 })();
 
-async function makeCert(): Promise<{ cert: string; key: string }> {
+/** A throwaway CA and a server certificate it signed (for skein.test and 127.0.0.1). */
+async function makeCert(): Promise<{ cert: string; key: string; ca: string }> {
   const dir = await Deno.makeTempDir({ prefix: "skein_tls_" });
-  try {
-    const out = await new Deno.Command(openssl!, {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=skein.test",
-        "-addext",
-        "subjectAltName=DNS:skein.test,IP:127.0.0.1",
-        "-keyout",
-        `${dir}/key.pem`,
-        "-out",
-        `${dir}/cert.pem`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command(openssl!, { args, stdout: "null", stderr: "piped" })
+      .output();
     if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  try {
+    await run(
+      "req",
+      "-x509",
+      ...ec,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=skein test CA",
+      "-keyout",
+      `${dir}/ca.key`,
+      "-out",
+      `${dir}/ca.pem`,
+    );
+    await run(
+      "req",
+      ...ec,
+      "-subj",
+      "/CN=skein.test",
+      "-keyout",
+      `${dir}/key.pem`,
+      "-out",
+      `${dir}/leaf.csr`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/ext.cnf`,
+      "subjectAltName=DNS:skein.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n" +
+        "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    );
+    await run(
+      "x509",
+      "-req",
+      "-in",
+      `${dir}/leaf.csr`,
+      "-CA",
+      `${dir}/ca.pem`,
+      "-CAkey",
+      `${dir}/ca.key`,
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      `${dir}/ext.cnf`,
+      "-out",
+      `${dir}/cert.pem`,
+    );
     return {
       cert: await Deno.readTextFile(`${dir}/cert.pem`),
       key: await Deno.readTextFile(`${dir}/key.pem`),
+      ca: await Deno.readTextFile(`${dir}/ca.pem`),
     };
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -506,11 +535,11 @@ Deno.test({
   ignore: openssl === null,
   async fn() {
     const tls = await makeCert();
-    const { server, port, seen } = startServer(tls);
+    const { server, port, seen } = startServer({ cert: tls.cert, key: tls.key });
     const resolve = () => Promise.resolve<ResolvedAddress[]>([{ address: "127.0.0.1", family: 4 }]);
-    const trusted = createGuardedFetcher(policy("127.0.0.1/32"), { ca: tls.cert, resolve });
+    const trusted = createGuardedFetcher(policy("127.0.0.1/32"), { ca: tls.ca, resolve });
     const untrusted = createGuardedFetcher(policy("127.0.0.1/32"), { resolve });
-    const blocked = createGuardedFetcher(policy(), { ca: tls.cert, resolve });
+    const blocked = createGuardedFetcher(policy(), { ca: tls.ca, resolve });
     try {
       const byName = await trusted(`https://skein.test:${port}/gzip`, init());
       assert.equal(await byName.text(), TEXT);

@@ -1,0 +1,479 @@
+/**
+ * A small HTTP/1.1 client over `Deno.connect` (and `Deno.startTls` for
+ * HTTPS), with a keep-alive pool. It connects to the exact address it is
+ * given, which is what lets {@linkcode createGuardedFetcher} pin every
+ * connection to an address it has checked, and it costs a fraction of the
+ * CPU of `node:http` per request: a crawler's main thread spends most of its
+ * time in its HTTP client (see bench/RESULTS.md).
+ *
+ * One request per connection at a time (no pipelining). GET only; bodies are
+ * returned as they are sent (content codings are left to the caller), read
+ * from the socket only as the consumer pulls. A pooled connection the server
+ * has closed meanwhile is detected on reuse, and the request is retried once
+ * on a new one (safe: GET is idempotent).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Http1Client } from "./http1_client.ts";
+ * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
+ *   new Response("hi"));
+ * await using client = new Http1Client();
+ * const res = await client.request(
+ *   { protocol: "http:", hostname: "127.0.0.1", port: server.addr.port, address: "127.0.0.1" },
+ *   { path: "/", headers: {}, signal: new AbortController().signal },
+ * );
+ * assert.equal(await res.text(), "hi");
+ * ```
+ * @module
+ */
+import { onAbort } from "../async/on_abort.ts";
+import {
+  bodyFraming,
+  ChunkedDecoder,
+  findHeadEnd,
+  Http1Error,
+  keepsAlive,
+  parseResponseHead,
+  type ResponseHead,
+} from "./http1_parse.ts";
+
+/** Where to connect, already resolved (and checked, when a guard is in front). */
+export interface Http1Target {
+  protocol: "http:" | "https:";
+  /** The URL's host name: the `Host` header, TLS server name and certificate name. */
+  hostname: string;
+  port: number;
+  /** The IP address to connect to. */
+  address: string;
+}
+
+/** One request. */
+export interface Http1Request {
+  /** Path and query, e.g. `/a?b=1`. */
+  path: string;
+  /** Request headers, names in lower case; `host` is added when missing. */
+  headers: Record<string, string>;
+  signal: AbortSignal;
+}
+
+/** Options of {@linkcode Http1Client}. */
+export interface Http1ClientOptions {
+  /**
+   * Idle connections kept per host, port and address for reuse.
+   * @default {256}
+   */
+  maxIdlePerHost?: number;
+  /**
+   * An idle connection is closed after this long, in ms.
+   * @default {15000}
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Trusted CA certificates (PEM) for HTTPS, replacing the system's roots.
+   * @default {undefined}
+   */
+  caCerts?: string[];
+  /**
+   * Largest response head (status line and headers) read.
+   * @default {65536}
+   */
+  maxHeadBytes?: number;
+}
+
+/** The pooled connection of a request, and whether it came from the pool. */
+interface Lease {
+  conn: Deno.Conn;
+  reused: boolean;
+}
+
+interface Idle {
+  conn: Deno.Conn;
+  timer: number;
+}
+
+/** A connection that could not be opened (refused, unreachable, TLS failure). */
+export class ConnectError extends TypeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConnectError";
+  }
+}
+
+/** Thrown inside when a reused connection turns out closed before any response byte. */
+class StaleConnection extends Error {}
+
+const READ_SIZE = 32 * 1024;
+const encoder = new TextEncoder();
+/** Statuses whose `Response` must have a null body. */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** An HTTP/1.1 client with a keep-alive pool; see the module doc. */
+export class Http1Client implements AsyncDisposable {
+  #idle = new Map<string, Idle[]>();
+  #busy = new Set<Deno.Conn>();
+  #maxIdle: number;
+  #idleMs: number;
+  #caCerts: string[] | undefined;
+  #maxHead: number;
+  #closed = false;
+
+  constructor(options: Http1ClientOptions = {}) {
+    this.#maxIdle = options.maxIdlePerHost ?? 256;
+    this.#idleMs = options.idleTimeoutMs ?? 15000;
+    this.#caCerts = options.caCerts;
+    this.#maxHead = options.maxHeadBytes ?? 65536;
+  }
+
+  /**
+   * Sends a GET and resolves with the response once its head is read.
+   * Rejects with `signal.reason` on abort (the body stream errors with it
+   * too), an {@linkcode Http1Error} for a malformed response, and a
+   * `TypeError` (with the socket error as `cause`) when the connection fails.
+   */
+  async request(target: Http1Target, req: Http1Request): Promise<Response> {
+    const { signal } = req;
+    signal.throwIfAborted();
+    if (this.#closed) throw new TypeError("Http1Client is closed");
+    const key = `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
+    const head = encodeRequest(target, req);
+    for (let attempt = 0;; attempt++) {
+      const lease = this.#take(key) ?? { conn: await this.#connect(target, signal), reused: false };
+      try {
+        return await this.#exchange(lease, key, head, signal);
+      } catch (e) {
+        if (e instanceof StaleConnection && attempt === 0) continue;
+        if (e instanceof StaleConnection) {
+          throw new TypeError("Connection closed before the response", { cause: e });
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Closes every connection, idle or in use; requests in flight fail. */
+  close(): void {
+    this.#closed = true;
+    for (const list of this.#idle.values()) {
+      for (const { conn, timer } of list) {
+        clearTimeout(timer);
+        closeQuietly(conn);
+      }
+    }
+    this.#idle.clear();
+    for (const conn of this.#busy) closeQuietly(conn);
+    this.#busy.clear();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  #take(key: string): Lease | null {
+    const list = this.#idle.get(key);
+    const idle = list?.pop();
+    if (idle === undefined) return null;
+    clearTimeout(idle.timer);
+    if (list!.length === 0) this.#idle.delete(key);
+    this.#busy.add(idle.conn);
+    return { conn: idle.conn, reused: true };
+  }
+
+  #release(key: string, conn: Deno.Conn, reusable: boolean): void {
+    this.#busy.delete(conn);
+    if (!reusable || this.#closed) return closeQuietly(conn);
+    let list = this.#idle.get(key);
+    if (list === undefined) this.#idle.set(key, list = []);
+    if (list.length >= this.#maxIdle) return closeQuietly(conn);
+    const entry: Idle = {
+      conn,
+      timer: setTimeout(() => {
+        const l = this.#idle.get(key);
+        const at = l?.indexOf(entry) ?? -1;
+        if (at >= 0) {
+          l!.splice(at, 1);
+          if (l!.length === 0) this.#idle.delete(key);
+        }
+        closeQuietly(conn);
+      }, this.#idleMs) as unknown as number,
+    };
+    Deno.unrefTimer(entry.timer);
+    list.push(entry);
+  }
+
+  async #connect(target: Http1Target, signal: AbortSignal): Promise<Deno.Conn> {
+    let conn: Deno.Conn | null = null;
+    const off = onAbort(signal, () => {
+      if (conn !== null) closeQuietly(conn);
+    });
+    try {
+      const tcp = await abortable(
+        Deno.connect({ hostname: target.address, port: target.port }),
+        signal,
+        closeQuietly,
+      );
+      conn = tcp;
+      tcp.setNoDelay(true);
+      if (target.protocol === "https:") {
+        const tls = await abortable(
+          Deno.startTls(tcp, { hostname: target.hostname, caCerts: this.#caCerts }),
+          signal,
+          closeQuietly,
+        );
+        conn = tls;
+        await tls.handshake(); // so a certificate error is a connection error
+      }
+      signal.throwIfAborted();
+      this.#busy.add(conn);
+      return conn;
+    } catch (e) {
+      if (conn !== null) closeQuietly(conn);
+      if (signal.aborted) throw signal.reason;
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new ConnectError(`Connection to ${target.address}:${target.port} failed: ${msg}`, {
+        cause: e,
+      });
+    } finally {
+      off();
+    }
+  }
+
+  async #exchange(
+    lease: Lease,
+    key: string,
+    request: Uint8Array,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const { conn } = lease;
+    let off = onAbort(signal, () => closeQuietly(conn));
+    const fail = (e: unknown): never => {
+      off();
+      this.#busy.delete(conn);
+      closeQuietly(conn);
+      if (signal.aborted) throw signal.reason;
+      if (e instanceof Http1Error || e instanceof StaleConnection || e instanceof TypeError) {
+        throw e;
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new TypeError(`Request failed: ${msg}`, { cause: e });
+    };
+
+    let head: ResponseHead;
+    let buf = new Uint8Array(READ_SIZE);
+    let len = 0;
+    let end: number;
+    try {
+      await writeAll(conn, request);
+      for (;;) {
+        end = -1;
+        let scanned = 0;
+        while ((end = findHeadEnd(buf, scanned, len)) < 0) {
+          if (len === buf.length) {
+            if (len >= this.#maxHead) {
+              throw new Http1Error(`Response head larger than ${this.#maxHead} bytes`);
+            }
+            const bigger = new Uint8Array(Math.min(buf.length * 2, this.#maxHead));
+            bigger.set(buf);
+            buf = bigger;
+          }
+          scanned = len;
+          const n = await conn.read(buf.subarray(len));
+          if (n === null) {
+            if (len === 0 && lease.reused) throw new StaleConnection();
+            throw new TypeError("Connection closed before the end of the response head");
+          }
+          len += n;
+        }
+        head = parseResponseHead(buf.subarray(0, end));
+        // Interim responses (100 Continue, 103 Early Hints) are skipped.
+        if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+          buf.copyWithin(0, end, len);
+          len -= end;
+          continue;
+        }
+        break;
+      }
+    } catch (e) {
+      return fail(e);
+    }
+    if (head.status === 101 || head.status > 599) {
+      return fail(new Http1Error(`Unexpected status ${head.status}`));
+    }
+    let framing;
+    try {
+      framing = bodyFraming(head);
+    } catch (e) {
+      return fail(e);
+    }
+    const headers = new Headers();
+    for (const [name, value] of head.headers) {
+      try {
+        headers.append(name, value);
+      } catch {
+        // A field Headers rejects (invalid name or value) is dropped, as fetch does.
+      }
+    }
+    const leftover = buf.subarray(end!, len);
+    const reusable = keepsAlive(head);
+    const init = { status: head.status, statusText: head.statusText, headers };
+
+    if (framing.kind === "none" || NULL_BODY.has(head.status)) {
+      off();
+      this.#release(key, conn, reusable && leftover.length === 0 && framing.kind === "none");
+      return respond(null, init);
+    }
+
+    // The body: read from the socket only when the consumer pulls.
+    let done = false;
+    const finish = (reuse: boolean) => {
+      if (done) return;
+      done = true;
+      off();
+      this.#release(key, conn, reuse);
+    };
+    let remaining = framing.kind === "length" ? framing.length : Infinity;
+    const chunked = framing.kind === "chunked" ? new ChunkedDecoder() : null;
+    let pendingBytes: Uint8Array | null = leftover.length > 0 ? leftover : null;
+    let controller: ReadableStreamDefaultController<Uint8Array>;
+    off();
+    off = onAbort(signal, (reason) => {
+      if (done) return;
+      finish(false);
+      controller.error(reason);
+    });
+
+    const nextRaw = async (): Promise<Uint8Array | null> => {
+      if (pendingBytes !== null) {
+        const b = pendingBytes;
+        pendingBytes = null;
+        return b;
+      }
+      const chunk = new Uint8Array(
+        framing.kind === "length" ? Math.min(READ_SIZE, Math.max(remaining, 1)) : READ_SIZE,
+      );
+      const n = await conn.read(chunk);
+      return n === null ? null : chunk.subarray(0, n);
+    };
+
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        controller = c;
+        if (framing.kind === "length" && remaining === 0) {
+          finish(reusable && pendingBytes === null);
+          c.close();
+        }
+      },
+      async pull(c) {
+        try {
+          for (;;) {
+            const raw = await nextRaw();
+            if (done) return;
+            if (raw === null) {
+              if (framing.kind === "close") {
+                finish(false);
+                c.close();
+                return;
+              }
+              throw new TypeError("Connection closed before the end of the body");
+            }
+            if (chunked !== null) {
+              const data = chunked.push(raw);
+              for (const d of data) if (d.length > 0) c.enqueue(d);
+              if (chunked.done) {
+                finish(reusable && chunked.rest.length === 0);
+                c.close();
+                return;
+              }
+              if (data.some((d) => d.length > 0)) return;
+              continue;
+            }
+            if (framing.kind === "length") {
+              const take = raw.length > remaining ? raw.subarray(0, remaining) : raw;
+              remaining -= take.length;
+              c.enqueue(take);
+              if (remaining === 0) {
+                finish(reusable && take.length === raw.length);
+                c.close();
+              }
+              return;
+            }
+            c.enqueue(raw);
+            return;
+          }
+        } catch (e) {
+          if (done) return;
+          finish(false);
+          c.error(signal.aborted ? signal.reason : e);
+        }
+      },
+      cancel() {
+        finish(false);
+      },
+    }, { highWaterMark: 0 });
+    return respond(body, init);
+  }
+}
+
+function respond(
+  body: ReadableStream<Uint8Array> | null,
+  init: { status: number; statusText: string; headers: Headers },
+): Response {
+  try {
+    return new Response(body, init);
+  } catch {
+    // A status text Response refuses (e.g. non-Latin-1 after decoding) is dropped.
+    return new Response(body, { status: init.status, headers: init.headers });
+  }
+}
+
+function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
+  const defaultPort = target.protocol === "https:" ? 443 : 80;
+  const hostName = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
+  const host = target.port === defaultPort ? hostName : `${hostName}:${target.port}`;
+  let text = `GET ${req.path} HTTP/1.1\r\n`;
+  if (req.headers.host === undefined) text += `host: ${host}\r\n`;
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+    }
+    text += `${name}: ${value}\r\n`;
+  }
+  return encoder.encode(text + "\r\n");
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
+
+/** Rejects at once on abort; a value that still arrives later is disposed of. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal, dispose: (v: T) => void): Promise<T> {
+  if (signal.aborted) {
+    p.then(dispose, () => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const off = onAbort(signal, (reason) => {
+      p.then(dispose, () => {});
+      reject(reason);
+    });
+    p.then((v) => {
+      off();
+      if (signal.aborted) dispose(v);
+      else resolve(v);
+    }, (e) => {
+      off();
+      reject(e);
+    });
+  });
+}

@@ -32,7 +32,6 @@ import {
   type AddressPolicy,
   checkAddresses,
   checkUrlTarget,
-  type UrlTarget,
 } from "./address_policy.ts";
 import type { FetcherInit } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";

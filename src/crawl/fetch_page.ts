@@ -43,11 +43,19 @@ export interface PageEnv {
 
 const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
 
+const headersFor = new WeakMap<CrawlOptions, Headers>();
+
+/** The request headers of a crawl, built once (fetchers only read them). */
 function requestHeaders(options: CrawlOptions): Headers {
-  return new Headers({
-    "user-agent": options.userAgent,
-    accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-  });
+  let headers = headersFor.get(options);
+  if (headers === undefined) {
+    headers = new Headers({
+      "user-agent": options.userAgent,
+      accept: "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+    });
+    headersFor.set(options, headers);
+  }
+  return headers;
 }
 
 /** Maps anything thrown by a request to a crawl error code. */

@@ -19,6 +19,7 @@
 
 /** What a {@linkcode Fetcher} is given besides the URL. */
 export interface FetcherInit {
+  /** The request headers. Read them, never change them: one object serves many requests. */
   headers: Headers;
   signal: AbortSignal;
 }

@@ -32,6 +32,7 @@ import {
   type AddressPolicy,
   checkAddresses,
   checkUrlTarget,
+  type UrlTarget,
 } from "./address_policy.ts";
 import type { FetcherInit } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
@@ -148,11 +149,25 @@ export function createGuardedFetcher(
     caCerts: options.ca === undefined ? undefined : [options.ca].flat(),
   });
 
+  // What checkUrlTarget accepted, by scheme, host and port: the policy is fixed, so
+  // the verdict is too, and a crawl asks about the same origin thousands of times.
+  const accepted = new Map<string, UrlTarget>();
+  function checkTarget(url: URL): UrlTarget {
+    const key = url.protocol + url.host;
+    let target = accepted.get(key);
+    if (target === undefined) {
+      target = checkUrlTarget(url, policy);
+      if (accepted.size >= 4096) accepted.clear();
+      accepted.set(key, target);
+    }
+    return target;
+  }
+
   async function guardedFetcher(url: string, init: FetcherInit): Promise<Response> {
     const { signal } = init;
     signal.throwIfAborted();
     const parsed = new URL(url);
-    const target = checkUrlTarget(parsed, policy);
+    const target = checkTarget(parsed);
     let addresses: ResolvedAddress[];
     if (target.addresses !== null) {
       addresses = target.addresses.map((address) => ({

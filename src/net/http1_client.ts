@@ -89,7 +89,8 @@ interface Lease {
 
 interface Idle {
   conn: Deno.Conn;
-  timer: number;
+  /** `performance.now()` when it went idle. */
+  since: number;
 }
 
 /** A connection that could not be opened (refused, unreachable, TLS failure). */
@@ -103,6 +104,9 @@ export class ConnectError extends TypeError {
 /** Thrown inside when a reused connection turns out closed before any response byte. */
 class StaleConnection extends Error {}
 
+/** First read of a response: most heads, and small pages whole, fit. */
+const HEAD_READ = 8 * 1024;
+/** Later reads of a body. */
 const READ_SIZE = 32 * 1024;
 const encoder = new TextEncoder();
 /** Statuses whose `Response` must have a null body. */
@@ -117,6 +121,8 @@ export class Http1Client implements AsyncDisposable {
   #caCerts: string[] | undefined;
   #maxHead: number;
   #closed = false;
+  /** One unref'd timer closes connections idle too long (a timer per connection costs per request). */
+  #sweeper: number | undefined;
 
   constructor(options: Http1ClientOptions = {}) {
     this.#maxIdle = options.maxIdlePerHost ?? 256;
@@ -154,12 +160,9 @@ export class Http1Client implements AsyncDisposable {
   /** Closes every connection, idle or in use; requests in flight fail. */
   close(): void {
     this.#closed = true;
-    for (const list of this.#idle.values()) {
-      for (const { conn, timer } of list) {
-        clearTimeout(timer);
-        closeQuietly(conn);
-      }
-    }
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    for (const list of this.#idle.values()) for (const { conn } of list) closeQuietly(conn);
     this.#idle.clear();
     for (const conn of this.#busy) closeQuietly(conn);
     this.#busy.clear();
@@ -174,7 +177,6 @@ export class Http1Client implements AsyncDisposable {
     const list = this.#idle.get(key);
     const idle = list?.pop();
     if (idle === undefined) return null;
-    clearTimeout(idle.timer);
     if (list!.length === 0) this.#idle.delete(key);
     this.#busy.add(idle.conn);
     return { conn: idle.conn, reused: true };
@@ -186,20 +188,27 @@ export class Http1Client implements AsyncDisposable {
     let list = this.#idle.get(key);
     if (list === undefined) this.#idle.set(key, list = []);
     if (list.length >= this.#maxIdle) return closeQuietly(conn);
-    const entry: Idle = {
-      conn,
-      timer: setTimeout(() => {
-        const l = this.#idle.get(key);
-        const at = l?.indexOf(entry) ?? -1;
-        if (at >= 0) {
-          l!.splice(at, 1);
-          if (l!.length === 0) this.#idle.delete(key);
-        }
-        closeQuietly(conn);
-      }, this.#idleMs) as unknown as number,
-    };
-    Deno.unrefTimer(entry.timer);
-    list.push(entry);
+    list.push({ conn, since: performance.now() });
+    if (this.#sweeper === undefined) {
+      const every = Math.max(100, Math.min(this.#idleMs / 2, 5000));
+      this.#sweeper = setInterval(() => this.#sweep(), every) as unknown as number;
+      Deno.unrefTimer(this.#sweeper);
+    }
+  }
+
+  #sweep(): void {
+    const cutoff = performance.now() - this.#idleMs;
+    for (const [key, list] of this.#idle) {
+      // Oldest first: connections are pushed as they go idle and reused from the end.
+      let n = 0;
+      while (n < list.length && list[n].since <= cutoff) closeQuietly(list[n++].conn);
+      if (n > 0) list.splice(0, n);
+      if (list.length === 0) this.#idle.delete(key);
+    }
+    if (this.#idle.size === 0 && this.#sweeper !== undefined) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 
   async #connect(target: Http1Target, signal: AbortSignal): Promise<Deno.Conn> {
@@ -246,7 +255,9 @@ export class Http1Client implements AsyncDisposable {
     signal: AbortSignal,
   ): Promise<Response> {
     const { conn } = lease;
-    let off = onAbort(signal, () => closeQuietly(conn));
+    // One subscription for the whole exchange; what an abort does changes once the body starts.
+    let abortAction = (_reason: unknown) => closeQuietly(conn);
+    const off = onAbort(signal, (reason) => abortAction(reason));
     const fail = (e: unknown): never => {
       off();
       this.#busy.delete(conn);
@@ -260,7 +271,7 @@ export class Http1Client implements AsyncDisposable {
     };
 
     let head: ResponseHead;
-    let buf = new Uint8Array(READ_SIZE);
+    let buf = new Uint8Array(HEAD_READ);
     let len = 0;
     let end: number;
     try {
@@ -336,12 +347,11 @@ export class Http1Client implements AsyncDisposable {
     const chunked = framing.kind === "chunked" ? new ChunkedDecoder() : null;
     let pendingBytes: Uint8Array | null = leftover.length > 0 ? leftover : null;
     let controller: ReadableStreamDefaultController<Uint8Array>;
-    off();
-    off = onAbort(signal, (reason) => {
+    abortAction = (reason) => {
       if (done) return;
       finish(false);
       controller.error(reason);
-    });
+    };
 
     const nextRaw = async (): Promise<Uint8Array | null> => {
       if (pendingBytes !== null) {
@@ -350,7 +360,7 @@ export class Http1Client implements AsyncDisposable {
         return b;
       }
       const chunk = new Uint8Array(
-        framing.kind === "length" ? Math.min(READ_SIZE, Math.max(remaining, 1)) : READ_SIZE,
+        framing.kind === "length" ? Math.min(2 * READ_SIZE, Math.max(remaining, 1)) : READ_SIZE,
       );
       const n = await conn.read(chunk);
       return n === null ? null : chunk.subarray(0, n);

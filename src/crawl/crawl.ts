@@ -27,6 +27,7 @@ import { Signal } from "../async/signal.ts";
 import { delay } from "../async/delay.ts";
 import { fetchPage, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
+import { setImmediate } from "node:timers";
 
 /** A URL known from an earlier run of the same crawl (crash-resume). */
 export interface ResumeEntry {
@@ -60,6 +61,19 @@ export interface CrawlRun extends AsyncIterableIterator<CrawlEvent> {
 
 /** How many finished events may wait for a slow consumer before fetching pauses. */
 const OUTPUT_BUFFER = 256;
+
+/**
+ * Fetches started in a row before the dispatcher lets the event loop run.
+ * Starting 500 fetches at once (new connections each) is tens of ms of work;
+ * without a pause, the first connections would wait for the last ones to be
+ * opened before sending their requests.
+ */
+const DISPATCH_BATCH = 8;
+
+/** Resolves after pending I/O callbacks have run (a macrotask, unlike a microtask). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Whether a link found at `depth` may be followed: depth bound and scope. */
 export function admitsLink(
@@ -103,7 +117,7 @@ export function crawl(
     maxPages: opts.maxPages,
     probeNewHosts: !opts.ignoreRobots,
   });
-  const live = { inFlight: 0 };
+  const live = { inFlight: 0, tasks: 0 };
   const gen = run(seeds, opts, context, stats, frontier, live);
   Object.defineProperty(gen, "progress", {
     get: (): CrawlProgress => ({ ...stats, queued: frontier.pending, inFlight: live.inFlight }),
@@ -117,7 +131,7 @@ async function* run(
   context: CrawlContext,
   stats: CrawlStats,
   frontier: Frontier,
-  live: { inFlight: number },
+  live: { inFlight: number; tasks: number },
 ): AsyncGenerator<CrawlEvent> {
   const started = performance.now();
   const internal = new AbortController();
@@ -181,7 +195,11 @@ async function* run(
   for (const t of resumed) frontier.add(t);
   for (const s of seeds) frontier.add({ url: s, depth: 0, parent: null });
 
+  // `sem` bounds fetches in flight; a fetch ends when its body is received, and
+  // its page may still be parsed and handed on. `tasks` bounds fetched pages
+  // not yet handed on, so a slow consumer still pauses the crawl.
   const sem = new Semaphore(opts.concurrency);
+  const tasks = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
   const wake = new Signal();
   const running = new Set<Promise<void>>();
 
@@ -200,32 +218,53 @@ async function* run(
     else if (ev.type === "skipped") stats.skipped++;
   };
 
-  const runTask = async (task: Task, release: () => void) => {
+  const runTask = async (task: Task, release: () => void, releaseTask: () => void) => {
+    let fetching = true;
+    // Gives back the fetch slot as soon as the body is in (or the fetch failed),
+    // before the page is parsed: the next fetch need not wait for this parse.
+    const fetched = () => {
+      if (!fetching) return;
+      fetching = false;
+      live.inFlight--;
+      frontier.finish(task);
+      release();
+      wake.notify();
+    };
     try {
-      const ev = await fetchPage(task, env, signal);
+      const ev = await fetchPage(task, env, signal, { onBodyReceived: fetched });
+      fetched();
       record(ev);
       await out.send(ev);
     } catch (e) {
       if (!signal.aborted) throw e;
     } finally {
-      live.inFlight--;
-      frontier.finish(task);
-      release();
+      fetched();
+      live.tasks--;
+      releaseTask();
       wake.notify();
     }
   };
 
+  let dispatched = 0;
   const dispatch = async () => {
     for (const ev of invalid) {
       stats.errors++;
       await out.send(ev);
     }
     while (!signal.aborted) {
-      const release = await sem.acquire(signal);
+      const releaseTask = await tasks.acquire(signal);
+      let release: () => void;
+      try {
+        release = await sem.acquire(signal);
+      } catch (e) {
+        releaseTask();
+        throw e;
+      }
       let task: Task | null;
       while ((task = frontier.next(Date.now())) === null) {
-        if (live.inFlight === 0 && frontier.pending === 0) {
+        if (live.tasks === 0 && frontier.pending === 0) {
           release();
+          releaseTask();
           return;
         }
         const at = frontier.nextWakeAt(Date.now());
@@ -233,13 +272,16 @@ async function* run(
           await waitForWork(wake, at === null ? null : at - Date.now(), signal);
         } catch (e) {
           release();
+          releaseTask();
           throw e;
         }
       }
       live.inFlight++;
-      const p = runTask(task, release);
+      live.tasks++;
+      const p = runTask(task, release, releaseTask);
       running.add(p);
       p.finally(() => running.delete(p)).catch(() => {});
+      if (++dispatched % DISPATCH_BATCH === 0) await yieldToEventLoop();
     }
   };
 

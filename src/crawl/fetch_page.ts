@@ -41,6 +41,12 @@ export interface PageEnv {
   parsePool: ParsePool | null;
 }
 
+/** Callbacks of {@linkcode fetchPage}. */
+export interface FetchHooks {
+  /** Called once the whole body has been received, before its last chunk is parsed. */
+  onBodyReceived?: () => void;
+}
+
 const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
 
 const headersFor = new WeakMap<CrawlOptions, Headers>();
@@ -143,6 +149,7 @@ async function attempt(
   n: number,
   started: number,
   signal: AbortSignal,
+  hooks: FetchHooks,
 ): Promise<Attempt> {
   const { options } = env;
   const canRetry = n <= options.retries;
@@ -170,7 +177,7 @@ async function attempt(
     const parse = res.status >= 200 && res.status < 300 &&
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
-      const read = { maxBytes: options.maxBytes, counter };
+      const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
       const info = env.parsePool
         ? await env.parsePool.extract(bodyBytes(res, read), contentType, finalUrl, deadline.signal)
         : await extractPage(bodyText(res, read), finalUrl);
@@ -228,6 +235,7 @@ export async function fetchPage(
   task: Task,
   env: PageEnv,
   signal: AbortSignal,
+  hooks: FetchHooks = {},
 ): Promise<CrawlEvent> {
   if (!await allowedByRobots(env, task.url, signal)) {
     return {
@@ -240,7 +248,7 @@ export async function fetchPage(
   }
   const started = performance.now();
   for (let n = 1;; n++) {
-    const r = await attempt(task, env, n, started, signal);
+    const r = await attempt(task, env, n, started, signal, hooks);
     if (r.kind === "event") return r.event;
     await delay(r.waitMs, signal);
   }

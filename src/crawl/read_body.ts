@@ -24,6 +24,8 @@ export interface BodyReadOptions {
   maxBytes: number;
   /** Receives the running count of bytes read. */
   counter: { bytes: number };
+  /** Called once the body has ended, before its last chunk is yielded. */
+  onEnd?: () => void;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -35,23 +37,31 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /**
  * Yields the body's chunks, counting them; throws `CrawlError("too_large")`
- * past `maxBytes`. The body is cancelled whenever the loop ends early.
+ * past `maxBytes`. The body is cancelled whenever the loop ends early. It
+ * reads one chunk ahead, so `onEnd` runs as soon as the body has ended,
+ * before the last chunk is handed on (and parsed).
  */
 export async function* bodyBytes(
   res: Response,
   options: BodyReadOptions,
 ): AsyncGenerator<Uint8Array> {
-  if (!res.body) return;
-  const { maxBytes, counter } = options;
+  const { maxBytes, counter, onEnd } = options;
+  if (!res.body) {
+    onEnd?.();
+    return;
+  }
   const reader = res.body.getReader();
   try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
+    let next = await reader.read();
+    if (next.done) onEnd?.();
+    while (!next.done) {
+      const value = next.value;
       counter.bytes += value.byteLength;
       if (counter.bytes > maxBytes) {
         throw new CrawlError("too_large", `Body exceeds ${maxBytes} bytes`);
       }
+      next = await reader.read();
+      if (next.done) onEnd?.();
       yield value;
     }
   } finally {

@@ -195,11 +195,17 @@ export function createGuardedFetcher(
     }
   }
 
+  // The caller's headers as a record, made once per Headers object (a crawl uses one).
+  const records = new WeakMap<Headers, Record<string, string>>();
   function requestHeaders(headers: Headers): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, value] of headers) out[name] = value;
-    delete out.host;
-    out["accept-encoding"] ??= acceptEncoding;
+    let out = records.get(headers);
+    if (out === undefined) {
+      out = {};
+      for (const [name, value] of headers) out[name] = value;
+      delete out.host;
+      out["accept-encoding"] ??= acceptEncoding;
+      records.set(headers, out);
+    }
     return out;
   }
 

@@ -52,7 +52,11 @@ export interface Http1Target {
 export interface Http1Request {
   /** Path and query, e.g. `/a?b=1`. */
   path: string;
-  /** Request headers, names in lower case; `host` is added when missing. */
+  /**
+   * Request headers, names in lower case; `host` is added when missing. The
+   * same object may serve many requests (its lines are encoded once), so it
+   * must not change after its first use.
+   */
   headers: Record<string, string>;
   signal: AbortSignal;
 }
@@ -437,20 +441,30 @@ function respond(
   }
 }
 
+/** The header lines of a headers object, validated and joined once per object. */
+const headerLines = new WeakMap<Record<string, string>, string>();
+
 function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
-  const defaultPort = target.protocol === "https:" ? 443 : 80;
-  const hostName = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
-  const host = target.port === defaultPort ? hostName : `${hostName}:${target.port}`;
-  let text = `GET ${req.path} HTTP/1.1\r\n`;
-  if (req.headers.host === undefined) text += `host: ${host}\r\n`;
-  for (const name in req.headers) {
-    const value = req.headers[name];
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
-      throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+  let lines = headerLines.get(req.headers);
+  if (lines === undefined) {
+    lines = "";
+    for (const name in req.headers) {
+      const value = req.headers[name];
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+        throw new TypeError(`Invalid header ${JSON.stringify(name)}`);
+      }
+      lines += `${name}: ${value}\r\n`;
     }
-    text += `${name}: ${value}\r\n`;
+    headerLines.set(req.headers, lines);
   }
-  return encoder.encode(text + "\r\n");
+  let host = "";
+  if (req.headers.host === undefined) {
+    const defaultPort = target.protocol === "https:" ? 443 : 80;
+    const name = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
+    host = `host: ${target.port === defaultPort ? name : `${name}:${target.port}`}\r\n`;
+  }
+  if (/\s/.test(req.path)) throw new TypeError(`Invalid request path ${JSON.stringify(req.path)}`);
+  return encoder.encode(`GET ${req.path} HTTP/1.1\r\n${host}${lines}\r\n`);
 }
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {

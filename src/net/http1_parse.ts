@@ -117,14 +117,19 @@ export function bodyFraming(head: ResponseHead): BodyFraming {
   if (te.length > 0) return te.at(-1) === "chunked" ? { kind: "chunked" } : { kind: "close" };
   const cl = headerValue(head, "content-length");
   if (cl === null) return { kind: "close" };
-  const values = new Set(cl.split(",").map((v) => v.trim()));
-  if (values.size !== 1) throw new Http1Error(`Conflicting Content-Length ${JSON.stringify(cl)}`);
-  const [value] = values;
-  if (!/^\d{1,15}$/.test(value)) {
+  let value = cl;
+  if (cl.includes(",")) {
+    const values = new Set(cl.split(",").map((v) => v.trim()));
+    if (values.size !== 1) throw new Http1Error(`Conflicting Content-Length ${JSON.stringify(cl)}`);
+    [value] = values;
+  }
+  if (!DIGITS.test(value)) {
     throw new Http1Error(`Invalid Content-Length ${JSON.stringify(cl)}`);
   }
   return { kind: "length", length: Number(value) };
 }
+
+const DIGITS = /^\d{1,15}$/;
 
 /** Whether the connection may carry another request after this response. */
 export function keepsAlive(head: ResponseHead): boolean {

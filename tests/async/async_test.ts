@@ -81,6 +81,29 @@ Deno.test("deadlineSignal() follows its parent and dispose() clears the timer", 
   d.dispose();
 });
 
+Deno.test("deadlineSignal() fires each live deadline, never early, and never a disposed one", async () => {
+  const t0 = performance.now();
+  const ds = Array.from(
+    { length: 200 },
+    (_, i) => ({ ms: 20 + (i * 7) % 41, d: deadlineSignal(20 + (i * 7) % 41) }),
+  );
+  const firedAt = new Map<number, number>();
+  ds.forEach(({ d }, i) =>
+    d.signal.addEventListener("abort", () => firedAt.set(i, performance.now() - t0))
+  );
+  for (let i = 0; i < ds.length; i += 2) ds[i].d.dispose();
+  await delay(120);
+  for (let i = 0; i < ds.length; i++) {
+    if (i % 2 === 0) {
+      assert.equal(ds[i].d.signal.aborted, false, `disposed deadline ${i} fired`);
+    } else {
+      assert.ok(ds[i].d.signal.reason instanceof DeadlineError, `deadline ${i} did not fire`);
+      assert.ok(firedAt.get(i)! >= ds[i].ms - 1, `deadline ${i} fired early`);
+    }
+  }
+  for (const { d } of ds) d.dispose();
+});
+
 Deno.test("deadlineSignal() disposed does not follow its parent any more", () => {
   const ac = new AbortController();
   const d = deadlineSignal(60_000, ac.signal);

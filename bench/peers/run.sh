@@ -214,10 +214,13 @@ run_one() {
   esac
   printf '%q ' "${cmd[@]}" >"$dir/cmd"
   log "$scenario run $run: $peer"
+  # The latency server times every answer; reading /_stats starts a fresh record.
+  [ "$scenario" != latency ] || curl -fsS -o /dev/null "http://127.0.0.1:$LATENCY_PORT/_stats" || true
   local rc=0
   (cd "$cwd" && CRAWLEE_PERSIST_STORAGE=false /usr/bin/time -v -o "$dir/time.txt" \
     timeout -k 10 "$TIMEOUT" "${cmd[@]}" >"$dir/stdout" 2>"$dir/stderr") || rc=$?
   echo "$rc" >"$dir/rc"
+  [ "$scenario" != latency ] || curl -fsS -o "$dir/server.json" "http://127.0.0.1:$LATENCY_PORT/_stats" || true
   case $peer in
     skein)
       if [ -f "$work/skein.ndjson" ]; then

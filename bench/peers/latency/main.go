@@ -116,6 +116,9 @@ type stats struct {
 	SustainedPerS  float64   `json:"sustained_per_s"` // after_seed / (last_done - seed_done)
 	MeanInFlight   float64   `json:"mean_in_flight"`  // between seed_done and last_done
 	InFlightPer100 []float64 `json:"in_flight_per_100ms"`
+	// How long the server held requests, arrival to response written: delay and rendering.
+	MeanHoldMs float64 `json:"mean_hold_ms"`
+	MaxHoldMs  float64 `json:"max_hold_ms"`
 	// When requests number 2, 101, 251 and 501 arrived (the first wave after the seed).
 	Arrivals []float64 `json:"arrivals_s"`
 }
@@ -141,9 +144,11 @@ func (t *timing) take() stats {
 	if seedDone < 0 {
 		seedDone = first
 	}
-	var busy time.Duration
+	var busy, held, maxHeld time.Duration
 	bins := make([]time.Duration, int((last-first)/(100*time.Millisecond))+1)
 	for _, s := range spans {
+		held += s.done - s.start
+		maxHeld = max(maxHeld, s.done-s.start)
 		if s.done > seedDone {
 			st.AfterSeed++
 			busy += s.done - max(s.start, seedDone)
@@ -167,6 +172,8 @@ func (t *timing) take() stats {
 			st.Arrivals = append(st.Arrivals, starts[k].Seconds())
 		}
 	}
+	st.MeanHoldMs = float64(held.Microseconds()) / 1000 / float64(len(spans))
+	st.MaxHoldMs = float64(maxHeld.Microseconds()) / 1000
 	st.SeedDoneS = (seedDone - first).Seconds()
 	st.LastDoneS = (last - first).Seconds()
 	if window := last - seedDone; window > 0 {

@@ -1,10 +1,10 @@
 /**
- * The CLI's fetcher. By default an HTTP/1.1 client on `node:http`/`https`
- * with keep-alive and a DNS cache that lets every address through (the local
- * command acts for the user at the keyboard and may reach loopback and
- * private hosts); it crawls about 15 % faster than Deno's `fetch` with less
- * memory (see the README). With `--deny-private`, the same client applies the
- * SSRF guard. When a proxy is configured (`HTTP_PROXY`, `HTTPS_PROXY` or
+ * The CLI's fetcher. By default skein's HTTP/1.1 client (`Http1Client` on
+ * `Deno.connect`) with keep-alive and a DNS cache, letting every address
+ * through (the local command acts for the user at the keyboard and may reach
+ * loopback and private hosts); it costs far less CPU per request than Deno's
+ * `fetch` or `node:http` (see the README). With `--deny-private`, the same
+ * client applies the SSRF guard. When a proxy is configured (`HTTP_PROXY`, `HTTPS_PROXY` or
  * `ALL_PROXY`), Deno's `fetch` is used instead, because it honours them.
  *
  * @example

@@ -275,7 +275,7 @@ export class Http1Client implements AsyncDisposable {
     };
 
     let head: ResponseHead;
-    let buf = new Uint8Array(HEAD_READ);
+    let buf = new Uint8Array(Math.min(HEAD_READ, this.#maxHead));
     let len = 0;
     let end: number;
     try {
@@ -284,10 +284,10 @@ export class Http1Client implements AsyncDisposable {
         end = -1;
         let scanned = 0;
         while ((end = findHeadEnd(buf, scanned, len)) < 0) {
+          if (len >= this.#maxHead) {
+            throw new Http1Error(`Response head larger than ${this.#maxHead} bytes`);
+          }
           if (len === buf.length) {
-            if (len >= this.#maxHead) {
-              throw new Http1Error(`Response head larger than ${this.#maxHead} bytes`);
-            }
             const bigger = new Uint8Array(Math.min(buf.length * 2, this.#maxHead));
             bigger.set(buf);
             buf = bigger;

@@ -1,0 +1,251 @@
+import assert from "node:assert/strict";
+import { Http1Client, type Http1Target } from "../../src/net/http1_client.ts";
+import { Http1Error } from "../../src/net/http1_parse.ts";
+import { delay } from "../../src/async/delay.ts";
+
+/** What the raw server does for one request. */
+interface Reply {
+  /** Bytes written as they are (status line, headers and body). */
+  wire: string;
+  /** Close the connection after writing. */
+  close?: boolean;
+  /** Write the first `split` bytes, wait `pauseMs`, then the rest. */
+  split?: number;
+  pauseMs?: number;
+}
+
+/**
+ * A loopback server that answers each request with exactly the bytes given,
+ * so a test can send what real servers send: chunked, close-delimited,
+ * HTTP/1.0, interim responses, broken framing.
+ */
+function rawServer(reply: (path: string) => Reply) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const conns = new Set<Deno.Conn>();
+  let accepted = 0;
+  const requests: string[] = [];
+  const serve = async (conn: Deno.Conn) => {
+    const buf = new Uint8Array(16384);
+    let pending = "";
+    try {
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) return;
+        pending += new TextDecoder().decode(buf.subarray(0, n));
+        let end;
+        while ((end = pending.indexOf("\r\n\r\n")) >= 0) {
+          const head = pending.slice(0, end);
+          pending = pending.slice(end + 4);
+          requests.push(head);
+          const r = reply(head.split(" ")[1]);
+          const bytes = new TextEncoder().encode(r.wire);
+          const cut = r.split ?? bytes.length;
+          await conn.write(bytes.subarray(0, cut));
+          if (cut < bytes.length) {
+            await delay(r.pauseMs ?? 0);
+            await conn.write(bytes.subarray(cut));
+          }
+          if (r.close) return;
+        }
+      }
+    } catch {
+      // the client went away
+    } finally {
+      conns.delete(conn);
+      try {
+        conn.close();
+      } catch {
+        // closed already
+      }
+    }
+  };
+  const loop = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      conns.add(conn);
+      serve(conn);
+    }
+  })();
+  return {
+    target: { protocol: "http:", hostname: "127.0.0.1", port, address: "127.0.0.1" } as Http1Target,
+    get accepted() {
+      return accepted;
+    },
+    requests,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // closed already
+        }
+      }
+      await loop.catch(() => {});
+    },
+  };
+}
+
+const ok = (body: string, extra = "") =>
+  `HTTP/1.1 200 OK\r\nContent-Length: ${
+    new TextEncoder().encode(body).length
+  }\r\n${extra}\r\n${body}`;
+
+function get(client: Http1Client, target: Http1Target, path: string, signal?: AbortSignal) {
+  return client.request(target, {
+    path,
+    headers: { "user-agent": "t" },
+    signal: signal ?? new AbortController().signal,
+  });
+}
+
+Deno.test("Http1Client reuses one connection for sequential keep-alive requests", async () => {
+  await using srv = rawServer(() => ({ wire: ok("hello") }));
+  await using client = new Http1Client();
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await (await get(client, srv.target, "/")).text(), "hello");
+  }
+  assert.equal(srv.accepted, 1);
+  assert.match(srv.requests[0], /^GET \/ HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nuser-agent: t$/);
+});
+
+Deno.test("Http1Client decodes a chunked body split across writes", async () => {
+  const wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+    "4\r\nWiki\r\n5;x=y\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nTrailer: t\r\n\r\n";
+  await using srv = rawServer(() => ({ wire, split: 60, pauseMs: 20 }));
+  await using client = new Http1Client();
+  const res = await get(client, srv.target, "/");
+  assert.equal(await res.text(), "Wikipedia in\r\n\r\nchunks.");
+  assert.equal(await (await get(client, srv.target, "/")).text(), "Wikipedia in\r\n\r\nchunks.");
+  assert.equal(srv.accepted, 1, "a complete chunked body leaves the connection reusable");
+});
+
+Deno.test("Http1Client reads an HTTP/1.0 body to the end of the connection", async () => {
+  await using srv = rawServer(() => ({ wire: "HTTP/1.0 200 OK\r\n\r\nold school", close: true }));
+  await using client = new Http1Client();
+  assert.equal(await (await get(client, srv.target, "/")).text(), "old school");
+  assert.equal(await (await get(client, srv.target, "/")).text(), "old school");
+  assert.equal(srv.accepted, 2, "not reused");
+});
+
+Deno.test("Http1Client opens a new connection after Connection: close", async () => {
+  await using srv = rawServer(() => ({ wire: ok("x", "Connection: close\r\n"), close: true }));
+  await using client = new Http1Client();
+  await (await get(client, srv.target, "/")).text();
+  await (await get(client, srv.target, "/")).text();
+  assert.equal(srv.accepted, 2);
+});
+
+Deno.test("Http1Client skips interim responses", async () => {
+  await using srv = rawServer(() => ({
+    wire: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" +
+      ok("final"),
+  }));
+  await using client = new Http1Client();
+  const res = await get(client, srv.target, "/");
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), "final");
+});
+
+Deno.test("Http1Client retries once on a fresh connection when a pooled one was closed", async () => {
+  // The server closes each connection after answering, without saying so.
+  await using srv = rawServer(() => ({ wire: ok("again"), close: true }));
+  await using client = new Http1Client();
+  assert.equal(await (await get(client, srv.target, "/")).text(), "again");
+  await delay(20); // the server's close reaches the idle pooled connection
+  assert.equal(await (await get(client, srv.target, "/")).text(), "again");
+  assert.equal(srv.accepted, 2);
+});
+
+Deno.test("Http1Client gives 204 a null body and keeps the connection", async () => {
+  await using srv = rawServer((p) => ({
+    wire: p === "/empty" ? "HTTP/1.1 204 No Content\r\n\r\n" : ok("after"),
+  }));
+  await using client = new Http1Client();
+  const res = await get(client, srv.target, "/empty");
+  assert.equal(res.status, 204);
+  assert.equal(res.body, null);
+  assert.equal(await (await get(client, srv.target, "/")).text(), "after");
+  assert.equal(srv.accepted, 1);
+});
+
+Deno.test("Http1Client fails a body cut short with a TypeError", async () => {
+  await using srv = rawServer(() => ({
+    wire: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..",
+    close: true,
+  }));
+  await using client = new Http1Client();
+  const res = await get(client, srv.target, "/");
+  await assert.rejects(res.text(), TypeError);
+});
+
+Deno.test("Http1Client rejects malformed responses with Http1Error", async () => {
+  const replies: Record<string, string> = {
+    "/status": "HTTP/2 200 OK\r\n\r\n",
+    "/length": "HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello",
+    "/huge": "HTTP/1.1 200 OK\r\n" + "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(100),
+  };
+  await using srv = rawServer((p) => ({ wire: replies[p], close: p !== "/huge" }));
+  await using client = new Http1Client({ maxHeadBytes: 2048 });
+  await assert.rejects(get(client, srv.target, "/status"), Http1Error);
+  await assert.rejects(get(client, srv.target, "/length"), /Conflicting Content-Length/);
+  await assert.rejects(get(client, srv.target, "/huge"), /larger than 2048/);
+});
+
+Deno.test("Http1Client errors the body with the abort reason and drops the connection", async () => {
+  const body = "x".repeat(1000);
+  await using srv = rawServer(() => ({ wire: ok(body), split: 300, pauseMs: 2000 }));
+  await using client = new Http1Client();
+  const ac = new AbortController();
+  const res = await get(client, srv.target, "/", ac.signal);
+  const reader = res.body!.getReader();
+  await reader.read();
+  ac.abort(new Error("stop"));
+  await assert.rejects(reader.read(), /stop/);
+  await assert.rejects(get(client, srv.target, "/", ac.signal), /stop/, "aborted before sending");
+});
+
+Deno.test("Http1Client does not reuse a connection whose body was cancelled", async () => {
+  await using srv = rawServer(() => ({ wire: ok("y".repeat(50000)) }));
+  await using client = new Http1Client();
+  const res = await get(client, srv.target, "/");
+  await res.body!.cancel();
+  assert.equal((await (await get(client, srv.target, "/")).text()).length, 50000);
+  assert.equal(srv.accepted, 2);
+});
+
+Deno.test("Http1Client closes idle connections after idleTimeoutMs", async () => {
+  await using srv = rawServer(() => ({ wire: ok("z") }));
+  await using client = new Http1Client({ idleTimeoutMs: 100 });
+  await (await get(client, srv.target, "/")).text();
+  await delay(400);
+  await (await get(client, srv.target, "/")).text();
+  assert.equal(srv.accepted, 2);
+});
+
+Deno.test("Http1Client refuses header values that would split the request", async () => {
+  await using srv = rawServer(() => ({ wire: ok("n") }));
+  await using client = new Http1Client();
+  const req = {
+    path: "/",
+    headers: { "x-evil": "a\r\nInjected: 1" },
+    signal: new AbortController().signal,
+  };
+  await assert.rejects(client.request(srv.target, req), TypeError);
+  assert.equal(srv.requests.length, 0);
+});
+
+Deno.test("Http1Client reports a refused connection as a TypeError", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  await using client = new Http1Client();
+  const target: Http1Target = {
+    protocol: "http:",
+    hostname: "127.0.0.1",
+    port,
+    address: "127.0.0.1",
+  };
+  await assert.rejects(get(client, target, "/"), TypeError);
+});

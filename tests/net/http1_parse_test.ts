@@ -10,16 +10,10 @@ import {
 } from "../../src/net/http1_parse.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (parts: Uint8Array[]) => new TextDecoder().decode(concat(parts));
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** The text of body parts decoded in order (a character may span two parts). */
+function dec(parts: Uint8Array[]): string {
+  const d = new TextDecoder();
+  return parts.map((p) => d.decode(p, { stream: true })).join("") + d.decode();
 }
 
 function head(text: string) {

@@ -234,6 +234,7 @@ async function* run(
       const ev = await fetchPage(task, env, signal, { onBodyReceived: fetched });
       fetched();
       record(ev);
+      wake.notify(); // its links may be the work the dispatcher waits for
       await out.send(ev);
     } catch (e) {
       if (!signal.aborted) throw e;

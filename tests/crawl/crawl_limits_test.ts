@@ -3,6 +3,7 @@ import { createGauge, startFixtureServer } from "../../fixtures/server.ts";
 import { collect } from "./_helpers.ts";
 import { crawl } from "../../src/crawl/crawl.ts";
 import type { CrawlEvent } from "../../src/crawl/events.ts";
+import { delay } from "../../src/async/delay.ts";
 
 const FAST = { ignoreRobots: true, backoffMs: 10 };
 
@@ -89,6 +90,29 @@ Deno.test("crawl() cleans up when the consumer stops reading early", async () =>
   }
   assert.equal(n, 1);
   // Test sanitizers fail this test if a timer or socket was left behind.
+});
+
+Deno.test("crawl() pauses fetching while its consumer does not read", async () => {
+  await using srv = startFixtureServer();
+  const fetched = () => [...srv.hits.values()].reduce((a, b) => a + b, 0);
+  const run = crawl([`${srv.origin}/h/trap/0`], {
+    ...FAST,
+    concurrency: 8,
+    perHost: 8,
+    maxDepth: 100000,
+    maxPages: 5000,
+  });
+  await run.next();
+  await delay(600); // the consumer is busy elsewhere
+  const paused = fetched();
+  await delay(300);
+  assert.equal(fetched(), paused, "nothing more is fetched while nobody reads");
+  // Finished events wait in a 256-event buffer, and at most concurrency + 256 more
+  // pages may be fetched but not handed on: the crawl stops well short of maxPages.
+  assert.ok(paused <= 1 + 256 + 8 + 256, `fetched ${paused} while paused`);
+  let more = 0;
+  for await (const e of run) if (e.type === "page" && ++more === 50) break;
+  assert.equal(more, 50, "and it goes on when read again");
 });
 
 Deno.test("crawl() resumes: done URLs are not fetched again, pending ones are", async () => {

@@ -238,6 +238,7 @@ export class Http1Client implements AsyncDisposable {
         await tls.handshake(); // so a certificate error is a connection error
       }
       signal.throwIfAborted();
+      if (this.#closed) throw new TypeError("Http1Client is closed");
       this.#busy.add(conn);
       return conn;
     } catch (e) {
@@ -277,6 +278,7 @@ export class Http1Client implements AsyncDisposable {
     let head: ResponseHead;
     let buf = new Uint8Array(Math.min(HEAD_READ, this.#maxHead));
     let len = 0;
+    let received = false;
     let end: number;
     try {
       await writeAll(conn, request);
@@ -295,9 +297,10 @@ export class Http1Client implements AsyncDisposable {
           scanned = len;
           const n = await conn.read(buf.subarray(len));
           if (n === null) {
-            if (len === 0 && lease.reused) throw new StaleConnection();
+            if (!received && lease.reused) throw new StaleConnection();
             throw new TypeError("Connection closed before the end of the response head");
           }
+          received = true;
           len += n;
         }
         head = parseResponseHead(buf.subarray(0, end));
@@ -310,7 +313,10 @@ export class Http1Client implements AsyncDisposable {
         break;
       }
     } catch (e) {
-      return fail(e);
+      // A pooled connection the server closed or reset shows up as a failed write or
+      // read before any byte of the answer: the request is safe to send again.
+      const stale = lease.reused && !received && !signal.aborted && !(e instanceof Http1Error);
+      return fail(stale ? new StaleConnection() : e);
     }
     if (head.status === 101 || head.status > 599) {
       return fail(new Http1Error(`Unexpected status ${head.status}`));

@@ -249,3 +249,11 @@ Deno.test("Http1Client reports a refused connection as a TypeError", async () =>
   };
   await assert.rejects(get(client, target, "/"), TypeError);
 });
+
+Deno.test("Http1Client refuses requests once closed", async () => {
+  await using srv = rawServer(() => ({ wire: ok("c") }));
+  const client = new Http1Client();
+  await (await get(client, srv.target, "/")).text();
+  client.close();
+  await assert.rejects(get(client, srv.target, "/"), /closed/);
+});

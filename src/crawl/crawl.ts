@@ -64,9 +64,10 @@ const OUTPUT_BUFFER = 256;
 
 /**
  * Fetches started in a row before the dispatcher lets the event loop run.
- * Starting 500 fetches at once (new connections each) is tens of ms of work;
- * without a pause, the first connections would wait for the last ones to be
- * opened before sending their requests.
+ * Starting 500 fetches at once (a new connection each) is tens of ms of work,
+ * during which no connection could send its request or read an answer;
+ * pausing every 8 halved the first wave's median answer delay in a 500-wide
+ * crawl (42 to 21 ms), though the whole crawl was not measurably faster.
  */
 const DISPATCH_BATCH = 8;
 

@@ -100,7 +100,7 @@ async function fetchFollowing(
   headers: Headers,
   signal: AbortSignal,
 ): Promise<Fetched> {
-  const chain = new Set([url]);
+  let chain: Set<string> | null = null; // made on the first redirect: most fetches have none
   let current = url;
   for (let hop = 0;; hop++) {
     const res = await env.fetcher(current, { headers, signal });
@@ -122,6 +122,7 @@ async function fetchFollowing(
         `More than ${env.options.maxRedirects} redirects, last to ${next}`,
       );
     }
+    chain ??= new Set([url]);
     if (chain.has(next)) throw new CrawlError("redirect_loop", `Redirect loop back to ${next}`);
     if (!inScope(env.scope, next)) {
       throw new CrawlError("out_of_scope", `Redirect to ${next} leaves the crawl scope`);

@@ -28,15 +28,8 @@ export interface RunRecord {
 
 /** What the latency server measured of one run (its `/_stats`). */
 export interface ServerStats {
-  /** Pages answered. */
-  pages: number;
-  /** From the first request to the seed's answer, and to the last answer. */
-  seedDoneS: number;
-  lastDoneS: number;
   /** Pages answered after the seed ÷ (last answer − seed's answer). */
   sustainedPerS: number;
-  /** Requests held by the server on average in that window (the crawler's busy slots). */
-  meanInFlight: number;
 }
 
 /** Parses the latency server's `/_stats` JSON; `null` when absent or malformed. */
@@ -44,14 +37,7 @@ export function parseServerStats(text: string | null): ServerStats | null {
   if (!text) return null;
   try {
     const v = JSON.parse(text);
-    if (typeof v.sustained_per_s !== "number" || typeof v.pages !== "number") return null;
-    return {
-      pages: v.pages,
-      seedDoneS: v.seed_done_s,
-      lastDoneS: v.last_done_s,
-      sustainedPerS: v.sustained_per_s,
-      meanInFlight: v.mean_in_flight,
-    };
+    return typeof v.sustained_per_s === "number" ? { sustainedPerS: v.sustained_per_s } : null;
   } catch {
     return null;
   }

@@ -21,6 +21,7 @@
  * @module
  */
 import type { ResolvedAddress, Resolver } from "./guarded_fetcher.ts";
+import { abortable } from "../async/abortable.ts";
 
 /** Settings of {@linkcode cachedResolver}. */
 export interface CachedResolverOptions {
@@ -30,16 +31,6 @@ export interface CachedResolverOptions {
   maxHosts?: number;
   /** The clock. @default Date.now */
   now?: () => number;
-}
-
-/** Settles like `p`, or rejects with `signal.reason` as soon as `signal` aborts. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /**

@@ -37,7 +37,7 @@ import {
 import type { FetcherInit } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
 import { NetError } from "./net_error.ts";
-import { onAbort } from "../async/on_abort.ts";
+import { abortable } from "../async/abortable.ts";
 import { ConnectError, Http1Client } from "./http1_client.ts";
 import { contentCodings, decodeBody } from "./decode_body.ts";
 
@@ -168,15 +168,10 @@ export function createGuardedFetcher(
     signal.throwIfAborted();
     const parsed = new URL(url);
     const target = checkTarget(parsed);
-    let addresses: ResolvedAddress[];
-    if (target.addresses !== null) {
-      addresses = target.addresses.map((address) => ({
-        address,
-        family: address.includes(":") ? 6 : 4,
-      }));
-    } else {
+    let addresses = target.addresses;
+    if (addresses === null) {
       addresses = await resolveHost(resolve, target.hostname, signal);
-      checkAddresses(target.hostname, addresses.map((a) => a.address), policy);
+      checkAddresses(target.hostname, addresses, policy);
     }
     signal.throwIfAborted();
     const req = {
@@ -186,7 +181,7 @@ export function createGuardedFetcher(
     };
     // Only checked addresses are ever connected to; the next one is tried when one refuses.
     for (let i = 0;; i++) {
-      const at = { ...target, address: addresses[i].address };
+      const at = { ...target, address: addresses[i] };
       try {
         return decodeResponse(await client.request(at, req), signal);
       } catch (e) {
@@ -226,7 +221,7 @@ async function resolveHost(
   resolve: Resolver,
   hostname: string,
   signal: AbortSignal,
-): Promise<ResolvedAddress[]> {
+): Promise<string[]> {
   let addresses: ResolvedAddress[];
   try {
     addresses = await abortable(resolve(hostname, signal), signal);
@@ -238,8 +233,7 @@ async function resolveHost(
   if (addresses.length === 0) {
     throw new NetError("dns", `DNS lookup of ${hostname} returned no address`);
   }
-  // The family is derived from the address that is checked, never taken on trust.
-  return addresses.map(({ address }) => ({ address, family: address.includes(":") ? 6 : 4 }));
+  return addresses.map((a) => a.address);
 }
 
 /** `res` with its body decoded when it has content codings this fetcher can undo. */
@@ -251,11 +245,4 @@ function decodeResponse(res: Response, signal: AbortSignal): Response {
   headers.delete("content-length");
   const init = { status: res.status, statusText: res.statusText, headers };
   return new Response(decodeBody(res.body, codings, signal), init);
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  const { promise: aborted, reject } = Promise.withResolvers<never>();
-  const off = onAbort(signal, reject);
-  return Promise.race([promise, aborted]).finally(off);
 }

@@ -28,6 +28,7 @@
  * @module
  */
 import { onAbort } from "../async/on_abort.ts";
+import { abortable } from "../async/abortable.ts";
 import {
   bodyFraming,
   ChunkedDecoder,
@@ -113,8 +114,8 @@ const HEAD_READ = 8 * 1024;
 /** Later reads of a body. */
 const READ_SIZE = 32 * 1024;
 const encoder = new TextEncoder();
-/** Statuses whose `Response` must have a null body. */
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+/** Statuses whose `Response` must have a null body (1xx never get this far). */
+const NULL_BODY = new Set([204, 205, 304]);
 
 /** An HTTP/1.1 client with a keep-alive pool; see the module doc. */
 export class Http1Client implements AsyncDisposable {
@@ -484,26 +485,4 @@ function closeQuietly(conn: Deno.Conn): void {
   } catch {
     // already closed
   }
-}
-
-/** Rejects at once on abort; a value that still arrives later is disposed of. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal, dispose: (v: T) => void): Promise<T> {
-  if (signal.aborted) {
-    p.then(dispose, () => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const off = onAbort(signal, (reason) => {
-      p.then(dispose, () => {});
-      reject(reason);
-    });
-    p.then((v) => {
-      off();
-      if (signal.aborted) dispose(v);
-      else resolve(v);
-    }, (e) => {
-      off();
-      reject(e);
-    });
-  });
 }

@@ -95,23 +95,12 @@ export interface MongoStoreOptions {
 }
 
 /** A job as stored: the id is `_id` and the options are a JSON string. */
-interface JobRecord {
+type JobRecord = Omit<JobDoc, "id" | "options"> & {
   _id: string;
-  status: JobStatus;
-  urls: string[];
   options: string;
-  counters: JobCounters;
-  createdAt: Date;
-  updatedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  owner: string | null;
-  leaseUntil: Date | null;
-  cancelRequested: boolean;
-  error: string | null;
   /** Generation of the last successful claim; see {@linkcode MongoStore.claimJob}. */
   claims: number;
-}
+};
 
 /** The token of claim number `gen` of a job: `_id` is `<jobId>#<gen>`, unique. */
 interface ClaimRecord {

@@ -5,6 +5,7 @@ import { delay } from "../../src/async/delay.ts";
 import { DeadlineError, deadlineSignal } from "../../src/async/deadline_signal.ts";
 import { Signal } from "../../src/async/signal.ts";
 import { onAbort } from "../../src/async/on_abort.ts";
+import { abortable } from "../../src/async/abortable.ts";
 
 Deno.test("Semaphore never lets more than its permits run", async () => {
   const sem = new Semaphore(3);
@@ -149,6 +150,28 @@ Deno.test("onAbort() on an aborted signal never calls back", () => {
   let called = false;
   onAbort(ac.signal, () => called = true)();
   assert.equal(called, false);
+});
+
+Deno.test("abortable() settles like its promise, or rejects on abort and disposes a late value", async () => {
+  assert.equal(await abortable(Promise.resolve(1), new AbortController().signal), 1);
+  await assert.rejects(
+    abortable(Promise.reject(new Error("no")), new AbortController().signal),
+    /no/,
+  );
+  const ac = new AbortController();
+  const { promise, resolve } = Promise.withResolvers<string>();
+  const disposed: string[] = [];
+  const waiting = abortable(promise, ac.signal, (v) => disposed.push(v));
+  ac.abort(new Error("gave up"));
+  await assert.rejects(waiting, /gave up/);
+  resolve("conn");
+  await promise;
+  await delay(0);
+  assert.deepEqual(disposed, ["conn"]);
+  const aborted = abortable(Promise.resolve("x"), ac.signal, (v) => disposed.push(v));
+  await assert.rejects(aborted, /gave up/);
+  await delay(0);
+  assert.deepEqual(disposed, ["conn", "x"], "already aborted: the value is disposed too");
 });
 
 Deno.test("Signal.notify() wakes every waiter", async () => {

@@ -1,7 +1,7 @@
 /**
  * The settings of a crawl, their defaults and their validation. The CLI's
- * flags, the service's JSON options and the README's table all come from
- * {@linkcode OPTION_SPECS}.
+ * flags and the service's JSON options come from {@linkcode OPTION_SPECS};
+ * the README's table is checked against it by `tests/readme_test.ts`.
  *
  * @example
  * ```ts
@@ -17,7 +17,7 @@ import type { ScopeKind } from "../url/scope.ts";
 export interface CrawlOptions {
   /** Fetches in flight at once, all hosts together. @default 16 */
   concurrency: number;
-  /** Fetches in flight at once to one host (`host:port`). @default 4 */
+  /** Fetches in flight at once to one host name (whatever the port). @default 4 */
   perHost: number;
   /** Pause between two fetches to one host, in ms (robots.txt `Crawl-delay` raises it). @default 0 */
   delayMs: number;

@@ -153,48 +153,6 @@ Deno.test("runCli() --deny-private refuses loopback unless --allow-nets opens it
   assert.equal(events(io2.out())[0].type, "page");
 });
 
-Deno.test("deno task crawl: Ctrl-C stops within a second, prints done, exits 130", async () => {
-  await using srv = startFixtureServer();
-  const cmd = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-sys",
-      new URL("../../cli.ts", import.meta.url).pathname,
-      "--ignore-robots",
-      `${srv.origin}/h/fanout?n=40&ms=20000`,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const child = cmd.spawn();
-  // Wait until the crawl is under way (the fan-out page has been fetched).
-  for (let i = 0; i < 200 && (srv.hits.size < 3); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(srv.hits.size >= 3, "crawl started");
-  const t0 = performance.now();
-  child.kill("SIGINT");
-  const out = await child.output();
-  const elapsed = performance.now() - t0;
-  assert.equal(out.code, 130);
-  assert.ok(elapsed < 1000, `stopped in ${Math.round(elapsed)} ms`);
-  const evs = events(new TextDecoder().decode(out.stdout));
-  const last = evs.at(-1);
-  assert.equal(last?.type === "done" && last.reason, "aborted");
-});
-
-Deno.test("deno task crawl: a bad flag exits 2 with a usage message", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("../../cli.ts", import.meta.url).pathname, "--max-depth"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(out.code, 2);
-  assert.match(new TextDecoder().decode(out.stderr), /Usage: deno task crawl/);
-});
-
 Deno.test("runCli() draws a live progress line when stderr is a terminal", async () => {
   await using srv = startFixtureServer();
   const io = { ...fakeIo(), stderrIsTerminal: true, progressMs: 20 };

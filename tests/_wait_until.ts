@@ -48,3 +48,29 @@ export async function waitUntil(
   }
   return performance.now() - start;
 }
+
+/**
+ * Resolves as `promise` does, or rejects with `timed out after N ms waiting
+ * for <what>` when it has not settled in `timeoutMs`. The timer is cleared
+ * either way (Deno's sanitizers stay quiet).
+ *
+ * @example
+ * ```ts
+ * import { within } from "./_wait_until.ts";
+ * const v = await within(Promise.resolve(1), "a value", 1000);
+ * ```
+ */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  let id: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    id = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(id);
+  }
+}

@@ -6,6 +6,7 @@ import { DeadlineError, deadlineSignal } from "../../src/async/deadline_signal.t
 import { Signal } from "../../src/async/signal.ts";
 import { onAbort } from "../../src/async/on_abort.ts";
 import { abortable } from "../../src/async/abortable.ts";
+import { waitUntil, within } from "../_wait_until.ts";
 
 Deno.test("Semaphore never lets more than its permits run", async () => {
   const sem = new Semaphore(3);
@@ -65,11 +66,16 @@ Deno.test("delay() rejects at once when aborted and clears its timer", async () 
   await assert.rejects(p, /cancelled/);
 });
 
-Deno.test("deadlineSignal() aborts with DeadlineError after its time", async () => {
-  const d = deadlineSignal(5);
-  await delay(20);
-  assert.ok(d.signal.aborted);
+Deno.test("deadlineSignal() aborts with DeadlineError after its time, never before", async () => {
+  const t0 = performance.now();
+  const d = deadlineSignal(30);
+  const fired = new Promise<number>((resolve) =>
+    d.signal.addEventListener("abort", () => resolve(performance.now() - t0), { once: true })
+  );
+  const after = await within(fired, "the 30 ms deadline to fire");
+  assert.ok(after >= 29, `fired after ${after.toFixed(1)} ms`);
   assert.ok(d.signal.reason instanceof DeadlineError);
+  assert.match(d.signal.reason.message, /Deadline of 30 ms exceeded/);
   d.dispose();
 });
 
@@ -93,7 +99,10 @@ Deno.test("deadlineSignal() fires each live deadline, never early, and never a d
     d.signal.addEventListener("abort", () => firedAt.set(i, performance.now() - t0))
   );
   for (let i = 0; i < ds.length; i += 2) ds[i].d.dispose();
-  await delay(120);
+  // Every live deadline fires (the longest is 60 ms); by then a disposed one
+  // of the same length would have fired too.
+  await waitUntil(() => firedAt.size === ds.length / 2, "every live deadline fires");
+  await delay(10);
   for (let i = 0; i < ds.length; i++) {
     if (i % 2 === 0) {
       assert.equal(ds[i].d.signal.aborted, false, `disposed deadline ${i} fired`);
@@ -178,7 +187,9 @@ Deno.test("Signal.notify() wakes every waiter", async () => {
   const s = new Signal();
   let woke = 0;
   const ws = [s.wait().then(() => woke++), s.wait().then(() => woke++)];
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(woke, 0, "nobody wakes before notify()");
   s.notify();
-  await Promise.all(ws);
+  await within(Promise.all(ws), "both waiters to wake");
   assert.equal(woke, 2);
 });

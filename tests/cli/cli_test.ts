@@ -158,7 +158,7 @@ Deno.test("runCli() draws a live progress line when stderr is a terminal", async
   const io = { ...fakeIo(), stderrIsTerminal: true, progressMs: 20 };
   let err = "";
   io.stderr = (t: string) => void (err += t);
-  const code = await runCli(["--ignore-robots", `${srv.origin}/h/fanout?n=6&ms=60`], io);
+  const code = await runCli(["--ignore-robots", `${srv.origin}/h/fanout?n=6&ms=300`], io);
   assert.equal(code, EXIT.ok);
   // Each redraw starts with a carriage return and "erase line" (ESC [ K).
   const redraws = err.split("\r\x1b[K").slice(1);

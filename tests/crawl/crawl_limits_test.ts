@@ -4,6 +4,7 @@ import { collect } from "./_helpers.ts";
 import { crawl } from "../../src/crawl/crawl.ts";
 import type { CrawlEvent } from "../../src/crawl/events.ts";
 import { delay } from "../../src/async/delay.ts";
+import { waitUntil, within } from "../_wait_until.ts";
 
 const FAST = { ignoreRobots: true, backoffMs: 10 };
 
@@ -60,35 +61,45 @@ Deno.test("crawl() takes robots.txt Crawl-delay as the host's delay", async () =
   assert.ok(performance.now() - t0 >= 3 * 200 - 20);
 });
 
-Deno.test("crawl() stops at once when its signal aborts, and still ends with done", async () => {
+Deno.test("crawl() stops within a second when its signal aborts, and still ends with done", async () => {
   await using srv = startFixtureServer();
   const ac = new AbortController();
   const events: CrawlEvent[] = [];
-  const t0 = performance.now();
-  setTimeout(() => ac.abort(), 300);
+  // Each would drip for hours: only the abort can end them.
   const seeds = [1, 2, 3, 4].map((i) => `${srv.origin}/h/drip?bytes=100000&ms=100&i=${i}`);
-  for await (const e of crawl(seeds, { ...FAST, perHost: 8 }, { signal: ac.signal })) {
-    events.push(e);
+  const consuming = (async () => {
+    for await (const e of crawl(seeds, { ...FAST, perHost: 8 }, { signal: ac.signal })) {
+      events.push(e);
+    }
+  })();
+  let t0 = performance.now();
+  try {
+    await waitUntil(() => srv.localGauge.inFlight === 4, "the four responses are dripping");
+  } finally {
+    t0 = performance.now();
+    ac.abort();
   }
+  await within(consuming, "the aborted crawl to end", 20_000);
   const elapsed = performance.now() - t0;
-  assert.ok(elapsed < 1500, `stopped in ${elapsed} ms`);
+  assert.ok(elapsed < 1000, `stopped ${Math.round(elapsed)} ms after the abort (promise: 1 s)`);
   assert.deepEqual(events.map((e) => e.type), ["done"], "aborted fetches are not reported");
   assert.equal(events[0].type === "done" && events[0].reason, "aborted");
   // The dripping responses were cancelled at the server too.
-  for (let i = 0; i < 50 && srv.localGauge.inFlight > 0; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.equal(srv.localGauge.inFlight, 0);
+  await waitUntil(() => srv.localGauge.inFlight === 0, "the server sees the responses cancelled");
   assert.equal(srv.localGauge.maxInFlight, 4);
 });
 
 Deno.test("crawl() cleans up when the consumer stops reading early", async () => {
   await using srv = startFixtureServer();
-  let n = 0;
-  for await (const _ of crawl([`${srv.origin}/h/fanout?n=30&ms=200`], { ...FAST, perHost: 8 })) {
-    if (++n === 1) break;
-  }
-  assert.equal(n, 1);
+  // The links answer after a minute: only the clean-up can end their requests.
+  const run = crawl([`${srv.origin}/h/fanout?n=30&ms=60000`], { ...FAST, perHost: 8 });
+  const first = await run.next();
+  assert.equal(first.value?.type, "page");
+  await waitUntil(() => srv.localGauge.inFlight === 8, "eight slow links are in flight");
+  // What `break` in a for-await loop does; it waits for the in-flight fetches to end.
+  const end = await within(run.return!(undefined), "return() to abort the slow fetches");
+  assert.equal(end.done, true);
+  assert.equal(run.progress.inFlight, 0, "no fetch left running");
   // Test sanitizers fail this test if a timer or socket was left behind.
 });
 
@@ -103,7 +114,19 @@ Deno.test("crawl() pauses fetching while its consumer does not read", async () =
     maxPages: 5000,
   });
   await run.next();
-  await delay(600); // the consumer is busy elsewhere
+  // The consumer is busy elsewhere: wait until the crawl has nothing in flight
+  // and the server count has stopped moving (the crawl paused by itself).
+  let last = -1;
+  await waitUntil(
+    () => {
+      const now = fetched();
+      const still = now === last && run.progress.inFlight === 0;
+      last = now;
+      return still;
+    },
+    "the crawl pauses",
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
   const paused = fetched();
   await delay(300);
   assert.equal(fetched(), paused, "nothing more is fetched while nobody reads");

@@ -263,13 +263,14 @@ Deno.test("/h/trap links ever deeper, deterministically", async () => {
 });
 
 Deno.test("/h/slow and the gauges measure concurrency", async () => {
+  // 300 ms answers: parallel requests overlap at the server even on a loaded machine.
   const shared = createGauge();
   await using one = startFixtureServer({ gauge: shared });
   await using two = startFixtureServer({ gauge: shared });
 
-  const fanout = await get(one, "/h/fanout?n=5&ms=100");
+  const fanout = await get(one, "/h/fanout?n=5&ms=300");
   const links = [...fanout.text.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
-  assert.deepEqual(links, [1, 2, 3, 4, 5].map((i) => `/h/slow/${i}?ms=100`));
+  assert.deepEqual(links, [1, 2, 3, 4, 5].map((i) => `/h/slow/${i}?ms=300`));
   one.reset();
   two.reset();
 
@@ -279,14 +280,14 @@ Deno.test("/h/slow and the gauges measure concurrency", async () => {
   assert.equal(one.localGauge.inFlight, 0);
 
   await Promise.all([
-    get(one, "/h/slow/a?ms=100"),
-    get(one, "/h/slow/b?ms=100"),
-    get(two, "/h/slow/c?ms=100"),
+    get(one, "/h/slow/a?ms=300"),
+    get(one, "/h/slow/b?ms=300"),
+    get(two, "/h/slow/c?ms=300"),
   ]);
   assert.equal(two.localGauge.maxInFlight, 1);
   assert.equal(shared.maxInFlight, 5);
   shared.maxInFlight = 0;
-  await Promise.all([get(one, "/h/slow/a?ms=100"), get(two, "/h/slow/b?ms=100")]);
+  await Promise.all([get(one, "/h/slow/a?ms=300"), get(two, "/h/slow/b?ms=300")]);
   assert.equal(shared.maxInFlight, 2);
   assert.equal(shared.inFlight, 0);
 });

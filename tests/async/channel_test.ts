@@ -29,7 +29,8 @@ Deno.test("Channel hands an item straight to a waiting reader", async () => {
     value: "x",
     done: false,
   });
-  assert.equal(ch.size, 0, "nothing was buffered");
+  ch.close();
+  assert.deepEqual(await ch.next(), { value: undefined, done: true }, "nothing was buffered");
 });
 
 Deno.test("Channel.close() ends a waiting reader and releases a waiting sender with false", async () => {

@@ -6,15 +6,11 @@
  */
 import { runCli } from "./src/cli/run_cli.ts";
 import { denoCliIo } from "./src/cli/deno_cli_io.ts";
+import { interruptHandler } from "./src/cli/interrupt_handler.ts";
 
 if (import.meta.main) {
   const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) Deno.exit(130);
-    ac.abort(new DOMException("Interrupted", "AbortError"));
-  };
+  const onSigint = interruptHandler(ac);
   Deno.addSignalListener("SIGINT", onSigint);
   const code = await runCli(Deno.args, denoCliIo(ac.signal));
   Deno.removeSignalListener("SIGINT", onSigint);

@@ -28,16 +28,6 @@ export class Channel<T> implements AsyncIterable<T> {
     this.#capacity = capacity;
   }
 
-  /** Items buffered now. */
-  get size(): number {
-    return this.#buf.length;
-  }
-
-  /** True once {@linkcode Channel.close} was called. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /**
    * Queues an item, waiting while the buffer is full. Returns false (and
    * drops the item) when the channel is closed.

@@ -6,7 +6,8 @@
  * @example
  * ```ts ignore
  * import { runCli } from "./run_cli.ts";
- * const code = await runCli(["--help"], denoCliIo());
+ * import { denoCliIo } from "./deno_cli_io.ts";
+ * const code = await runCli(["--help"], denoCliIo(new AbortController().signal));
  * ```
  * @module
  */

@@ -24,7 +24,7 @@ import { normalizeUrl } from "../url/normalize_url.ts";
 import { Semaphore } from "../async/semaphore.ts";
 import { Channel } from "../async/channel.ts";
 import { Signal } from "../async/signal.ts";
-import { delay } from "../async/delay.ts";
+import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { setImmediate } from "node:timers";
@@ -84,21 +84,6 @@ export function admitsLink(
   maxDepth: number,
 ): boolean {
   return depth <= maxDepth && inScope(scope, url);
-}
-
-async function waitForWork(wake: Signal, ms: number | null, signal: AbortSignal): Promise<void> {
-  const ac = new AbortController();
-  const both = AbortSignal.any([signal, ac.signal]);
-  const waits = [wake.wait(both)];
-  if (ms !== null) waits.push(delay(Math.max(1, ms), both));
-  try {
-    await Promise.race(waits);
-  } catch (e) {
-    if (signal.aborted) throw e;
-  } finally {
-    ac.abort();
-    await Promise.allSettled(waits);
-  }
 }
 
 /**
@@ -271,7 +256,11 @@ async function* run(
         }
         const at = frontier.nextWakeAt(Date.now());
         try {
-          await waitForWork(wake, at === null ? null : at - Date.now(), signal);
+          await waitForWakeOrTimeout(
+            wake,
+            at === null ? null : Math.max(1, at - Date.now()),
+            signal,
+          );
         } catch (e) {
           release();
           releaseTask();

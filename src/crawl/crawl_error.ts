@@ -20,8 +20,3 @@ export class CrawlError extends Error {
     this.code = code;
   }
 }
-
-/** Whether an error code is worth another attempt. */
-export function isRetryable(code: CrawlErrorCode): boolean {
-  return code === "timeout" || code === "network";
-}

@@ -17,10 +17,10 @@ import type { RobotsCache } from "../robots/robots_cache.ts";
 import { type CompiledScope, inScope } from "../url/scope.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { originOf } from "../url/url_parts.ts";
-import { CrawlError, isRetryable } from "./crawl_error.ts";
+import { CrawlError } from "./crawl_error.ts";
 import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
 import { delay } from "../async/delay.ts";
-import { retryDelayMs } from "./backoff.ts";
+import { type AttemptOutcome, retryDelayMs, shouldRetry } from "./retry_policy.ts";
 import { bodyBytes, bodyText } from "./read_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
 import { extractPage } from "../html/extract_page.ts";
@@ -136,10 +136,6 @@ async function fetchFollowing(
   }
 }
 
-function isRetryableStatus(status: number): boolean {
-  return status === 429 || (status >= 500 && status <= 599);
-}
-
 type Attempt =
   | { kind: "event"; event: PageEvent | ErrorEvent }
   | { kind: "retry"; waitMs: number };
@@ -153,7 +149,6 @@ async function attempt(
   hooks: FetchHooks,
 ): Promise<Attempt> {
   const { options } = env;
-  const canRetry = n <= options.retries;
   using deadline = deadlineSignal(options.timeoutMs, signal);
   try {
     const { res, finalUrl } = await fetchFollowing(
@@ -162,14 +157,14 @@ async function attempt(
       requestHeaders(options),
       deadline.signal,
     );
-    if (canRetry && isRetryableStatus(res.status)) {
+    const answered: AttemptOutcome = {
+      kind: "status",
+      status: res.status,
+      retryAfter: res.headers.get("retry-after"),
+    };
+    if (shouldRetry(answered, n, options)) {
       await res.body?.cancel().catch(() => {});
-      const waitMs = retryDelayMs(n, {
-        baseMs: options.backoffMs,
-        retryAfter: res.headers.get("retry-after"),
-        capMs: options.retryAfterMaxMs,
-      });
-      return { kind: "retry", waitMs };
+      return { kind: "retry", waitMs: retryDelayMs(answered, n, options) };
     }
     const contentType = res.headers.get("content-type") ?? "";
     const counter = { bytes: 0 };
@@ -207,11 +202,9 @@ async function attempt(
   } catch (e) {
     if (signal.aborted) throw signal.reason;
     const err = classifyError(e, deadline.signal);
-    if (canRetry && isRetryable(err.code)) {
-      return {
-        kind: "retry",
-        waitMs: retryDelayMs(n, { baseMs: options.backoffMs, capMs: options.retryAfterMaxMs }),
-      };
+    const failed: AttemptOutcome = { kind: "error", code: err.code };
+    if (shouldRetry(failed, n, options)) {
+      return { kind: "retry", waitMs: retryDelayMs(failed, n, options) };
     }
     return {
       kind: "event",

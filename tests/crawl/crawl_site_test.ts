@@ -122,16 +122,20 @@ Deno.test("crawl() reports invalid seeds as invalid_url errors", async () => {
   assert.equal(r.done.stats.errors, 2);
 });
 
-Deno.test("crawl() follows the domain scope across hosts of one site", async () => {
-  // 127.0.0.1 and localhost are different hosts; with scope "all" an offsite link is followed.
+Deno.test("crawl() with scope all follows a redirect to another origin; scope origin does not", async () => {
+  // Two servers on one host, different ports: two origins.
   await using a = startFixtureServer();
   await using b = startFixtureServer();
-  const r = await collect(
-    [`${a.origin}/h/redirect?to=${encodeURIComponent(b.origin + "/c.html")}`],
-    { scope: "all", maxDepth: 1 },
-  );
-  const first = r.pages[0];
+  const seed = `${a.origin}/h/redirect?to=${encodeURIComponent(b.origin + "/c.html")}`;
+  const r = await collect([seed], { scope: "all", maxDepth: 1 });
+  const first = r.byUrl.get(seed) as PageEvent;
   assert.equal(first.finalUrl, `${b.origin}/c.html`);
+  assert.equal(first.title, "C");
+  assert.equal(b.hits.get("/c.html"), 1);
+  b.reset();
+  const o = await collect([seed], { scope: "origin", maxDepth: 1 });
+  assert.deepEqual(o.errors.map((e) => e.code), ["out_of_scope"]);
+  assert.equal(b.hits.get("/c.html"), undefined);
 });
 
 Deno.test("crawl() with parseWorkers finds the same pages, titles and links as inline parsing", async () => {

@@ -4,6 +4,7 @@ import { followEvents } from "../../src/service/follow_events.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";
 import { newJob, type StoredEvent } from "../../src/store/store.ts";
 import type { CrawlEvent } from "../../src/crawl/events.ts";
+import { waitUntil, within } from "../_wait_until.ts";
 
 function ev(seq: number, url: string): StoredEvent {
   return {
@@ -39,15 +40,34 @@ Deno.test("JobHub keeps only the newest events and moves its base", () => {
   hub.close();
 });
 
-Deno.test("JobHub.wait() wakes on publish and gives up after its time", async () => {
+Deno.test("JobHub.wait() wakes on publish, long before its time", async () => {
+  const hub = new JobHub();
+  hub.open("j", 0);
+  const woken = hub.wait("j", 60_000);
+  hub.publish("j", [ev(1, "a")]);
+  // Without the wake-up this would wait the full minute.
+  await within(woken, "publish() to wake the waiter", 10_000);
+  hub.close();
+});
+
+Deno.test("JobHub.wait() resolves after its time when nothing is published", async () => {
   const hub = new JobHub();
   hub.open("j", 0);
   const t0 = performance.now();
-  const woken = hub.wait("j", 10_000);
-  hub.publish("j", [ev(1, "a")]);
-  await woken;
-  assert.ok(performance.now() - t0 < 1000);
-  await hub.wait("j", 20); // times out quietly
+  await within(hub.wait("j", 30), "the 30 ms wait to time out", 10_000);
+  const waited = performance.now() - t0;
+  assert.ok(waited >= 29, `resolved after ${waited.toFixed(1)} ms, before its time`);
+  hub.close();
+});
+
+Deno.test("JobHub.wait() rejects with the reason when its signal aborts", async () => {
+  const hub = new JobHub();
+  const ac = new AbortController();
+  const waiting = hub.wait("j", 60_000, ac.signal);
+  const reason = new Error("stop");
+  ac.abort(reason);
+  await assert.rejects(within(waiting, "the aborted wait to reject"), (e) => e === reason);
+  await assert.rejects(hub.wait("j", 60_000, AbortSignal.abort(reason)), (e) => e === reason);
   hub.close();
 });
 
@@ -61,11 +81,11 @@ Deno.test("followEvents() replays from the store, then follows the hub to done",
   const following = (async () => {
     for await (const e of followEvents(store, hub, "j", { pollMs: 10_000 })) seen.push(e.seq);
   })();
-  await new Promise((r) => setTimeout(r, 20));
+  await waitUntil(() => seen.length === 1, "the stored event is replayed");
   const later = [ev(2, "http://a.test/2"), { seq: 3, key: "done", event: done }];
   await store.write("j", { frontier: [], pages: [], events: later });
   hub.publish("j", later);
-  await following;
+  await within(following, "the follower to end at done");
   assert.deepEqual(seen, [1, 2, 3]);
   hub.close();
   await store.close();
@@ -80,9 +100,9 @@ Deno.test("followEvents() of a job run elsewhere polls the store and ends with t
     for await (const e of followEvents(store, hub, "j", { pollMs: 20 })) seen.push(e.type);
   })();
   await store.write("j", { frontier: [], pages: [], events: [ev(1, "http://a.test/1")] });
-  await new Promise((r) => setTimeout(r, 60));
+  await waitUntil(() => seen.length === 1, "the polled event is read");
   await store.updateJob("j", { status: "failed", error: "boom" });
-  await following;
+  await within(following, "the follower to end with the failed job");
   assert.deepEqual(seen, ["skipped"], "a failed job without done still ends the stream");
   await store.close();
 });

@@ -75,8 +75,10 @@ export function storeContract(
     });
   }
 
-  test("ping() resolves", async (store) => {
-    await store.ping();
+  test("ping() resolves, and rejects with an aborted signal's reason", async (store) => {
+    assert.equal(await store.ping(), undefined);
+    const reason = new Error("stop");
+    await assert.rejects(store.ping(AbortSignal.abort(reason)), (e) => e === reason);
   });
 
   test("createJob() then getJob() returns an equal, detached job", async (store) => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { writeNdjson } from "../../src/ndjson/write_ndjson.ts";
 import { delay } from "../../src/async/delay.ts";
+import { waitUntil } from "../_wait_until.ts";
 
 function slowSink(ms: number) {
   const writes: string[] = [];
@@ -38,7 +39,8 @@ Deno.test("writeNdjson() hands a line to an idle sink at once", async () => {
     await release; // the source stalls; the first line must not wait for it
   }
   const done = writeNdjson(values(), sink.stream, { preventClose: true });
-  await delay(10);
+  // The source never goes on by itself: a writer that waited for it would time out here.
+  await waitUntil(() => sink.writes.length > 0, "the first line reaches the sink");
   assert.deepEqual(sink.writes, ['{"first":true}\n']);
   resolve();
   await done;
@@ -62,7 +64,8 @@ Deno.test("writeNdjson() pauses the source past maxPendingBytes", async () => {
     },
   });
   const done = writeNdjson(values(), sink, { maxPendingBytes: 1000 });
-  await delay(10);
+  await waitUntil(() => writes.length === 1, "the sink is stuck in its first write");
+  await delay(10); // room for a source that ignored the limit to run ahead
   assert.ok(produced <= 12, `source paused while the sink is stuck (${produced} produced)`);
   open();
   await done;

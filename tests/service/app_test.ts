@@ -186,7 +186,7 @@ Deno.test("GET /jobs lists recent jobs; GET /healthz and /metrics answer", async
   const metrics = await (await app.call("GET", "/metrics")).text();
   assert.match(metrics, /skein_jobs\{status="completed"\} 1/);
   assert.match(metrics, /skein_pages_fetched_total [1-9]/);
-  assert.match(metrics, /skein_fetch_duration_ms_bucket\{le="\+Inf"\} [1-9]/);
+  assert.match(metrics, /skein_fetch_duration_seconds_bucket\{le="\+Inf"\} [1-9]/);
   assert.match(metrics, /skein_fetches_in_flight 0/);
 });
 

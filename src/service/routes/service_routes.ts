@@ -37,7 +37,12 @@ export function serviceRoutes(ctx: AppContext): Route[] {
     }, async () => {
       const jobs = await store.countJobs().catch(() => ({}));
       return new Response(
-        metrics.render({ jobs, inFlight: runner.inFlight, streams: ctx.streams.open }),
+        metrics.render({
+          jobs,
+          inFlight: runner.inFlight,
+          queuedUrls: runner.queuedUrls,
+          streams: ctx.streams.open,
+        }),
         { headers: { "content-type": "text/plain; version=0.0.4" } },
       );
     }),

@@ -18,7 +18,7 @@ import { type ClientInfo, matchRoute, type Route } from "./route.ts";
 import { type AppContext, type AppDeps, createStreams, unavailable } from "./routes/context.ts";
 import { jobRoutes } from "./routes/job_routes.ts";
 import { jobStreamRoutes } from "./routes/job_stream_routes.ts";
-import { serviceRoutes } from "./routes/service_routes.ts";
+import { openApiRoute, serviceRoutes } from "./routes/service_routes.ts";
 
 export type { AppDeps } from "./routes/context.ts";
 export type { ClientInfo } from "./route.ts";
@@ -38,9 +38,11 @@ function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** The route table of an app over `ctx`. */
+/** The route table of an app over `ctx`, `GET /openapi.json` describing all of it included. */
 export function appRoutes(ctx: AppContext): Route[] {
-  return [...serviceRoutes(ctx), ...jobRoutes(ctx), ...jobStreamRoutes(ctx)];
+  const routes = [...serviceRoutes(ctx), ...jobRoutes(ctx), ...jobStreamRoutes(ctx)];
+  routes.push(openApiRoute(() => routes));
+  return routes;
 }
 
 /** Builds the handler; see the module doc. */

@@ -61,6 +61,12 @@ export interface RouteDoc {
   body?: Record<string, z.ZodType>;
   /** Responses by status; the common error answers are added by `openapi.ts`. */
   responses: Record<number, ResponseDoc>;
+  /**
+   * Error statuses this route answers beyond those `openapi.ts` adds from the
+   * rest of the doc (400 with a query or body, 404 with path parameters, 401
+   * with auth, 500). A route that reads the database lists 503.
+   */
+  errors?: number[];
 }
 
 /** A route: see the module doc. */

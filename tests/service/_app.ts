@@ -16,7 +16,7 @@ export interface TestAppParts {
 
 /** An in-process service: the handler plus what it runs on. */
 export interface TestApp extends AsyncDisposable {
-  handler: (req: Request) => Promise<Response>;
+  handler: ComposedService["handler"];
   store: Store;
   runner: ComposedService["runner"];
   config: ServiceConfig;

@@ -132,6 +132,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
     route("GET", "/jobs", {
       summary: "List the most recent jobs, newest first",
       query: JOB_LIST_QUERY,
+      errors: [503],
       responses: { 200: { description: "The jobs", schema: JOB_LIST } },
     }, async ({ url }) => {
       const { limit = 50 } = parseQuery(JOB_LIST_QUERY, url.searchParams);
@@ -147,6 +148,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
         "with one URL a line and the options as query parameters. With " +
         "`Accept: application/x-ndjson` the answer is the job's event stream.",
       query: JOB_OPTIONS,
+      errors: [413, 415, 429, 503],
       body: {
         "application/json": JOB_BODY,
         "text/uri-list": z.string().meta({ description: "One URL a line; # starts a comment" }),
@@ -168,6 +170,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
     route("GET", "/jobs/:id", {
       summary: "A job: status, options, counters, links",
       params: JOB_PATH,
+      errors: [503],
       responses: { 200: { description: "The job", schema: JOB } },
     }, async ({ params }) => json(publicJob(await getJob(store, params.id)))),
     route("DELETE", "/jobs/:id", {
@@ -175,6 +178,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
       description: "Answers 202 with the job (usually already `cancelled`), or 200 with the " +
         "job unchanged when it had already ended.",
       params: JOB_PATH,
+      errors: [503],
       responses: {
         200: { description: "The job had already ended", schema: JOB },
         202: { description: "Cancellation requested; the job as it is now", schema: JOB },

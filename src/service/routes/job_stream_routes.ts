@@ -54,6 +54,7 @@ export function jobStreamRoutes(ctx: AppContext): Route[] {
         "`done`. After a dropped connection, reconnect with `since` = the last `seq` seen.",
       params: JOB_PATH,
       query: EVENTS_QUERY,
+      errors: [429, 503],
       responses: { 200: { description: "Events, one a line", type: NDJSON, schema: JOB_EVENT } },
     }, async ({ params, url }) => {
       const { since = 0 } = parseQuery(EVENTS_QUERY, url.searchParams);
@@ -66,6 +67,7 @@ export function jobStreamRoutes(ctx: AppContext): Route[] {
       summary: "A job's stored pages, sorted by URL",
       params: JOB_PATH,
       query: PAGES_QUERY,
+      errors: [429, 503],
       responses: { 200: { description: "Page records, one a line", type: NDJSON, schema: PAGE } },
     }, async ({ params, url }) => {
       await getJob(store, params.id);

@@ -1,6 +1,7 @@
 /**
- * The routes about the service itself: `GET /healthz` (no token needed) and
- * `GET /metrics` (Prometheus text format).
+ * The routes about the service itself: `GET /healthz` (no token needed),
+ * `GET /metrics` (Prometheus text format) and `GET /openapi.json` (no token
+ * needed: the contract is no secret).
  *
  * @example
  * ```ts ignore
@@ -12,6 +13,26 @@ import { json } from "../http_error.ts";
 import { HEALTH } from "../api_schemas.ts";
 import { type Route, route } from "../route.ts";
 import type { AppContext } from "./context.ts";
+import { API_VERSION, openApiDocument } from "../openapi.ts";
+
+/** `GET /openapi.json`: the contract of `routes` (read when first asked, then kept). */
+export function openApiRoute(routes: () => readonly Route[]): Route {
+  let body: string | null = null;
+  return route("GET", "/openapi.json", {
+    summary: "This API's contract (OpenAPI 3.1)",
+    responses: { 200: { description: "The OpenAPI document", type: "application/json" } },
+  }, () => {
+    body ??= JSON.stringify(openApiDocument(routes(), { version: API_VERSION }));
+    return Promise.resolve(
+      new Response(body, {
+        headers: {
+          "content-type": "application/json; charset=utf-8",
+          "access-control-allow-origin": "*",
+        },
+      }),
+    );
+  }, { auth: false, head: true });
+}
 
 /** The service's own routes; see the module doc. */
 export function serviceRoutes(ctx: AppContext): Route[] {

@@ -2,7 +2,8 @@
  * The HTTP API of the crawl service as one handler, `(req) => Promise<Response>`,
  * tested in-process: a table of routes (`routes/*.ts`, one file per group),
  * matched in order, with 405 + `Allow` from the table; the bearer-token check;
- * and the one place that turns errors into responses. The work lives in the
+ * the one place that turns errors into responses; and the security headers
+ * every answer carries. The work lives in the
  * store, the job runner and the event follower.
  *
  * @example
@@ -19,6 +20,8 @@ import { type AppContext, type AppDeps, createStreams, unavailable } from "./rou
 import { jobRoutes } from "./routes/job_routes.ts";
 import { jobStreamRoutes } from "./routes/job_stream_routes.ts";
 import { openApiRoute, serviceRoutes } from "./routes/service_routes.ts";
+import { dashboardRoutes } from "./routes/dashboard_routes.ts";
+import { withSecurityHeaders } from "./security_headers.ts";
 
 export type { AppDeps } from "./routes/context.ts";
 export type { ClientInfo } from "./route.ts";
@@ -40,7 +43,12 @@ function timingSafeEqual(a: string, b: string): boolean {
 
 /** The route table of an app over `ctx`, `GET /openapi.json` describing all of it included. */
 export function appRoutes(ctx: AppContext): Route[] {
-  const routes = [...serviceRoutes(ctx), ...jobRoutes(ctx), ...jobStreamRoutes(ctx)];
+  const routes = [
+    ...serviceRoutes(ctx),
+    ...jobRoutes(ctx),
+    ...jobStreamRoutes(ctx),
+    ...dashboardRoutes(),
+  ];
   routes.push(openApiRoute(() => routes));
   return routes;
 }
@@ -95,7 +103,7 @@ export function createApp(deps: AppDeps): App {
       res = errorResponse(err);
     }
     deps.metrics.observeHttp(res.status);
-    return res;
+    return withSecurityHeaders(res);
   }
   return Object.assign(handler, { routes });
 }

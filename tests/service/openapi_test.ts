@@ -89,7 +89,7 @@ Deno.test("every documented operation answers (not 404 or 405)", async () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const method of Object.keys(ops)) {
         if (method === "delete") continue; // cancels the job: done last
-        const url = path.replace("{id}", job.id);
+        const url = path.replace("{id}", job.id).replace("{file}", "app.js");
         const res = method === "post"
           ? await app.call("POST", url, { json: { urls: ["http://127.0.0.1:9/"] } })
           : await app.call(method.toUpperCase(), url);

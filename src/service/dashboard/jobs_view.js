@@ -12,6 +12,7 @@ const FIELDS = [
   "perHost",
   "delayMs",
   "timeoutMs",
+  "retries",
   "scope",
   "ignoreRobots",
 ];

@@ -74,6 +74,7 @@ export class PageTable {
 
   render() {
     this.spacer.style.height = `${this.visible.length * ROW}px`;
+    this.el.dataset.rows = String(this.visible.length);
     const top = this.el.scrollTop;
     const height = this.el.clientHeight || 480;
     const first = Math.max(0, Math.floor(top / ROW) - EXTRA);

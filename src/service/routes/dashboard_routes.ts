@@ -21,6 +21,7 @@ const DIR = new URL("../dashboard/", import.meta.url);
 const ASSETS: Record<string, string> = {
   "index.html": "text/html; charset=utf-8",
   "app.css": "text/css; charset=utf-8",
+  "favicon.svg": "image/svg+xml",
   "app.js": "text/javascript; charset=utf-8",
   "api.js": "text/javascript; charset=utf-8",
   "dom.js": "text/javascript; charset=utf-8",

@@ -27,7 +27,11 @@ Deno.test("every dashboard file imported or linked is served, and nothing else",
   for (const name of names) {
     const res = await app.call("GET", `/dashboard/${name}`);
     assert.equal(res.status, 200, name);
-    assert.match(res.headers.get("content-type") ?? "", /^(text\/(javascript|css|html)|image\/svg\+xml)/, name);
+    assert.match(
+      res.headers.get("content-type") ?? "",
+      /^(text\/(javascript|css|html)|image\/svg\+xml)/,
+      name,
+    );
     const text = await res.text();
     for (const m of text.matchAll(/from "\.\/([a-z_]+\.js)"/g)) {
       assert.ok(names.has(m[1]), `${name} imports ${m[1]}, which exists`);

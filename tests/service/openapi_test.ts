@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { startTestApp } from "./_app.ts";
+import { ndjson, startTestApp } from "./_app.ts";
+import { startFixtureServer } from "../../fixtures/server.ts";
+import {
+  ERROR_BODY,
+  HEALTH,
+  JOB,
+  JOB_EVENT,
+  JOB_LIST,
+  PAGE,
+} from "../../src/service/api_schemas.ts";
 import { openApiPath } from "../../src/service/openapi.ts";
 
 type Doc = {
@@ -106,4 +115,26 @@ Deno.test("every documented operation answers (not 404 or 405)", async () => {
     listener.close();
   }
   assert.equal(checked, app.handler.routes.length);
+});
+
+Deno.test("the API's answers match the response schemas the contract is generated from", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const created = await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/index.html`], options: { maxDepth: 1 } },
+  });
+  const job = JOB.parse(await created.json());
+  const events = await ndjson(await app.call("GET", `/jobs/${job.id}/events`));
+  assert.ok(events.length > 2);
+  for (const e of events) JOB_EVENT.parse(e);
+  assert.ok(events.some((e) => e.type === "skipped"), "a skipped event was checked too");
+  const pages = await ndjson(await app.call("GET", `/jobs/${job.id}/pages`));
+  for (const p of pages) PAGE.parse(p);
+  JOB.parse(await (await app.call("GET", `/jobs/${job.id}`)).json());
+  JOB_LIST.parse(await (await app.call("GET", "/jobs")).json());
+  HEALTH.parse(await (await app.call("GET", "/healthz")).json());
+  ERROR_BODY.parse(await (await app.call("GET", "/jobs/nope")).json());
+  // The schemas are not vacuous: a wrong shape is refused.
+  assert.equal(JOB.safeParse({ ...job, status: "paused" }).success, false);
+  assert.equal(JOB_EVENT.safeParse({ seq: 1, type: "page", url: "x" }).success, false);
 });

@@ -65,7 +65,10 @@ export function createApp(deps: AppDeps): App {
   async function dispatch(req: Request, info?: ClientInfo): Promise<Response> {
     const url = new URL(req.url);
     const match = matchRoute(routes, req.method, url.pathname);
-    const open = match.kind === "found" && !match.route.auth;
+    // A public path (e.g. /healthz) answers 405 without the token, as its GET answers 200.
+    const open = match.kind === "found"
+      ? !match.route.auth
+      : match.kind === "method" && isPublicPath(url.pathname);
     if (token && !open) {
       const auth = req.headers.get("authorization") ?? "";
       if (!timingSafeEqual(auth, `Bearer ${token}`)) {
@@ -88,6 +91,13 @@ export function createApp(deps: AppDeps): App {
       throw new HttpError(404, "not_found", `No route for ${req.method} ${path}`, "path");
     }
     return await match.route.handler({ req, url, params: match.params, info });
+  }
+
+  function isPublicPath(pathname: string): boolean {
+    return routes.every((r) => {
+      const m = matchRoute([r], r.method, pathname);
+      return m.kind !== "found" || !r.auth;
+    });
   }
 
   async function handler(req: Request, info?: ClientInfo): Promise<Response> {

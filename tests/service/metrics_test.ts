@@ -167,3 +167,47 @@ Deno.test({
     assert.equal(said.trim(), "", `promtool has lint findings:\n${said}`);
   },
 });
+
+Deno.test("the job runner counts a lease renewal that finds the lease taken", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp({ JOB_LEASE_MS: "600" });
+  const store = app.store as unknown as { renewLease: () => Promise<boolean> };
+  store.renewLease = () => Promise.resolve(false); // another process took the job
+  const job = await (await app.call("POST", "/jobs", {
+    json: { urls: [`${site.origin}/h/slow/x?ms=5000`], options: { ignoreRobots: true } },
+  })).json();
+  const deadline = Date.now() + 20_000;
+  let failed = 0;
+  while (failed === 0) {
+    if (Date.now() > deadline) throw new Error("no failed lease renewal counted in 20 s");
+    await new Promise((r) => setTimeout(r, 50));
+    failed = sample(
+      await (await app.call("GET", "/metrics")).text(),
+      "skein_lease_renewals_failed_total",
+    );
+  }
+  assert.ok(failed >= 1);
+  await (await app.call("DELETE", `/jobs/${job.id}`)).body?.cancel();
+});
+
+Deno.test("/metrics shows the queue depth and fetches in flight of a running job", async () => {
+  await using site = startFixtureServer();
+  await using app = startTestApp();
+  const job = await (await app.call("POST", "/jobs", {
+    json: {
+      urls: [`${site.origin}/h/fanout?n=10&ms=5000`],
+      options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+    },
+  })).json();
+  const deadline = Date.now() + 20_000;
+  let text = "";
+  for (;;) {
+    text = await (await app.call("GET", "/metrics")).text();
+    if (sample(text, "skein_fetches_in_flight") === 2) break;
+    if (Date.now() > deadline) throw new Error(`never 2 fetches in flight:\n${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(sample(text, "skein_frontier_queued_urls"), 8, "10 links, 2 in flight");
+  assert.equal(sample(text, 'skein_jobs{status="running"}'), 1);
+  await (await app.call("DELETE", `/jobs/${job.id}`)).body?.cancel();
+});

@@ -23,15 +23,19 @@ import type { z } from "zod";
 
 /** Connection info Deno.serve passes to handlers. */
 export interface ClientInfo {
+  /** The peer; its hostname keys the per-client rate limit when there is no token. */
   remoteAddr?: { hostname?: string };
 }
 
 /** What a handler gets. */
 export interface RouteRequest {
+  /** The request as received. */
   req: Request;
+  /** `req.url`, parsed once. */
   url: URL;
   /** Path parameters, percent-decoded (e.g. `id` of `/jobs/:id`). */
   params: Record<string, string>;
+  /** Connection info, when served by Deno.serve. */
   info?: ClientInfo;
 }
 
@@ -40,6 +44,7 @@ export type RouteHandler = (r: RouteRequest) => Promise<Response>;
 
 /** One documented response of a route. */
 export interface ResponseDoc {
+  /** One line saying what the answer is. */
   description: string;
   /** The body's media type. @default "application/json" */
   type?: string;
@@ -51,7 +56,9 @@ export interface ResponseDoc {
 
 /** What the OpenAPI document says about a route. */
 export interface RouteDoc {
+  /** One line saying what the route does. */
   summary: string;
+  /** More, when one line is not enough (Markdown). */
   description?: string;
   /** Path parameters; the keys must match the `:name`s of the path. */
   params?: z.ZodObject;
@@ -71,15 +78,19 @@ export interface RouteDoc {
 
 /** A route: see the module doc. */
 export interface Route {
+  /** `GET`, `POST`, `DELETE`... */
   method: string;
   /** The path with `:name` parameters, e.g. `/jobs/:id/events`. */
   path: string;
+  /** `path` compiled; matches the path part of a URL. */
   pattern: URLPattern;
   /** False for routes that answer without the bearer token (`/healthz`, the dashboard). */
   auth: boolean;
   /** Whether `HEAD` is served by this `GET` route. */
   head: boolean;
+  /** What the OpenAPI document says about it. */
   doc: RouteDoc;
+  /** Answers the request; throws `HttpError` for refusals. */
   handler: RouteHandler;
 }
 

@@ -21,7 +21,7 @@ import type { ServiceConfig } from "./config.ts";
 import { JobRunner } from "./job_runner.ts";
 import { JobHub } from "./job_hub.ts";
 import { Metrics } from "./metrics.ts";
-import { type ClientInfo, createApp } from "./app.ts";
+import { type App, createApp } from "./app.ts";
 
 /** What {@linkcode composeService} needs. */
 export interface ServiceParts {
@@ -42,7 +42,7 @@ export interface ServiceParts {
 
 /** The composed service. */
 export interface ComposedService {
-  handler: (req: Request, info?: ClientInfo) => Promise<Response>;
+  handler: App;
   runner: JobRunner;
   hub: JobHub;
   metrics: Metrics;

@@ -20,7 +20,7 @@
  * @module
  */
 import { z } from "zod";
-import { type CrawlOptions, OPTION_SPECS } from "../crawl/options.ts";
+import { type CrawlOptions, DEFAULT_OPTIONS, OPTION_SPECS } from "../crawl/options.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { HttpError } from "./http_error.ts";
 import { readBodyCapped } from "./read_body_capped.ts";
@@ -64,12 +64,21 @@ function optionSchema(): z.ZodType<Partial<CrawlOptions>> {
         shape[s.key] = z.enum(["origin", "host", "domain", "all"]).optional();
         break;
     }
+    shape[s.key] = shape[s.key].meta({ description: s.help, default: DEFAULT_OPTIONS[s.key] });
   }
   return z.object(shape).strict() as unknown as z.ZodType<Partial<CrawlOptions>>;
 }
 
-const OPTIONS = optionSchema();
-const BODY = z.object({ urls: z.array(z.string()), options: OPTIONS.optional() }).strict();
+/** The engine options a job may set, each optional (the engine's defaults apply). */
+export const JOB_OPTIONS: z.ZodObject = optionSchema() as unknown as z.ZodObject;
+const OPTIONS = JOB_OPTIONS as unknown as z.ZodType<Partial<CrawlOptions>>;
+
+/** The JSON body of `POST /jobs`. */
+export const JOB_BODY = z.object({
+  urls: z.array(z.string()).meta({ description: "Seed URLs (http or https)" }),
+  options: OPTIONS.optional(),
+}).strict();
+const BODY = JOB_BODY;
 
 function fieldOf(path: PropertyKey[]): string {
   return path.map((p, i) => typeof p === "number" ? `[${p}]` : (i === 0 ? "" : ".") + String(p))

@@ -100,6 +100,13 @@ export class JobRunner {
     return n;
   }
 
+  /** URLs waiting in the frontiers of this process's jobs (the metrics' queue depth). */
+  get queuedUrls(): number {
+    let n = 0;
+    for (const r of this.#running.values()) n += r.run?.progress.queued ?? 0;
+    return n;
+  }
+
   /** Starts claiming and running jobs. */
   start(): void {
     this.#loop ??= this.#claimLoop();
@@ -218,7 +225,8 @@ export class JobRunner {
         if (batch.events.length === 0 && batch.frontier.length === 0) return;
         const p = run.progress;
         batch.counters = { pages: p.pages, errors: p.errors, skipped: p.skipped, bytes: p.bytes };
-        await this.#retry(() => store.write(id, batch), ac.signal, graceMs);
+        const write = () => this.#o.metrics.timeStoreWrite(() => store.write(id, batch));
+        await this.#retry(write, ac.signal, graceMs);
         this.#o.hub.publish(id, batch.events);
         batch = emptyBatch();
       };
@@ -316,10 +324,12 @@ export class JobRunner {
         }
         try {
           const ok = await this.#store.renewLease(id, this.#o.owner, this.#o.leaseMs, new Date());
+          if (!ok) this.#o.metrics.leaseRenewalFailed();
           if (!ok) ac.abort(new JobStop("lease_lost"));
           const job = await this.#store.getJob(id);
           if (job?.cancelRequested) ac.abort(new JobStop("cancel"));
         } catch {
+          this.#o.metrics.leaseRenewalFailed();
           // the store is down; the next tick tries again
         }
       }

@@ -18,8 +18,22 @@ const paths = fc.oneof(
     "/jobs/x/events",
     "/jobs/x/pages",
     "/",
+    "/openapi.json",
+    "/dashboard/app.js",
+    "/dashboard/index.html",
   ),
   fc.string().map((s) => "/jobs/" + encodeURIComponent(s)),
+  fc.string().map((s) => "/dashboard/" + encodeURIComponent(s)),
+  fc.tuple(
+    fc.constantFrom("/jobs?", "/jobs/x/events?", "/jobs/x/pages?"),
+    fc.constantFrom("limit", "since", "status", "after", "url"),
+    fc.oneof(
+      fc.integer().map(String),
+      fc.string(),
+      fc.constant("1e3"),
+      fc.constant("99999999999999999999"),
+    ),
+  ).map(([a, k, v]) => `${a}${k}=${encodeURIComponent(v)}`),
   fc.tuple(fc.constantFrom("/jobs?", "/jobs/x/events?", "/jobs/x/pages?"), fc.string()).map((
     [a, b],
   ) => a + encodeURIComponent(b).replace(/%3D/g, "=").replace(/%26/g, "&")),

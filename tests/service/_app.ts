@@ -16,10 +16,12 @@ export interface TestAppParts {
 
 /** An in-process service: the handler plus what it runs on. */
 export interface TestApp extends AsyncDisposable {
-  handler: (req: Request) => Promise<Response>;
+  handler: ComposedService["handler"];
   store: Store;
   runner: ComposedService["runner"];
   config: ServiceConfig;
+  /** From now on new jobs get 503 `shutting_down` (what SIGTERM does first). */
+  drain(): void;
   /** A request to the handler; JSON bodies are serialized. */
   call(
     method: string,
@@ -35,11 +37,12 @@ export function startTestApp(
 ): TestApp {
   const store = parts.store ?? new MemoryStore();
   const config = loadConfig({ CRAWLER_ALLOW_NETS: "127.0.0.0/8", JOB_POLL_MS: "50", ...env });
-  const guard = {
+  const policy = {
     allowNets: parseAllowNets(config.allowNets),
     allowedPorts: config.allowedPorts ? new Set(config.allowedPorts) : null,
   };
-  const guarded = createGuardedFetcher(guard);
+  const guard = config.allowPrivate ? null : policy;
+  const guarded = createGuardedFetcher(policy);
   const fetcher = parts.fetcher ?? guarded;
   const svc = composeService({
     store,
@@ -58,6 +61,7 @@ export function startTestApp(
     store,
     runner,
     config,
+    drain: () => svc.drain(),
     call(method, path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
       let body = init.body;

@@ -98,3 +98,14 @@ Deno.test("a port outside CRAWLER_ALLOW_PORTS is a 400 blocked_port", async () =
   assert.equal(body.error.code, "blocked_port");
   assert.equal(body.error.field, "urls[0]");
 });
+
+Deno.test("with a token, a wrong method on a public path is 405, on a private path 401", async () => {
+  await using app = startTestApp({ CRAWLER_TOKEN: "s3cret" });
+  const pub = await app.call("POST", "/healthz");
+  assert.equal(pub.status, 405);
+  assert.equal(pub.headers.get("allow"), "GET");
+  await pub.body?.cancel();
+  const priv = await app.call("PUT", "/jobs");
+  assert.equal(priv.status, 401, "a private path says nothing before the token");
+  await priv.body?.cancel();
+});

@@ -1,7 +1,7 @@
 /**
  * A small HTTP/1.1 client over `Deno.connect` (and `Deno.startTls` for
  * HTTPS), with a keep-alive pool. It connects to the exact address it is
- * given, which is what lets {@linkcode createGuardedFetcher} pin every
+ * given, which is what lets {@linkcode createPinnedFetcher} pin every
  * connection to an address it has checked, and it costs a fraction of the
  * CPU of `node:http` per request: a crawler's main thread spends most of its
  * time in its HTTP client (see bench/RESULTS.md).

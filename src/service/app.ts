@@ -25,7 +25,7 @@ import { ndjsonStream } from "../ndjson/ndjson_stream.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import type { PageEvent } from "../crawl/events.ts";
 import { type AddressPolicy, checkAddresses, checkUrlTarget } from "../net/address_policy.ts";
-import { type Resolver, systemResolver } from "../net/guarded_fetcher.ts";
+import { type Resolver, systemResolver } from "../net/resolver.ts";
 import { NetError } from "../net/net_error.ts";
 
 /** What the handler is built from. */

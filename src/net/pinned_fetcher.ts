@@ -19,15 +19,14 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createGuardedFetcher } from "./guarded_fetcher.ts";
- * await using fetcher = createGuardedFetcher({ allowNets: [], allowedPorts: null });
+ * import { createPinnedFetcher } from "./pinned_fetcher.ts";
+ * await using fetcher = createPinnedFetcher({ allowNets: [], allowedPorts: null });
  * const init = { headers: new Headers(), signal: new AbortController().signal };
  * await assert.rejects(fetcher("http://127.0.0.1/", init), { code: "blocked_address" });
  * ```
  * @module
  */
 
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import {
   type AddressPolicy,
   checkAddresses,
@@ -36,27 +35,14 @@ import {
 } from "./address_policy.ts";
 import type { FetcherInit } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
+import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";
 import { NetError } from "./net_error.ts";
 import { abortable } from "../async/abortable.ts";
 import { ConnectError, Http1Client } from "./http1_client.ts";
 import { contentCodings, decodeBody } from "./decode_body.ts";
 
-/** One address a host resolved to. */
-export interface ResolvedAddress {
-  /** The address, e.g. `93.184.215.14` or `2606:4700::1111`. */
-  address: string;
-  /** `4` or `6`. */
-  family: 4 | 6;
-}
-
-/**
- * Resolves a hostname to all its addresses; rejects with an error carrying a
- * `code` such as `ENOTFOUND` when it cannot.
- */
-export type Resolver = (hostname: string, signal: AbortSignal) => Promise<ResolvedAddress[]>;
-
-/** Options of {@linkcode createGuardedFetcher}. */
-export interface GuardedFetcherOptions {
+/** Options of {@linkcode createPinnedFetcher}. */
+export interface PinnedFetcherOptions {
   /**
    * How hostnames are resolved; every address it returns is checked, and only
    * those are connected to.
@@ -83,34 +69,12 @@ export interface GuardedFetcherOptions {
 }
 
 /** A {@linkcode Fetcher} that owns a connection pool, closed by `close()`. */
-export interface GuardedFetcher {
+export interface PinnedFetcher {
   (url: string, init: FetcherInit): Promise<Response>;
   /** Destroys every pooled socket; requests in flight fail. */
   close(): void;
   /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-/**
- * Resolves with the system resolver (`getaddrinfo`, so /etc/hosts counts).
- * The lookup itself cannot be cancelled; an abort rejects at once.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { systemResolver } from "./guarded_fetcher.ts";
- * const addresses = await systemResolver("localhost", new AbortController().signal);
- * assert.ok(addresses.some((a) => a.address === "127.0.0.1" || a.address === "::1"));
- * ```
- */
-export function systemResolver(hostname: string, signal: AbortSignal): Promise<ResolvedAddress[]> {
-  const lookup = new Promise<ResolvedAddress[]>((resolve, reject) => {
-    dnsLookup(hostname, { all: true }, (err, addresses: LookupAddress[]) => {
-      if (err) reject(err);
-      else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
-    });
-  });
-  return abortable(lookup, signal);
 }
 
 /**
@@ -125,11 +89,11 @@ export function systemResolver(hostname: string, signal: AbortSignal): Promise<R
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createGuardedFetcher } from "./guarded_fetcher.ts";
+ * import { createPinnedFetcher } from "./pinned_fetcher.ts";
  * import { parseAllowNets } from "./address_policy.ts";
  * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
  *   new Response("hi"));
- * await using fetcher = createGuardedFetcher({
+ * await using fetcher = createPinnedFetcher({
  *   allowNets: parseAllowNets("127.0.0.1/32"),
  *   allowedPorts: null,
  * });
@@ -138,10 +102,10 @@ export function systemResolver(hostname: string, signal: AbortSignal): Promise<R
  * assert.equal(await res.text(), "hi");
  * ```
  */
-export function createGuardedFetcher(
+export function createPinnedFetcher(
   policy: AddressPolicy,
-  options: GuardedFetcherOptions = {},
-): GuardedFetcher {
+  options: PinnedFetcherOptions = {},
+): PinnedFetcher {
   const resolve = options.resolve ?? cachedResolver(systemResolver);
   const acceptEncoding = options.acceptEncoding ?? "gzip, deflate, br";
   const client = new Http1Client({
@@ -163,7 +127,7 @@ export function createGuardedFetcher(
     return target;
   }
 
-  async function guardedFetcher(url: string, init: FetcherInit): Promise<Response> {
+  async function pinnedFetcher(url: string, init: FetcherInit): Promise<Response> {
     const { signal } = init;
     signal.throwIfAborted();
     const parsed = new URL(url);
@@ -208,7 +172,7 @@ export function createGuardedFetcher(
     client.close();
   }
 
-  return Object.assign(guardedFetcher, {
+  return Object.assign(pinnedFetcher, {
     close,
     [Symbol.asyncDispose]: () => {
       close();

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
 import { type AddressPolicy, parseAllowNets } from "../../src/net/address_policy.ts";
-import {
-  createGuardedFetcher,
-  type GuardedFetcherOptions,
-  type ResolvedAddress,
-} from "../../src/net/guarded_fetcher.ts";
+import { createPinnedFetcher, type PinnedFetcherOptions } from "../../src/net/pinned_fetcher.ts";
+import type { ResolvedAddress } from "../../src/net/resolver.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
 import { NetError } from "../../src/net/net_error.ts";
 
@@ -126,15 +123,15 @@ function isNetError(code: string, pattern?: RegExp) {
 async function withFetcher(
   allow: string,
   fn: (
-    fetcher: ReturnType<typeof createGuardedFetcher>,
+    fetcher: ReturnType<typeof createPinnedFetcher>,
     base: string,
     seen: string[],
     clientPorts: number[],
   ) => Promise<void>,
-  options?: GuardedFetcherOptions,
+  options?: PinnedFetcherOptions,
 ): Promise<void> {
   const { server, port, seen, clientPorts, release } = startServer();
-  const fetcher = createGuardedFetcher(policy(allow), options);
+  const fetcher = createPinnedFetcher(policy(allow), options);
   try {
     await fn(fetcher, `http://127.0.0.1:${port}`, seen, clientPorts);
   } finally {
@@ -144,7 +141,7 @@ async function withFetcher(
   }
 }
 
-Deno.test("createGuardedFetcher() blocks 127.0.0.1 by default", async () => {
+Deno.test("createPinnedFetcher() blocks 127.0.0.1 by default", async () => {
   await withFetcher("", async (fetcher, base, seen) => {
     await assert.rejects(
       fetcher(`${base}/plain`, init()),
@@ -154,7 +151,7 @@ Deno.test("createGuardedFetcher() blocks 127.0.0.1 by default", async () => {
   });
 });
 
-Deno.test("createGuardedFetcher() fetches 127.0.0.1 when the allow-list has it", async () => {
+Deno.test("createPinnedFetcher() fetches 127.0.0.1 when the allow-list has it", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const res = await fetcher(`${base}/plain`, init());
     assert.equal(res.status, 200);
@@ -163,13 +160,13 @@ Deno.test("createGuardedFetcher() fetches 127.0.0.1 when the allow-list has it",
   });
 });
 
-Deno.test("createGuardedFetcher() allows exactly the allow-listed CIDR", async () => {
+Deno.test("createPinnedFetcher() allows exactly the allow-listed CIDR", async () => {
   await withFetcher("127.0.0.2/32", async (fetcher, base) => {
     await assert.rejects(fetcher(`${base}/plain`, init()), isNetError("blocked_address"));
   });
 });
 
-Deno.test("createGuardedFetcher() sends host and accept-encoding, and the caller's headers", async () => {
+Deno.test("createPinnedFetcher() sends host and accept-encoding, and the caller's headers", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const headers = new Headers({ "user-agent": "skein-test/1" });
     const res = await fetcher(`${base}/echo?q=1#frag`, init(undefined, headers));
@@ -184,7 +181,7 @@ Deno.test("createGuardedFetcher() sends host and accept-encoding, and the caller
 });
 
 for (const path of ["/gzip", "/deflate", "/deflate-raw", "/br", "/gzip-br"]) {
-  Deno.test(`createGuardedFetcher() decodes ${path.slice(1)} bodies`, async () => {
+  Deno.test(`createPinnedFetcher() decodes ${path.slice(1)} bodies`, async () => {
     await withFetcher("127.0.0.1/32", async (fetcher, base) => {
       const res = await fetcher(`${base}${path}`, init());
       assert.equal(res.headers.get("content-encoding"), null);
@@ -194,14 +191,14 @@ for (const path of ["/gzip", "/deflate", "/deflate-raw", "/br", "/gzip-br"]) {
   });
 }
 
-Deno.test("createGuardedFetcher() returns an empty gzip body as empty", async () => {
+Deno.test("createPinnedFetcher() returns an empty gzip body as empty", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const res = await fetcher(`${base}/gzip-empty`, init());
     assert.equal(await res.text(), "");
   });
 });
 
-Deno.test("createGuardedFetcher() passes an unknown coding through with its header", async () => {
+Deno.test("createPinnedFetcher() passes an unknown coding through with its header", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const res = await fetcher(`${base}/unknown-coding`, init());
     assert.equal(res.headers.get("content-encoding"), "zstd");
@@ -209,7 +206,7 @@ Deno.test("createGuardedFetcher() passes an unknown coding through with its head
   });
 });
 
-Deno.test("createGuardedFetcher() reads a gzip bomb only as far as the consumer does", async () => {
+Deno.test("createPinnedFetcher() reads a gzip bomb only as far as the consumer does", async () => {
   // Count what gunzip produces: the consumer's MiB plus node's small buffers.
   type Pushing = { push(chunk: Uint8Array | null): boolean };
   const proto = (zlib as unknown as { Gunzip: { prototype: Pushing } }).Gunzip.prototype;
@@ -243,7 +240,7 @@ Deno.test("createGuardedFetcher() reads a gzip bomb only as far as the consumer 
   }).finally(() => delete (proto as { push?: unknown }).push);
 });
 
-Deno.test("createGuardedFetcher() does not follow redirects", async () => {
+Deno.test("createPinnedFetcher() does not follow redirects", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base, seen) => {
     const res = await fetcher(`${base}/redirect`, init());
     assert.equal(res.status, 302);
@@ -253,7 +250,7 @@ Deno.test("createGuardedFetcher() does not follow redirects", async () => {
   });
 });
 
-Deno.test("createGuardedFetcher() gives 204 and 304 a null body", async () => {
+Deno.test("createPinnedFetcher() gives 204 and 304 a null body", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const noContent = await fetcher(`${base}/no-content`, init());
     assert.equal(noContent.status, 204);
@@ -265,7 +262,7 @@ Deno.test("createGuardedFetcher() gives 204 and 304 a null body", async () => {
   });
 });
 
-Deno.test("createGuardedFetcher() keeps repeated headers", async () => {
+Deno.test("createPinnedFetcher() keeps repeated headers", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const res = await fetcher(`${base}/cookies`, init());
     assert.equal(res.status, 201);
@@ -275,7 +272,7 @@ Deno.test("createGuardedFetcher() keeps repeated headers", async () => {
   });
 });
 
-Deno.test("createGuardedFetcher() rejects with the reason when aborted before headers", async () => {
+Deno.test("createPinnedFetcher() rejects with the reason when aborted before headers", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const ac = new AbortController();
     const pending = fetcher(`${base}/slow-headers`, init(ac.signal));
@@ -290,7 +287,7 @@ Deno.test("createGuardedFetcher() rejects with the reason when aborted before he
   });
 });
 
-Deno.test("createGuardedFetcher() rejects at once when the signal is already aborted", async () => {
+Deno.test("createPinnedFetcher() rejects at once when the signal is already aborted", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base, seen) => {
     const reason = new Error("stop");
     await assert.rejects(
@@ -301,7 +298,7 @@ Deno.test("createGuardedFetcher() rejects at once when the signal is already abo
   });
 });
 
-Deno.test("createGuardedFetcher() errors the body stream when aborted mid-body", async () => {
+Deno.test("createPinnedFetcher() errors the body stream when aborted mid-body", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     const ac = new AbortController();
     const res = await fetcher(`${base}/slow-body`, init(ac.signal));
@@ -315,7 +312,7 @@ Deno.test("createGuardedFetcher() errors the body stream when aborted mid-body",
   });
 });
 
-Deno.test("createGuardedFetcher() blocks a hostname resolving to loopback (localhost)", async () => {
+Deno.test("createPinnedFetcher() blocks a hostname resolving to loopback (localhost)", async () => {
   await withFetcher("", async (fetcher, base, seen) => {
     const port = new URL(base).port;
     await assert.rejects(
@@ -326,8 +323,8 @@ Deno.test("createGuardedFetcher() blocks a hostname resolving to loopback (local
   });
 });
 
-Deno.test("createGuardedFetcher() blocks a disallowed port", async () => {
-  const fetcher = createGuardedFetcher(policy("127.0.0.1/32", [80, 443]));
+Deno.test("createPinnedFetcher() blocks a disallowed port", async () => {
+  const fetcher = createPinnedFetcher(policy("127.0.0.1/32", [80, 443]));
   try {
     await assert.rejects(fetcher("http://127.0.0.1:8080/", init()), isNetError("blocked_port"));
   } finally {
@@ -335,31 +332,31 @@ Deno.test("createGuardedFetcher() blocks a disallowed port", async () => {
   }
 });
 
-Deno.test("createGuardedFetcher() blocks non-http schemes", async () => {
-  await using fetcher = createGuardedFetcher(policy());
+Deno.test("createPinnedFetcher() blocks non-http schemes", async () => {
+  await using fetcher = createPinnedFetcher(policy());
   for (const url of ["ftp://example.com/", "file:///etc/passwd", "ws://example.com/"]) {
     await assert.rejects(fetcher(url, init()), isNetError("blocked_scheme"), url);
   }
 });
 
-Deno.test("createGuardedFetcher() maps resolver failures to NetError dns", async () => {
+Deno.test("createPinnedFetcher() maps resolver failures to NetError dns", async () => {
   const resolve = () => Promise.reject(Object.assign(new Error("nope"), { code: "ENOTFOUND" }));
-  await using fetcher = createGuardedFetcher(policy(), { resolve });
+  await using fetcher = createPinnedFetcher(policy(), { resolve });
   await assert.rejects(
     fetcher("http://no-such-host.test/", init()),
     isNetError("dns", /no-such-host\.test.*ENOTFOUND/),
   );
-  await using empty = createGuardedFetcher(policy(), { resolve: () => Promise.resolve([]) });
+  await using empty = createPinnedFetcher(policy(), { resolve: () => Promise.resolve([]) });
   await assert.rejects(empty("http://no-such-host.test/", init()), isNetError("dns"));
 });
 
-Deno.test("createGuardedFetcher() rejects with the reason when aborted during DNS", async () => {
+Deno.test("createPinnedFetcher() rejects with the reason when aborted during DNS", async () => {
   const asked = Promise.withResolvers<void>();
   const resolve = () => {
     asked.resolve();
     return new Promise<ResolvedAddress[]>(() => {}); // a resolver that never answers
   };
-  await using fetcher = createGuardedFetcher(policy(), { resolve });
+  await using fetcher = createPinnedFetcher(policy(), { resolve });
   const ac = new AbortController();
   const pending = fetcher("http://slow-dns.test/", init(ac.signal));
   await asked.promise;
@@ -368,13 +365,13 @@ Deno.test("createGuardedFetcher() rejects with the reason when aborted during DN
   await assert.rejects(pending, (e) => e === reason);
 });
 
-Deno.test("createGuardedFetcher() returns a Fetcher", async () => {
-  await using guarded = createGuardedFetcher(policy());
+Deno.test("createPinnedFetcher() returns a Fetcher", async () => {
+  await using guarded = createPinnedFetcher(policy());
   const fetcher: Fetcher = guarded;
   assert.equal(typeof fetcher, "function");
 });
 
-Deno.test("createGuardedFetcher() refuses a host when any resolved address is blocked", async () => {
+Deno.test("createPinnedFetcher() refuses a host when any resolved address is blocked", async () => {
   await withFetcher("", async (fetcher, base, seen) => {
     const port = new URL(base).port;
     await assert.rejects(
@@ -391,10 +388,10 @@ Deno.test("createGuardedFetcher() refuses a host when any resolved address is bl
   });
 });
 
-Deno.test("createGuardedFetcher() refuses resolver answers that are not strict IP text", async () => {
+Deno.test("createPinnedFetcher() refuses resolver answers that are not strict IP text", async () => {
   for (const address of ["0x7f.0.0.1", "2130706433", "010.0.0.1", "not-an-ip"]) {
     const resolve = () => Promise.resolve<ResolvedAddress[]>([{ address, family: 4 }]);
-    await using fetcher = createGuardedFetcher(policy(), { resolve });
+    await using fetcher = createPinnedFetcher(policy(), { resolve });
     await assert.rejects(
       fetcher("http://odd.test/", init()),
       isNetError("blocked_address", /invalid/),
@@ -403,7 +400,7 @@ Deno.test("createGuardedFetcher() refuses resolver answers that are not strict I
   }
 });
 
-Deno.test("createGuardedFetcher() connects only to the address it checked (DNS rebinding)", async () => {
+Deno.test("createPinnedFetcher() connects only to the address it checked (DNS rebinding)", async () => {
   // The first answer is allowed; any later answer would point elsewhere. The
   // name does not exist for the system resolver, so reaching the server proves
   // the connection used the checked address and asked nobody else.
@@ -430,7 +427,7 @@ Deno.test("createGuardedFetcher() connects only to the address it checked (DNS r
   }, { resolve });
 });
 
-Deno.test("createGuardedFetcher() reuses connections and closes them on close()", async () => {
+Deno.test("createPinnedFetcher() reuses connections and closes them on close()", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base, _seen, clientPorts) => {
     for (let i = 0; i < 20; i++) {
       const res = await fetcher(`${base}/gzip`, init());
@@ -440,7 +437,7 @@ Deno.test("createGuardedFetcher() reuses connections and closes them on close()"
   });
 });
 
-Deno.test("createGuardedFetcher() cancelling a body releases the socket", async () => {
+Deno.test("createPinnedFetcher() cancelling a body releases the socket", async () => {
   await withFetcher("127.0.0.1/32", async (fetcher, base) => {
     for (let i = 0; i < 5; i++) {
       const res = await fetcher(`${base}/slow-body`, init());
@@ -449,10 +446,10 @@ Deno.test("createGuardedFetcher() cancelling a body releases the socket", async 
   });
 });
 
-Deno.test("createGuardedFetcher() rejects with TypeError when nothing listens", async () => {
+Deno.test("createPinnedFetcher() rejects with TypeError when nothing listens", async () => {
   const { server, port } = startServer();
   await server.shutdown();
-  await using fetcher = createGuardedFetcher(policy("127.0.0.1/32"));
+  await using fetcher = createPinnedFetcher(policy("127.0.0.1/32"));
   await assert.rejects(fetcher(`http://127.0.0.1:${port}/`, init()), TypeError);
 });
 
@@ -531,15 +528,15 @@ async function makeCert(): Promise<{ cert: string; key: string; ca: string }> {
 }
 
 Deno.test({
-  name: "createGuardedFetcher() pins HTTPS connections and verifies the certificate",
+  name: "createPinnedFetcher() pins HTTPS connections and verifies the certificate",
   ignore: openssl === null,
   async fn() {
     const tls = await makeCert();
     const { server, port, seen } = startServer({ cert: tls.cert, key: tls.key });
     const resolve = () => Promise.resolve<ResolvedAddress[]>([{ address: "127.0.0.1", family: 4 }]);
-    const trusted = createGuardedFetcher(policy("127.0.0.1/32"), { ca: tls.ca, resolve });
-    const untrusted = createGuardedFetcher(policy("127.0.0.1/32"), { resolve });
-    const blocked = createGuardedFetcher(policy(), { ca: tls.ca, resolve });
+    const trusted = createPinnedFetcher(policy("127.0.0.1/32"), { ca: tls.ca, resolve });
+    const untrusted = createPinnedFetcher(policy("127.0.0.1/32"), { resolve });
+    const blocked = createPinnedFetcher(policy(), { ca: tls.ca, resolve });
     try {
       const byName = await trusted(`https://skein.test:${port}/gzip`, init());
       assert.equal(await byName.text(), TEXT);

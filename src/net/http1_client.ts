@@ -8,7 +8,9 @@
  *
  * One request per connection at a time (no pipelining). GET only; bodies are
  * returned as they are sent (content codings are left to the caller), read
- * from the socket only as the consumer pulls. A pooled connection the server
+ * from the socket only as the consumer pulls. A body cancelled with at most
+ * 64 KiB left (or chunked) is read to its end in the background and its
+ * connection kept; a larger rest closes the connection. A pooled connection the server
  * has closed meanwhile is detected on reuse, and the request is retried once
  * on a new one (safe: GET is idempotent).
  *
@@ -113,6 +115,15 @@ class StaleConnection extends Error {}
 const HEAD_READ = 8 * 1024;
 /** Later reads of a body. */
 const READ_SIZE = 32 * 1024;
+/**
+ * Most bytes of an unread body read and dropped to keep its connection (a new
+ * connection costs a round trip, over HTTPS a handshake more). The bodies a
+ * crawler leaves unread are mostly small redirect and error pages; a large
+ * unread rest costs more to read than a new connection does.
+ */
+const DRAIN_BYTES = 64 * 1024;
+/** Longest a drain may take before the connection is closed instead. */
+const DRAIN_MS = 2000;
 const encoder = new TextEncoder();
 /** Statuses whose `Response` must have a null body (1xx never get this far). */
 const NULL_BODY = new Set([204, 205, 304]);
@@ -160,6 +171,18 @@ export class Http1Client implements AsyncDisposable {
         throw e;
       }
     }
+  }
+
+  /** Connections in the pool, waiting for a request. */
+  get idleConnections(): number {
+    let n = 0;
+    for (const list of this.#idle.values()) n += list.length;
+    return n;
+  }
+
+  /** Connections carrying a request, or reading the rest of a cancelled body. */
+  get busyConnections(): number {
+    return this.#busy.size;
   }
 
   /** Closes every connection, idle or in use; requests in flight fail. */
@@ -429,9 +452,44 @@ export class Http1Client implements AsyncDisposable {
         }
       },
       cancel() {
-        finish(false);
+        if (done) return;
+        // An unread remainder that is small (a redirect's or a 404's page, say) is read and
+        // dropped, so the connection goes back to the pool instead of being closed.
+        const small = framing.kind === "chunked" ||
+          (framing.kind === "length" && remaining <= DRAIN_BYTES);
+        if (!reusable || !small) return finish(false);
+        drain();
       },
     }, { highWaterMark: 0 });
+
+    // Reads and drops the rest of the body in the background, at most DRAIN_BYTES and
+    // DRAIN_MS; the connection is pooled if the body ended cleanly, closed otherwise.
+    const drain = async () => {
+      abortAction = () => finish(false);
+      const timer = setTimeout(() => finish(false), DRAIN_MS);
+      Deno.unrefTimer(timer);
+      let budget = DRAIN_BYTES;
+      try {
+        for (;;) {
+          const raw = await nextRaw();
+          if (done) return;
+          if (raw === null) return finish(false);
+          budget -= raw.length;
+          if (chunked !== null) {
+            chunked.push(raw);
+            if (chunked.done) return finish(chunked.rest.length === 0);
+          } else {
+            remaining -= raw.length;
+            if (remaining <= 0) return finish(remaining === 0);
+          }
+          if (budget < 0) return finish(false);
+        }
+      } catch {
+        finish(false);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     return respond(body, init);
   }
 }

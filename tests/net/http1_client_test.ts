@@ -206,13 +206,80 @@ Deno.test("Http1Client errors the body with the abort reason and drops the conne
   await assert.rejects(get(client, srv.target, "/", ac.signal), /stop/, "aborted before sending");
 });
 
-Deno.test("Http1Client does not reuse a connection whose body was cancelled", async () => {
-  await using srv = rawServer(() => ({ wire: ok("y".repeat(50000)) }));
+Deno.test("Http1Client does not reuse a connection whose cancelled body has over 64 KiB left", async () => {
+  await using srv = rawServer(() => ({ wire: ok("y".repeat(200_000)) }));
   await using client = new Http1Client();
   const res = await get(client, srv.target, "/");
   await res.body!.cancel();
-  assert.equal((await (await get(client, srv.target, "/")).text()).length, 50000);
+  assert.equal((await (await get(client, srv.target, "/")).text()).length, 200_000);
   assert.equal(srv.accepted, 2);
+});
+
+/** Waits until `ok()` holds, polling, or fails with `what` after 5 s. */
+async function waitFor(ok: () => boolean, what: string): Promise<void> {
+  const until = performance.now() + 5000;
+  while (!ok()) {
+    if (performance.now() > until) throw new Error(`Timed out waiting: ${what}`);
+    await delay(5);
+  }
+}
+
+Deno.test("Http1Client keeps the connection of an unread small body (redirect, 404, chunked)", async () => {
+  const replies: Record<string, Reply> = {
+    "/redirect": {
+      wire: "HTTP/1.1 301 Moved\r\nLocation: /x\r\nContent-Length: 40\r\n\r\n" + "r".repeat(40),
+    },
+    "/missing": {
+      wire: "HTTP/1.1 404 Not Found\r\nContent-Length: 20000\r\n\r\n" + "n".repeat(20000),
+    },
+    // The rest of the body comes after the cancel: the drain waits for it.
+    "/late": { wire: ok("l".repeat(30000)), split: 100, pauseMs: 50 },
+    "/chunked": {
+      wire: "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "5\r\nhello\r\n" + "1000\r\n" + "c".repeat(4096) + "\r\n0\r\n\r\n",
+      split: 80,
+      pauseMs: 20,
+    },
+    "/next": { wire: ok("next") },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new Http1Client();
+  for (const path of ["/redirect", "/missing", "/late", "/chunked"]) {
+    const res = await get(client, srv.target, path);
+    await res.body!.cancel();
+    await waitFor(() => client.idleConnections === 1, `${path}: connection back in the pool`);
+    assert.equal(await (await get(client, srv.target, "/next")).text(), "next", path);
+  }
+  assert.equal(srv.accepted, 1, "every request on the one connection");
+});
+
+Deno.test("Http1Client closes a connection whose unread body breaks off or is malformed", async () => {
+  const replies: Record<string, Reply> = {
+    // Announces 1000 bytes, sends 10 and closes: the drain meets the end early.
+    "/short": {
+      wire: "HTTP/1.1 404 Not Found\r\nContent-Length: 1000\r\n\r\n" + "s".repeat(10),
+      split: 60,
+      pauseMs: 20,
+      close: true,
+    },
+    "/bad-chunk": {
+      wire: "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n" + "zz\r\n",
+      split: 60,
+      pauseMs: 20,
+    },
+    "/next": { wire: ok("next") },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new Http1Client();
+  // /short on a new connection, /next on another; /bad-chunk reuses that one, /next a third.
+  for (const [path, accepted] of [["/short", 2], ["/bad-chunk", 3]] as const) {
+    const res = await get(client, srv.target, path);
+    await res.body!.cancel();
+    await waitFor(() => client.busyConnections === 0, `${path}: drain ended`);
+    assert.equal(client.idleConnections, 0, `${path}: not pooled`);
+    assert.equal(await (await get(client, srv.target, "/next")).text(), "next");
+    assert.equal(srv.accepted, accepted, `${path}: a new connection after it`);
+  }
 });
 
 Deno.test("Http1Client closes idle connections after idleTimeoutMs", async () => {

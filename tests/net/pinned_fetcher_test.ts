@@ -556,3 +556,57 @@ Deno.test({
     }
   },
 });
+
+Deno.test("createPinnedFetcher() keeps its connections across a crawl with redirects, 404s and non-HTML", async () => {
+  // Every page links to a redirect, a 404 with a body and a JSON file: bodies the
+  // crawler does not read. With perHost 4, four connections must carry the whole crawl.
+  const ports = new Set<number>();
+  const pages = 30;
+  const page = (i: number) =>
+    `<a href="/p${
+      i + 1
+    }">n</a><a href="/r${i}">r</a><a href="/m${i}">m</a><a href="/d${i}.json">d</a>`;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req, info) => {
+    ports.add((info.remoteAddr as Deno.NetAddr).port);
+    const path = new URL(req.url).pathname;
+    const html = { "content-type": "text/html" };
+    if (path === "/robots.txt") return new Response("no robots here ".repeat(100), { status: 404 });
+    if (path.startsWith("/p")) {
+      const i = Number(path.slice(2));
+      if (i < pages) return new Response(page(i), { headers: html });
+    }
+    if (path.startsWith("/r")) {
+      return new Response("moved ".repeat(200), {
+        status: 301,
+        headers: { location: `/t${path.slice(2)}` },
+      });
+    }
+    if (path.startsWith("/t")) return new Response("target", { headers: html });
+    if (path.startsWith("/d")) return Response.json({ data: "x".repeat(5000) });
+    return new Response("not found ".repeat(500), { status: 404, headers: html });
+  });
+  const { crawl } = await import("../../src/crawl/crawl.ts");
+  await using fetcher = createPinnedFetcher(policy("127.0.0.1/32"));
+  try {
+    const counts = new Map<string, number>();
+    for await (
+      const e of crawl([`http://127.0.0.1:${server.addr.port}/p0`], {
+        concurrency: 4,
+        perHost: 4,
+        maxDepth: 100,
+      }, { fetcher })
+    ) {
+      const key = e.type === "page" ? `page ${e.status}` : e.type;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    // 30 pages, 30 redirect targets, 30 JSON files; 31 404s (one is /p30).
+    assert.deepEqual(Object.fromEntries(counts), {
+      "page 200": 90,
+      "page 404": 31,
+      done: 1,
+    });
+    assert.ok(ports.size <= 4, `${ports.size} connections for a crawl at perHost 4`);
+  } finally {
+    await server.shutdown();
+  }
+});

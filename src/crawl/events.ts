@@ -42,7 +42,8 @@ export type CrawlErrorCode =
   | "out_of_scope"
   | "blocked_address"
   | "blocked_port"
-  | "dns";
+  | "dns"
+  | "tls";
 
 /** No response could be had for a URL. */
 export interface ErrorEvent {

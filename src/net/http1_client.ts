@@ -62,7 +62,16 @@ export interface Http1Request {
    */
   headers: Record<string, string>;
   signal: AbortSignal;
+  /**
+   * Deadline for opening a new connection (TCP connect and TLS handshake),
+   * in ms; `signal` still bounds it too.
+   * @default {the client's connectTimeoutMs}
+   */
+  connectTimeoutMs?: number;
 }
+
+/** Opens a TCP connection; {@linkcode Http1ClientOptions.dial}. */
+export type Dialer = (options: Deno.ConnectOptions) => Promise<Deno.TcpConn>;
 
 /** Options of {@linkcode Http1Client}. */
 export interface Http1ClientOptions {
@@ -86,6 +95,16 @@ export interface Http1ClientOptions {
    * @default {65536}
    */
   maxHeadBytes?: number;
+  /**
+   * Deadline for opening a connection when the request gives none, in ms.
+   * @default {10000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Opens TCP connections (tests inject one that never answers).
+   * @default {Deno.connect}
+   */
+  dial?: Dialer;
 }
 
 /** The pooled connection of a request, and whether it came from the pool. */
@@ -100,11 +119,21 @@ interface Idle {
   since: number;
 }
 
-/** A connection that could not be opened (refused, unreachable, TLS failure). */
+/**
+ * Why a connection could not be opened: `connect` (refused, unreachable,
+ * reset), `connect_timeout` (the connect deadline passed) or `tls` (the TLS
+ * handshake failed: a certificate refused, no common protocol version).
+ */
+export type ConnectErrorCode = "connect" | "connect_timeout" | "tls";
+
+/** A connection that could not be opened; `code` says why. */
 export class ConnectError extends TypeError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** Stable code. */
+  readonly code: ConnectErrorCode;
+  constructor(code: ConnectErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ConnectError";
+    this.code = code;
   }
 }
 
@@ -136,6 +165,8 @@ export class Http1Client implements AsyncDisposable {
   #idleMs: number;
   #caCerts: string[] | undefined;
   #maxHead: number;
+  #connectMs: number;
+  #dial: Dialer;
   #closed = false;
   /** One unref'd timer closes connections idle too long (a timer per connection costs per request). */
   #sweeper: number | undefined;
@@ -145,6 +176,8 @@ export class Http1Client implements AsyncDisposable {
     this.#idleMs = options.idleTimeoutMs ?? 15000;
     this.#caCerts = options.caCerts;
     this.#maxHead = options.maxHeadBytes ?? 65536;
+    this.#connectMs = options.connectTimeoutMs ?? 10000;
+    this.#dial = options.dial ?? Deno.connect;
   }
 
   /**
@@ -160,7 +193,8 @@ export class Http1Client implements AsyncDisposable {
     const key = `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
     const head = encodeRequest(target, req);
     for (let attempt = 0;; attempt++) {
-      const lease = this.#take(key) ?? { conn: await this.#connect(target, signal), reused: false };
+      const lease = this.#take(key) ??
+        { conn: await this.#connect(target, signal, req.connectTimeoutMs), reused: false };
       try {
         return await this.#exchange(lease, key, head, signal);
       } catch (e) {
@@ -239,41 +273,63 @@ export class Http1Client implements AsyncDisposable {
     }
   }
 
-  async #connect(target: Http1Target, signal: AbortSignal): Promise<Deno.Conn> {
+  async #connect(
+    target: Http1Target,
+    signal: AbortSignal,
+    connectMs = this.#connectMs,
+  ): Promise<Deno.Conn> {
     let conn: Deno.Conn | null = null;
-    const off = onAbort(signal, () => {
+    // One controller for both the caller's signal and the connect deadline.
+    const ac = new AbortController();
+    const timedOut = new Error("connect timeout");
+    const timer = setTimeout(() => ac.abort(timedOut), connectMs);
+    const off = onAbort(signal, (reason) => ac.abort(reason));
+    const offConn = onAbort(ac.signal, () => {
       if (conn !== null) closeQuietly(conn);
     });
+    let stage: "connect" | "tls" = "connect";
     try {
       const tcp = await abortable(
-        Deno.connect({ hostname: target.address, port: target.port }),
-        signal,
+        this.#dial({ hostname: target.address, port: target.port }),
+        ac.signal,
         closeQuietly,
       );
       conn = tcp;
       tcp.setNoDelay(true);
       if (target.protocol === "https:") {
+        stage = "tls";
         const tls = await abortable(
           Deno.startTls(tcp, { hostname: target.hostname, caCerts: this.#caCerts }),
-          signal,
+          ac.signal,
           closeQuietly,
         );
         conn = tls;
         await tls.handshake(); // so a certificate error is a connection error
       }
-      signal.throwIfAborted();
+      ac.signal.throwIfAborted();
       if (this.#closed) throw new TypeError("Http1Client is closed");
       this.#busy.add(conn);
       return conn;
     } catch (e) {
       if (conn !== null) closeQuietly(conn);
       if (signal.aborted) throw signal.reason;
+      const where = `${target.address}:${target.port}`;
+      if (ac.signal.aborted) {
+        throw new ConnectError(
+          "connect_timeout",
+          `Connection to ${where} not established within ${connectMs} ms`,
+          { cause: e },
+        );
+      }
       const msg = e instanceof Error ? e.message : String(e);
-      throw new ConnectError(`Connection to ${target.address}:${target.port} failed: ${msg}`, {
-        cause: e,
-      });
+      if (stage === "tls" && isTlsFailure(e)) {
+        throw new ConnectError("tls", `TLS handshake with ${where} failed: ${msg}`, { cause: e });
+      }
+      throw new ConnectError("connect", `Connection to ${where} failed: ${msg}`, { cause: e });
     } finally {
+      clearTimeout(timer);
       off();
+      offConn();
     }
   }
 
@@ -535,6 +591,19 @@ function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   let off = 0;
   while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+}
+
+/**
+ * Whether an error of the TLS stage is the handshake failing (certificate,
+ * protocol) rather than the connection breaking under it (reset, EOF), which
+ * is a network error worth a retry.
+ */
+function isTlsFailure(e: unknown): boolean {
+  if (
+    e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+    e instanceof Deno.errors.UnexpectedEof || e instanceof Deno.errors.ConnectionAborted
+  ) return false;
+  return true;
 }
 
 function closeQuietly(conn: Deno.Conn): void {

@@ -38,7 +38,7 @@ import { cachedResolver } from "./cached_resolver.ts";
 import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";
 import { NetError } from "./net_error.ts";
 import { abortable } from "../async/abortable.ts";
-import { ConnectError, Http1Client } from "./http1_client.ts";
+import { ConnectError, type Dialer, Http1Client } from "./http1_client.ts";
 import { contentCodings, decodeBody } from "./decode_body.ts";
 
 /** Options of {@linkcode createPinnedFetcher}. */
@@ -66,6 +66,17 @@ export interface PinnedFetcherOptions {
    * @default {"gzip, deflate, br"}
    */
   acceptEncoding?: string;
+  /**
+   * Deadline for opening a connection when the request's `connectTimeoutMs`
+   * gives none, in ms.
+   * @default {10000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Opens TCP connections to the checked address (tests inject one).
+   * @default {Deno.connect}
+   */
+  dial?: Dialer;
 }
 
 /** A {@linkcode Fetcher} that owns a connection pool, closed by `close()`. */
@@ -82,9 +93,11 @@ export interface PinnedFetcher {
  *
  * Refusals reject with a {@linkcode NetError}: `blocked_scheme` (not http or
  * https), `blocked_port`, `blocked_address` (the message names the host, the
- * address and the reason) or `dns`. A connection failure rejects with a
- * `TypeError` whose `cause` is the socket error, as `fetch` does; an abort
- * rejects with `signal.reason`.
+ * address and the reason) or `dns`. So do a failed TLS handshake (`tls`, at
+ * once: a refused certificate is refused at every address) and a connection
+ * not opened within `connectTimeoutMs` at any address (`connect_timeout`).
+ * Any other connection failure rejects with a `TypeError` whose `cause` is
+ * the socket error, as `fetch` does; an abort rejects with `signal.reason`.
  *
  * @example
  * ```ts
@@ -111,6 +124,8 @@ export function createPinnedFetcher(
   const client = new Http1Client({
     maxIdlePerHost: options.maxIdlePerHost,
     caCerts: options.ca === undefined ? undefined : [options.ca].flat(),
+    connectTimeoutMs: options.connectTimeoutMs,
+    dial: options.dial,
   });
 
   // What checkUrlTarget accepted, by scheme, host and port: the policy is fixed, so
@@ -142,6 +157,7 @@ export function createPinnedFetcher(
       path: parsed.pathname + parsed.search,
       headers: requestHeaders(init.headers),
       signal,
+      connectTimeoutMs: init.connectTimeoutMs,
     };
     // Only checked addresses are ever connected to; the next one is tried when one refuses.
     for (let i = 0;; i++) {
@@ -149,7 +165,14 @@ export function createPinnedFetcher(
       try {
         return decodeResponse(await client.request(at, req), signal);
       } catch (e) {
-        if (!(e instanceof ConnectError) || i + 1 >= addresses.length || signal.aborted) throw e;
+        if (!(e instanceof ConnectError) || signal.aborted) throw e;
+        // A certificate is refused the same way at every address: no point trying the next.
+        if (e.code === "tls") throw new NetError("tls", e.message, { cause: e });
+        if (i + 1 < addresses.length) continue;
+        if (e.code === "connect_timeout") {
+          throw new NetError("connect_timeout", e.message, { cause: e });
+        }
+        throw e;
       }
     }
   }

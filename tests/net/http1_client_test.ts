@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Http1Client, type Http1Target } from "../../src/net/http1_client.ts";
+import { ConnectError, Http1Client, type Http1Target } from "../../src/net/http1_client.ts";
 import { Http1Error } from "../../src/net/http1_parse.ts";
 import { delay } from "../../src/async/delay.ts";
 
@@ -323,4 +323,35 @@ Deno.test("Http1Client refuses requests once closed", async () => {
   await (await get(client, srv.target, "/")).text();
   client.close();
   await assert.rejects(get(client, srv.target, "/"), /closed/);
+});
+
+Deno.test("Http1Client gives up opening a connection after connectTimeoutMs", async () => {
+  // A dialer that never answers stands for a black-holed address (no packet leaves loopback).
+  let dials = 0;
+  const dial = () => {
+    dials++;
+    return new Promise<Deno.TcpConn>(() => {});
+  };
+  await using client = new Http1Client({ dial, connectTimeoutMs: 5000 });
+  const target: Http1Target = {
+    protocol: "http:",
+    hostname: "a.test",
+    port: 80,
+    address: "192.0.2.1",
+  };
+  const req = { path: "/", headers: {}, signal: new AbortController().signal };
+  const started = performance.now();
+  await assert.rejects(
+    client.request(target, { ...req, connectTimeoutMs: 50 }),
+    (e) =>
+      e instanceof ConnectError && e.code === "connect_timeout" &&
+      /192\.0\.2\.1:80 not established within 50 ms/.test(e.message),
+  );
+  assert.ok(performance.now() - started < 4000, "the request's deadline, not the client's");
+  // The caller's signal still ends a connect at once.
+  const ac = new AbortController();
+  const pending = client.request(target, { ...req, signal: ac.signal });
+  ac.abort(new Error("cancelled"));
+  await assert.rejects(pending, /cancelled/);
+  assert.equal(dials, 2);
 });

@@ -5,6 +5,7 @@ import { createPinnedFetcher, type PinnedFetcherOptions } from "../../src/net/pi
 import type { ResolvedAddress } from "../../src/net/resolver.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
 import { NetError } from "../../src/net/net_error.ts";
+import { ignoreTls, makeCert } from "./_tls.ts";
 
 const TEXT = "hello, skein! ".repeat(1000);
 const MiB = 1024 * 1024;
@@ -453,83 +454,9 @@ Deno.test("createPinnedFetcher() rejects with TypeError when nothing listens", a
   await assert.rejects(fetcher(`http://127.0.0.1:${port}/`, init()), TypeError);
 });
 
-// HTTPS: needs openssl to make a throwaway self-signed certificate.
-const openssl = (() => {
-  try {
-    return Deno.statSync("/usr/bin/openssl").isFile ? "/usr/bin/openssl" : null;
-  } catch {
-    return null;
-  }
-})();
-
-/** A throwaway CA and a server certificate it signed (for skein.test and 127.0.0.1). */
-async function makeCert(): Promise<{ cert: string; key: string; ca: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "skein_tls_" });
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command(openssl!, { args, stdout: "null", stderr: "piped" })
-      .output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  try {
-    await run(
-      "req",
-      "-x509",
-      ...ec,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=skein test CA",
-      "-keyout",
-      `${dir}/ca.key`,
-      "-out",
-      `${dir}/ca.pem`,
-    );
-    await run(
-      "req",
-      ...ec,
-      "-subj",
-      "/CN=skein.test",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/leaf.csr`,
-    );
-    await Deno.writeTextFile(
-      `${dir}/ext.cnf`,
-      "subjectAltName=DNS:skein.test,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n" +
-        "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
-    );
-    await run(
-      "x509",
-      "-req",
-      "-in",
-      `${dir}/leaf.csr`,
-      "-CA",
-      `${dir}/ca.pem`,
-      "-CAkey",
-      `${dir}/ca.key`,
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      `${dir}/ext.cnf`,
-      "-out",
-      `${dir}/cert.pem`,
-    );
-    return {
-      cert: await Deno.readTextFile(`${dir}/cert.pem`),
-      key: await Deno.readTextFile(`${dir}/key.pem`),
-      ca: await Deno.readTextFile(`${dir}/ca.pem`),
-    };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test({
   name: "createPinnedFetcher() pins HTTPS connections and verifies the certificate",
-  ignore: openssl === null,
+  ignore: ignoreTls,
   async fn() {
     const tls = await makeCert();
     const { server, port, seen } = startServer({ cert: tls.cert, key: tls.key });
@@ -542,7 +469,10 @@ Deno.test({
       assert.equal(await byName.text(), TEXT);
       const byAddress = await trusted(`https://127.0.0.1:${port}/echo`, init());
       assert.equal((await byAddress.json()).host, `127.0.0.1:${port}`);
-      await assert.rejects(untrusted(`https://skein.test:${port}/plain`, init()), TypeError);
+      await assert.rejects(
+        untrusted(`https://skein.test:${port}/plain`, init()),
+        isNetError("tls", /TLS handshake with 127\.0\.0\.1:\d+ failed: .*certificate/i),
+      );
       await assert.rejects(
         blocked(`https://skein.test:${port}/plain`, init()),
         isNetError("blocked_address"),

@@ -30,6 +30,7 @@
  * @module
  */
 import { onAbort } from "../async/on_abort.ts";
+import { Http2Sessions } from "./http2_sessions.ts";
 import { abortable } from "../async/abortable.ts";
 import {
   bodyFraming,
@@ -37,6 +38,7 @@ import {
   findHeadEnd,
   Http1Error,
   keepsAlive,
+  looksLikeHttp2,
   parseResponseHead,
   type ResponseHead,
 } from "./http1_parse.ts";
@@ -105,6 +107,11 @@ export interface Http1ClientOptions {
    * @default {Deno.connect}
    */
   dial?: Dialer;
+  /**
+   * Offer `h2` by ALPN over TLS and speak HTTP/2 when the server chooses it.
+   * @default {true}
+   */
+  http2?: boolean;
 }
 
 /** The pooled connection of a request, and whether it came from the pool. */
@@ -154,6 +161,8 @@ const DRAIN_BYTES = 64 * 1024;
 /** Longest a drain may take before the connection is closed instead. */
 const DRAIN_MS = 2000;
 const encoder = new TextEncoder();
+const H2C_MESSAGE = "The server answered in HTTP/2 frames, not HTTP/1.x (h2c over cleartext?); " +
+  "skein speaks HTTP/2 over TLS only, when the server chooses h2 by ALPN";
 /** Statuses whose `Response` must have a null body (1xx never get this far). */
 const NULL_BODY = new Set([204, 205, 304]);
 
@@ -167,6 +176,16 @@ export class Http1Client implements AsyncDisposable {
   #maxHead: number;
   #connectMs: number;
   #dial: Dialer;
+  #h2: Http2Sessions | null;
+  #alpn: string[] | undefined;
+  /**
+   * First TLS connections to origins whose protocol is not known yet: the
+   * requests meanwhile wait for ALPN's answer instead of each opening a
+   * connection that HTTP/2 would not need.
+   */
+  #probes = new Map<string, Promise<void>>();
+  /** Origins known to answer `http/1.1` (or nothing) by ALPN. */
+  #knownH1 = new Set<string>();
   #closed = false;
   /** One unref'd timer closes connections idle too long (a timer per connection costs per request). */
   #sweeper: number | undefined;
@@ -178,6 +197,9 @@ export class Http1Client implements AsyncDisposable {
     this.#maxHead = options.maxHeadBytes ?? 65536;
     this.#connectMs = options.connectTimeoutMs ?? 10000;
     this.#dial = options.dial ?? Deno.connect;
+    const h2 = options.http2 ?? true;
+    this.#h2 = h2 ? new Http2Sessions({ idleTimeoutMs: this.#idleMs }) : null;
+    this.#alpn = h2 ? ["h2", "http/1.1"] : undefined;
   }
 
   /**
@@ -191,10 +213,40 @@ export class Http1Client implements AsyncDisposable {
     signal.throwIfAborted();
     if (this.#closed) throw new TypeError("Http1Client is closed");
     const key = `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
+    const h2 = target.protocol === "https:" && !this.#knownH1.has(key) ? this.#h2 : null;
+    if (h2 !== null) {
+      const probe = this.#probes.get(key);
+      if (probe !== undefined) await abortable(probe, signal);
+      const session = h2.get(key);
+      if (session !== null) return h2.request(session, authority(target), req);
+    }
     const head = encodeRequest(target, req);
     for (let attempt = 0;; attempt++) {
-      const lease = this.#take(key) ??
-        { conn: await this.#connect(target, signal, req.connectTimeoutMs), reused: false };
+      let lease = this.#take(key);
+      if (lease === null) {
+        let probed: (() => void) | undefined;
+        if (h2 !== null && !this.#probes.has(key)) {
+          const { promise, resolve } = Promise.withResolvers<void>();
+          this.#probes.set(key, promise);
+          probed = () => {
+            this.#probes.delete(key);
+            resolve();
+          };
+        }
+        let opened;
+        try {
+          opened = await this.#connect(target, signal, req.connectTimeoutMs);
+          if (h2 !== null && opened.alpn !== "h2") this.#learnH1(key);
+        } finally {
+          probed?.();
+        }
+        if (opened.alpn === "h2" && h2 !== null) {
+          this.#busy.delete(opened.conn);
+          const session = h2.adopt(key, opened.conn, authority(target));
+          return h2.request(session, authority(target), req);
+        }
+        lease = { conn: opened.conn, reused: false };
+      }
       try {
         return await this.#exchange(lease, key, head, signal);
       } catch (e) {
@@ -228,11 +280,17 @@ export class Http1Client implements AsyncDisposable {
     this.#idle.clear();
     for (const conn of this.#busy) closeQuietly(conn);
     this.#busy.clear();
+    this.#h2?.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
     return Promise.resolve();
+  }
+
+  #learnH1(key: string): void {
+    if (this.#knownH1.size >= 4096) this.#knownH1.clear();
+    this.#knownH1.add(key);
   }
 
   #take(key: string): Lease | null {
@@ -277,8 +335,9 @@ export class Http1Client implements AsyncDisposable {
     target: Http1Target,
     signal: AbortSignal,
     connectMs = this.#connectMs,
-  ): Promise<Deno.Conn> {
+  ): Promise<{ conn: Deno.Conn; alpn: string | null }> {
     let conn: Deno.Conn | null = null;
+    let alpn: string | null = null;
     // One controller for both the caller's signal and the connect deadline.
     const ac = new AbortController();
     const timedOut = new Error("connect timeout");
@@ -299,17 +358,22 @@ export class Http1Client implements AsyncDisposable {
       if (target.protocol === "https:") {
         stage = "tls";
         const tls = await abortable(
-          Deno.startTls(tcp, { hostname: target.hostname, caCerts: this.#caCerts }),
+          Deno.startTls(tcp, {
+            hostname: target.hostname,
+            caCerts: this.#caCerts,
+            alpnProtocols: this.#alpn,
+          }),
           ac.signal,
           closeQuietly,
         );
         conn = tls;
-        await tls.handshake(); // so a certificate error is a connection error
+        // Awaited here so a certificate error is a connection error.
+        alpn = (await tls.handshake()).alpnProtocol;
       }
       ac.signal.throwIfAborted();
       if (this.#closed) throw new TypeError("Http1Client is closed");
       this.#busy.add(conn);
-      return conn;
+      return { conn, alpn };
     } catch (e) {
       if (conn !== null) closeQuietly(conn);
       if (signal.aborted) throw signal.reason;
@@ -359,6 +423,7 @@ export class Http1Client implements AsyncDisposable {
     let buf = new Uint8Array(Math.min(HEAD_READ, this.#maxHead));
     let len = 0;
     let received = false;
+    let sniffed = false;
     let end: number;
     try {
       await writeAll(conn, request);
@@ -379,6 +444,10 @@ export class Http1Client implements AsyncDisposable {
           if (n === null) {
             if (!received && lease.reused) throw new StaleConnection();
             throw new TypeError("Connection closed before the end of the response head");
+          }
+          if (!sniffed && len + n >= 9) {
+            sniffed = true;
+            if (looksLikeHttp2(buf, len + n)) throw new Http1Error(H2C_MESSAGE);
           }
           received = true;
           len += n;
@@ -565,6 +634,13 @@ function respond(
 /** The header lines of a headers object, validated and joined once per object. */
 const headerLines = new WeakMap<Record<string, string>, string>();
 
+/** The `Host` header's value (and HTTP/2's `:authority`): the port only when not the default. */
+function authority(target: Http1Target): string {
+  const defaultPort = target.protocol === "https:" ? 443 : 80;
+  const name = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
+  return target.port === defaultPort ? name : `${name}:${target.port}`;
+}
+
 function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
   let lines = headerLines.get(req.headers);
   if (lines === undefined) {
@@ -578,12 +654,7 @@ function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
     }
     headerLines.set(req.headers, lines);
   }
-  let host = "";
-  if (req.headers.host === undefined) {
-    const defaultPort = target.protocol === "https:" ? 443 : 80;
-    const name = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
-    host = `host: ${target.port === defaultPort ? name : `${name}:${target.port}`}\r\n`;
-  }
+  const host = req.headers.host === undefined ? `host: ${authority(target)}\r\n` : "";
   if (/\s/.test(req.path)) throw new TypeError(`Invalid request path ${JSON.stringify(req.path)}`);
   return encoder.encode(`GET ${req.path} HTTP/1.1\r\n${host}${lines}\r\n`);
 }

@@ -28,7 +28,8 @@ function startServer(tls?: { cert: string; key: string }) {
         return new Response(TEXT, { headers: { "content-type": "text/plain" } });
       case "/echo":
         return Response.json({
-          host: req.headers.get("host"),
+          // HTTP/2 (which HTTPS now negotiates with Deno.serve) has :authority, no host.
+          host: req.headers.get("host") ?? url.host,
           acceptEncoding: req.headers.get("accept-encoding"),
           ua: req.headers.get("user-agent"),
           path: url.pathname + url.search,

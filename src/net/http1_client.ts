@@ -508,6 +508,7 @@ export class Http1Client implements AsyncDisposable {
       return respond(null, init);
     }
 
+    const closed = () => this.#closed;
     // The body: read from the socket only when the consumer pulls.
     let done = false;
     const finish = (reuse: boolean) => {
@@ -587,7 +588,9 @@ export class Http1Client implements AsyncDisposable {
         } catch (e) {
           if (done) return;
           finish(false);
-          c.error(signal.aborted ? signal.reason : e);
+          c.error(
+            signal.aborted ? signal.reason : closed() ? new TypeError("Http1Client is closed") : e,
+          );
         }
       },
       cancel() {

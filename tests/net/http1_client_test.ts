@@ -355,3 +355,110 @@ Deno.test("Http1Client gives up opening a connection after connectTimeoutMs", as
   await assert.rejects(pending, /cancelled/);
   assert.equal(dials, 2);
 });
+
+Deno.test("Http1Client fails a fresh connection closed before any response, without retrying", async () => {
+  await using srv = rawServer(() => ({ wire: "", close: true }));
+  await using client = new Http1Client();
+  await assert.rejects(
+    get(client, srv.target, "/"),
+    (e) =>
+      e instanceof TypeError && !(e instanceof Http1Error) &&
+      /closed before the end of the response head/.test(e.message),
+  );
+  assert.equal(srv.accepted, 1, "a new connection that says nothing is not retried");
+  assert.equal(client.busyConnections, 0);
+  assert.equal(client.idleConnections, 0);
+});
+
+Deno.test("Http1Client fails a response whose connection ends inside the head", async () => {
+  await using srv = rawServer(() => ({
+    wire: "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Le",
+    close: true,
+  }));
+  await using client = new Http1Client();
+  await assert.rejects(get(client, srv.target, "/"), /closed before the end of the response head/);
+  assert.equal(srv.accepted, 1);
+});
+
+Deno.test("Http1Client reads a head larger than its first 8 KiB read", async () => {
+  const pad = Array.from({ length: 40 }, (_, i) => `X-Pad-${i}: ${"p".repeat(500)}\r\n`).join("");
+  await using srv = rawServer(() => ({
+    wire: ok("after a big head", pad),
+    split: 5000,
+    pauseMs: 10,
+  }));
+  await using client = new Http1Client();
+  const res = await get(client, srv.target, "/");
+  assert.equal(res.headers.get("x-pad-0"), "p".repeat(500));
+  assert.equal(res.headers.get("x-pad-39"), "p".repeat(500));
+  assert.equal(await res.text(), "after a big head");
+  assert.equal(await (await get(client, srv.target, "/")).text(), "after a big head");
+  assert.equal(srv.accepted, 1, "and keeps the connection");
+});
+
+Deno.test("Http1Client rejects unexpected status lines with Http1Error", async () => {
+  const replies: Record<string, string> = {
+    "/switching": "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+    "/too-big": "HTTP/1.1 600 Beyond\r\nContent-Length: 0\r\n\r\n",
+    "/icy": "ICY 200 OK\r\n\r\n",
+    "/two-digits": "HTTP/1.1 20 OK\r\n\r\n",
+    "/html": "<html><body>no status line</body></html>\n\n",
+  };
+  await using srv = rawServer((p) => ({ wire: replies[p], close: true }));
+  await using client = new Http1Client();
+  await assert.rejects(get(client, srv.target, "/switching"), {
+    name: "Http1Error",
+    message: "Unexpected status 101",
+  });
+  await assert.rejects(get(client, srv.target, "/too-big"), {
+    name: "Http1Error",
+    message: "Unexpected status 600",
+  });
+  for (const path of ["/icy", "/two-digits", "/html"]) {
+    await assert.rejects(
+      get(client, srv.target, path),
+      (e) => e instanceof Http1Error && /^Malformed status line/.test(e.message),
+      path,
+    );
+  }
+  assert.equal(client.busyConnections + client.idleConnections, 0, "every such connection closed");
+});
+
+Deno.test("Http1Client close() fails requests and bodies in flight and closes their connections", async () => {
+  await using srv = rawServer((p) =>
+    p === "/slow-head"
+      ? { wire: ok("late"), split: 5, pauseMs: 3000 }
+      : { wire: ok("x".repeat(1000)), split: 300, pauseMs: 3000 }
+  );
+  const client = new Http1Client();
+  const waiting = get(client, srv.target, "/slow-head");
+  const res = await get(client, srv.target, "/slow-body");
+  const reader = res.body!.getReader();
+  await reader.read();
+  const bodyRead = reader.read();
+  await waitFor(() => client.busyConnections === 2, "two requests in flight");
+  const started = performance.now();
+  client.close();
+  await Promise.all([
+    assert.rejects(waiting, TypeError),
+    assert.rejects(bodyRead, { name: "TypeError", message: "Http1Client is closed" }),
+  ]);
+  assert.ok(performance.now() - started < 2500, "at once, not when the server answers");
+  assert.equal(client.busyConnections, 0);
+  await assert.rejects(get(client, srv.target, "/"), /closed/);
+});
+
+Deno.test("Http1Client keeps at most maxIdlePerHost idle connections", async () => {
+  await using srv = rawServer(() => ({ wire: ok("pooled"), split: 20, pauseMs: 30 }));
+  await using client = new Http1Client({ maxIdlePerHost: 2 });
+  const texts = await Promise.all(
+    Array.from({ length: 5 }, async () => (await get(client, srv.target, "/")).text()),
+  );
+  assert.deepEqual(texts, Array(5).fill("pooled"));
+  assert.equal(srv.accepted, 5, "five at once need five connections");
+  assert.equal(client.idleConnections, 2, "two kept, three closed");
+  await Promise.all(
+    Array.from({ length: 2 }, async () => (await get(client, srv.target, "/")).text()),
+  );
+  assert.equal(srv.accepted, 5, "the two kept are reused");
+});

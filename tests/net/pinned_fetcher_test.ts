@@ -367,10 +367,22 @@ Deno.test("createPinnedFetcher() rejects with the reason when aborted during DNS
   await assert.rejects(pending, (e) => e === reason);
 });
 
-Deno.test("createPinnedFetcher() returns a Fetcher", async () => {
-  await using guarded = createPinnedFetcher(policy());
-  const fetcher: Fetcher = guarded;
-  assert.equal(typeof fetcher, "function");
+Deno.test("createPinnedFetcher() refuses requests after close() and after disposal", async () => {
+  await withFetcher("127.0.0.1/32", async (fetcher, base) => {
+    const crawlWith: Fetcher = fetcher; // the engine's seam
+    assert.equal((await crawlWith(`${base}/plain`, init())).status, 200);
+    fetcher.close();
+    await assert.rejects(crawlWith(`${base}/plain`, init()), /closed/);
+  });
+  const { server, port } = startServer();
+  try {
+    const disposed = createPinnedFetcher(policy("127.0.0.1/32"));
+    await (await disposed(`http://127.0.0.1:${port}/plain`, init())).text();
+    await disposed[Symbol.asyncDispose]();
+    await assert.rejects(disposed(`http://127.0.0.1:${port}/plain`, init()), /closed/);
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test("createPinnedFetcher() refuses a host when any resolved address is blocked", async () => {
@@ -439,12 +451,28 @@ Deno.test("createPinnedFetcher() reuses connections and closes them on close()",
   });
 });
 
-Deno.test("createPinnedFetcher() cancelling a body releases the socket", async () => {
-  await withFetcher("127.0.0.1/32", async (fetcher, base) => {
+Deno.test("createPinnedFetcher() cancelling a body releases the socket for the next request", async () => {
+  await withFetcher("127.0.0.1/32", async (fetcher, base, _seen, clientPorts) => {
     for (let i = 0; i < 5; i++) {
-      const res = await fetcher(`${base}/slow-body`, init());
+      const res = await fetcher(`${base}/plain`, init());
       await res.body!.cancel();
+      // The rest (14 kB) is drained in the background; then the connection is free again.
+      const next = await fetcher(`${base}/echo`, init());
+      assert.equal((await next.json()).path, "/echo");
     }
+    // A fetch that found the connection still draining opened a second one, no more.
+    assert.ok(new Set(clientPorts).size <= 2, `${new Set(clientPorts).size} connections`);
+  });
+});
+
+Deno.test("createPinnedFetcher() cancelling a stalled body does not hold up other requests", async () => {
+  await withFetcher("127.0.0.1/32", async (fetcher, base) => {
+    const res = await fetcher(`${base}/slow-body`, init());
+    const reader = res.body!.getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "first chunk");
+    await reader.cancel();
+    const next = await fetcher(`${base}/plain`, init());
+    assert.equal(await next.text(), TEXT);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The pure half of the HTTP/1.1 client: finding and parsing a response head,
+ * The pure half of the client's HTTP/1.1: finding and parsing a response head,
  * deciding how its body is framed (RFC 9112 §6.3), and decoding chunked
  * transfer coding. No I/O here, so every rule is tested on bytes alone.
  *

@@ -7,14 +7,15 @@
  * public address for the check and to `127.0.0.1` for the connection). This
  * fetcher resolves the host itself, checks every resolved address with
  * {@linkcode checkAddresses} and refuses the host if any one is blocked, then
- * makes the request with {@linkcode Http1Client}, which connects to exactly
+ * makes the request with {@linkcode HttpClient}, which connects to exactly
  * one of those checked addresses. IP-literal hosts are checked directly,
  * without DNS.
  *
  * Connections are pooled per fetcher (keep-alive, per host name, address and
  * port); call `close()` or use `await using` to close them. The body is
  * decoded (gzip, deflate, br) as the consumer reads it, so a decompression
- * bomb costs only what is read. HTTP/1.1 only.
+ * bomb costs only what is read. HTTP/1.1, and HTTP/2 when a TLS server
+ * chooses it.
  *
  * @example
  * ```ts
@@ -38,7 +39,7 @@ import { cachedResolver } from "./cached_resolver.ts";
 import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";
 import { NetError } from "./net_error.ts";
 import { abortable } from "../async/abortable.ts";
-import { ConnectError, type Dialer, Http1Client } from "./http1_client.ts";
+import { ConnectError, type Dialer, HttpClient } from "./http_client.ts";
 import { contentCodings, decodeBody } from "./decode_body.ts";
 
 /** Options of {@linkcode createPinnedFetcher}. */
@@ -121,7 +122,7 @@ export function createPinnedFetcher(
 ): PinnedFetcher {
   const resolve = options.resolve ?? cachedResolver(systemResolver);
   const acceptEncoding = options.acceptEncoding ?? "gzip, deflate, br";
-  const client = new Http1Client({
+  const client = new HttpClient({
     maxIdlePerHost: options.maxIdlePerHost,
     caCerts: options.ca === undefined ? undefined : [options.ca].flat(),
     connectTimeoutMs: options.connectTimeoutMs,

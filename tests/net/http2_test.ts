@@ -197,7 +197,7 @@ Deno.test({
   },
 });
 
-Deno.test("Http1Client says so when a cleartext server answers in HTTP/2 frames (h2c)", async () => {
+Deno.test("HttpClient says so when a cleartext server answers in HTTP/2 frames (h2c)", async () => {
   const server = http2.createServer(); // h2c, prior knowledge only
   server.on("stream", (stream) => {
     stream.respond({ ":status": 200 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConnectError, Http1Client, type Http1Target } from "../../src/net/http1_client.ts";
+import { ConnectError, HttpClient, type HttpTarget } from "../../src/net/http_client.ts";
 import { Http1Error } from "../../src/net/http1_parse.ts";
 import { delay } from "../../src/async/delay.ts";
 
@@ -68,7 +68,7 @@ function rawServer(reply: (path: string) => Reply) {
     }
   })();
   return {
-    target: { protocol: "http:", hostname: "127.0.0.1", port, address: "127.0.0.1" } as Http1Target,
+    target: { protocol: "http:", hostname: "127.0.0.1", port, address: "127.0.0.1" } as HttpTarget,
     get accepted() {
       return accepted;
     },
@@ -92,7 +92,7 @@ const ok = (body: string, extra = "") =>
     new TextEncoder().encode(body).length
   }\r\n${extra}\r\n${body}`;
 
-function get(client: Http1Client, target: Http1Target, path: string, signal?: AbortSignal) {
+function get(client: HttpClient, target: HttpTarget, path: string, signal?: AbortSignal) {
   return client.request(target, {
     path,
     headers: { "user-agent": "t" },
@@ -100,9 +100,9 @@ function get(client: Http1Client, target: Http1Target, path: string, signal?: Ab
   });
 }
 
-Deno.test("Http1Client reuses one connection for sequential keep-alive requests", async () => {
+Deno.test("HttpClient reuses one connection for sequential keep-alive requests", async () => {
   await using srv = rawServer(() => ({ wire: ok("hello") }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   for (let i = 0; i < 3; i++) {
     assert.equal(await (await get(client, srv.target, "/")).text(), "hello");
   }
@@ -110,59 +110,59 @@ Deno.test("Http1Client reuses one connection for sequential keep-alive requests"
   assert.match(srv.requests[0], /^GET \/ HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nuser-agent: t$/);
 });
 
-Deno.test("Http1Client decodes a chunked body split across writes", async () => {
+Deno.test("HttpClient decodes a chunked body split across writes", async () => {
   const wire = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
     "4\r\nWiki\r\n5;x=y\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nTrailer: t\r\n\r\n";
   await using srv = rawServer(() => ({ wire, split: 60, pauseMs: 20 }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const res = await get(client, srv.target, "/");
   assert.equal(await res.text(), "Wikipedia in\r\n\r\nchunks.");
   assert.equal(await (await get(client, srv.target, "/")).text(), "Wikipedia in\r\n\r\nchunks.");
   assert.equal(srv.accepted, 1, "a complete chunked body leaves the connection reusable");
 });
 
-Deno.test("Http1Client reads an HTTP/1.0 body to the end of the connection", async () => {
+Deno.test("HttpClient reads an HTTP/1.0 body to the end of the connection", async () => {
   await using srv = rawServer(() => ({ wire: "HTTP/1.0 200 OK\r\n\r\nold school", close: true }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   assert.equal(await (await get(client, srv.target, "/")).text(), "old school");
   assert.equal(await (await get(client, srv.target, "/")).text(), "old school");
   assert.equal(srv.accepted, 2, "not reused");
 });
 
-Deno.test("Http1Client opens a new connection after Connection: close", async () => {
+Deno.test("HttpClient opens a new connection after Connection: close", async () => {
   await using srv = rawServer(() => ({ wire: ok("x", "Connection: close\r\n"), close: true }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   await (await get(client, srv.target, "/")).text();
   await (await get(client, srv.target, "/")).text();
   assert.equal(srv.accepted, 2);
 });
 
-Deno.test("Http1Client skips interim responses", async () => {
+Deno.test("HttpClient skips interim responses", async () => {
   await using srv = rawServer(() => ({
     wire: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" +
       ok("final"),
   }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const res = await get(client, srv.target, "/");
   assert.equal(res.status, 200);
   assert.equal(await res.text(), "final");
 });
 
-Deno.test("Http1Client retries once on a fresh connection when a pooled one was closed", async () => {
+Deno.test("HttpClient retries once on a fresh connection when a pooled one was closed", async () => {
   // The server closes each connection after answering, without saying so.
   await using srv = rawServer(() => ({ wire: ok("again"), close: true }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   assert.equal(await (await get(client, srv.target, "/")).text(), "again");
   await delay(20); // the server's close reaches the idle pooled connection
   assert.equal(await (await get(client, srv.target, "/")).text(), "again");
   assert.equal(srv.accepted, 2);
 });
 
-Deno.test("Http1Client gives 204 a null body and keeps the connection", async () => {
+Deno.test("HttpClient gives 204 a null body and keeps the connection", async () => {
   await using srv = rawServer((p) => ({
     wire: p === "/empty" ? "HTTP/1.1 204 No Content\r\n\r\n" : ok("after"),
   }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const res = await get(client, srv.target, "/empty");
   assert.equal(res.status, 204);
   assert.equal(res.body, null);
@@ -170,33 +170,33 @@ Deno.test("Http1Client gives 204 a null body and keeps the connection", async ()
   assert.equal(srv.accepted, 1);
 });
 
-Deno.test("Http1Client fails a body cut short with a TypeError", async () => {
+Deno.test("HttpClient fails a body cut short with a TypeError", async () => {
   await using srv = rawServer(() => ({
     wire: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..",
     close: true,
   }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const res = await get(client, srv.target, "/");
   await assert.rejects(res.text(), TypeError);
 });
 
-Deno.test("Http1Client rejects malformed responses with Http1Error", async () => {
+Deno.test("HttpClient rejects malformed responses with Http1Error", async () => {
   const replies: Record<string, string> = {
     "/status": "HTTP/2 200 OK\r\n\r\n",
     "/length": "HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello",
     "/huge": "HTTP/1.1 200 OK\r\n" + "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(100),
   };
   await using srv = rawServer((p) => ({ wire: replies[p], close: p !== "/huge" }));
-  await using client = new Http1Client({ maxHeadBytes: 2048 });
+  await using client = new HttpClient({ maxHeadBytes: 2048 });
   await assert.rejects(get(client, srv.target, "/status"), Http1Error);
   await assert.rejects(get(client, srv.target, "/length"), /Conflicting Content-Length/);
   await assert.rejects(get(client, srv.target, "/huge"), /larger than 2048/);
 });
 
-Deno.test("Http1Client errors the body with the abort reason and drops the connection", async () => {
+Deno.test("HttpClient errors the body with the abort reason and drops the connection", async () => {
   const body = "x".repeat(1000);
   await using srv = rawServer(() => ({ wire: ok(body), split: 300, pauseMs: 2000 }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const ac = new AbortController();
   const res = await get(client, srv.target, "/", ac.signal);
   const reader = res.body!.getReader();
@@ -206,9 +206,9 @@ Deno.test("Http1Client errors the body with the abort reason and drops the conne
   await assert.rejects(get(client, srv.target, "/", ac.signal), /stop/, "aborted before sending");
 });
 
-Deno.test("Http1Client does not reuse a connection whose cancelled body has over 64 KiB left", async () => {
+Deno.test("HttpClient does not reuse a connection whose cancelled body has over 64 KiB left", async () => {
   await using srv = rawServer(() => ({ wire: ok("y".repeat(200_000)) }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const res = await get(client, srv.target, "/");
   await res.body!.cancel();
   assert.equal((await (await get(client, srv.target, "/")).text()).length, 200_000);
@@ -224,7 +224,7 @@ async function waitFor(ok: () => boolean, what: string): Promise<void> {
   }
 }
 
-Deno.test("Http1Client keeps the connection of an unread small body (redirect, 404, chunked)", async () => {
+Deno.test("HttpClient keeps the connection of an unread small body (redirect, 404, chunked)", async () => {
   const replies: Record<string, Reply> = {
     "/redirect": {
       wire: "HTTP/1.1 301 Moved\r\nLocation: /x\r\nContent-Length: 40\r\n\r\n" + "r".repeat(40),
@@ -243,7 +243,7 @@ Deno.test("Http1Client keeps the connection of an unread small body (redirect, 4
     "/next": { wire: ok("next") },
   };
   await using srv = rawServer((p) => replies[p]);
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   for (const path of ["/redirect", "/missing", "/late", "/chunked"]) {
     const res = await get(client, srv.target, path);
     await res.body!.cancel();
@@ -253,7 +253,7 @@ Deno.test("Http1Client keeps the connection of an unread small body (redirect, 4
   assert.equal(srv.accepted, 1, "every request on the one connection");
 });
 
-Deno.test("Http1Client closes a connection whose unread body breaks off or is malformed", async () => {
+Deno.test("HttpClient closes a connection whose unread body breaks off or is malformed", async () => {
   const replies: Record<string, Reply> = {
     // Announces 1000 bytes, sends 10 and closes: the drain meets the end early.
     "/short": {
@@ -270,7 +270,7 @@ Deno.test("Http1Client closes a connection whose unread body breaks off or is ma
     "/next": { wire: ok("next") },
   };
   await using srv = rawServer((p) => replies[p]);
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   // /short on a new connection, /next on another; /bad-chunk reuses that one, /next a third.
   for (const [path, accepted] of [["/short", 2], ["/bad-chunk", 3]] as const) {
     const res = await get(client, srv.target, path);
@@ -282,18 +282,18 @@ Deno.test("Http1Client closes a connection whose unread body breaks off or is ma
   }
 });
 
-Deno.test("Http1Client closes idle connections after idleTimeoutMs", async () => {
+Deno.test("HttpClient closes idle connections after idleTimeoutMs", async () => {
   await using srv = rawServer(() => ({ wire: ok("z") }));
-  await using client = new Http1Client({ idleTimeoutMs: 100 });
+  await using client = new HttpClient({ idleTimeoutMs: 100 });
   await (await get(client, srv.target, "/")).text();
   await delay(400);
   await (await get(client, srv.target, "/")).text();
   assert.equal(srv.accepted, 2);
 });
 
-Deno.test("Http1Client refuses header values that would split the request", async () => {
+Deno.test("HttpClient refuses header values that would split the request", async () => {
   await using srv = rawServer(() => ({ wire: ok("n") }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const req = {
     path: "/",
     headers: { "x-evil": "a\r\nInjected: 1" },
@@ -303,12 +303,12 @@ Deno.test("Http1Client refuses header values that would split the request", asyn
   assert.equal(srv.requests.length, 0);
 });
 
-Deno.test("Http1Client reports a refused connection as a TypeError", async () => {
+Deno.test("HttpClient reports a refused connection as a TypeError", async () => {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
-  await using client = new Http1Client();
-  const target: Http1Target = {
+  await using client = new HttpClient();
+  const target: HttpTarget = {
     protocol: "http:",
     hostname: "127.0.0.1",
     port,
@@ -317,23 +317,23 @@ Deno.test("Http1Client reports a refused connection as a TypeError", async () =>
   await assert.rejects(get(client, target, "/"), TypeError);
 });
 
-Deno.test("Http1Client refuses requests once closed", async () => {
+Deno.test("HttpClient refuses requests once closed", async () => {
   await using srv = rawServer(() => ({ wire: ok("c") }));
-  const client = new Http1Client();
+  const client = new HttpClient();
   await (await get(client, srv.target, "/")).text();
   client.close();
   await assert.rejects(get(client, srv.target, "/"), /closed/);
 });
 
-Deno.test("Http1Client gives up opening a connection after connectTimeoutMs", async () => {
+Deno.test("HttpClient gives up opening a connection after connectTimeoutMs", async () => {
   // A dialer that never answers stands for a black-holed address (no packet leaves loopback).
   let dials = 0;
   const dial = () => {
     dials++;
     return new Promise<Deno.TcpConn>(() => {});
   };
-  await using client = new Http1Client({ dial, connectTimeoutMs: 5000 });
-  const target: Http1Target = {
+  await using client = new HttpClient({ dial, connectTimeoutMs: 5000 });
+  const target: HttpTarget = {
     protocol: "http:",
     hostname: "a.test",
     port: 80,
@@ -356,9 +356,9 @@ Deno.test("Http1Client gives up opening a connection after connectTimeoutMs", as
   assert.equal(dials, 2);
 });
 
-Deno.test("Http1Client fails a fresh connection closed before any response, without retrying", async () => {
+Deno.test("HttpClient fails a fresh connection closed before any response, without retrying", async () => {
   await using srv = rawServer(() => ({ wire: "", close: true }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   await assert.rejects(
     get(client, srv.target, "/"),
     (e) =>
@@ -370,24 +370,24 @@ Deno.test("Http1Client fails a fresh connection closed before any response, with
   assert.equal(client.idleConnections, 0);
 });
 
-Deno.test("Http1Client fails a response whose connection ends inside the head", async () => {
+Deno.test("HttpClient fails a response whose connection ends inside the head", async () => {
   await using srv = rawServer(() => ({
     wire: "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Le",
     close: true,
   }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   await assert.rejects(get(client, srv.target, "/"), /closed before the end of the response head/);
   assert.equal(srv.accepted, 1);
 });
 
-Deno.test("Http1Client reads a head larger than its first 8 KiB read", async () => {
+Deno.test("HttpClient reads a head larger than its first 8 KiB read", async () => {
   const pad = Array.from({ length: 40 }, (_, i) => `X-Pad-${i}: ${"p".repeat(500)}\r\n`).join("");
   await using srv = rawServer(() => ({
     wire: ok("after a big head", pad),
     split: 5000,
     pauseMs: 10,
   }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   const res = await get(client, srv.target, "/");
   assert.equal(res.headers.get("x-pad-0"), "p".repeat(500));
   assert.equal(res.headers.get("x-pad-39"), "p".repeat(500));
@@ -396,7 +396,7 @@ Deno.test("Http1Client reads a head larger than its first 8 KiB read", async () 
   assert.equal(srv.accepted, 1, "and keeps the connection");
 });
 
-Deno.test("Http1Client rejects unexpected status lines with Http1Error", async () => {
+Deno.test("HttpClient rejects unexpected status lines with Http1Error", async () => {
   const replies: Record<string, string> = {
     "/switching": "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
     "/too-big": "HTTP/1.1 600 Beyond\r\nContent-Length: 0\r\n\r\n",
@@ -405,7 +405,7 @@ Deno.test("Http1Client rejects unexpected status lines with Http1Error", async (
     "/html": "<html><body>no status line</body></html>\n\n",
   };
   await using srv = rawServer((p) => ({ wire: replies[p], close: true }));
-  await using client = new Http1Client();
+  await using client = new HttpClient();
   await assert.rejects(get(client, srv.target, "/switching"), {
     name: "Http1Error",
     message: "Unexpected status 101",
@@ -424,13 +424,13 @@ Deno.test("Http1Client rejects unexpected status lines with Http1Error", async (
   assert.equal(client.busyConnections + client.idleConnections, 0, "every such connection closed");
 });
 
-Deno.test("Http1Client close() fails requests and bodies in flight and closes their connections", async () => {
+Deno.test("HttpClient close() fails requests and bodies in flight and closes their connections", async () => {
   await using srv = rawServer((p) =>
     p === "/slow-head"
       ? { wire: ok("late"), split: 5, pauseMs: 3000 }
       : { wire: ok("x".repeat(1000)), split: 300, pauseMs: 3000 }
   );
-  const client = new Http1Client();
+  const client = new HttpClient();
   const waiting = get(client, srv.target, "/slow-head");
   const res = await get(client, srv.target, "/slow-body");
   const reader = res.body!.getReader();
@@ -441,16 +441,16 @@ Deno.test("Http1Client close() fails requests and bodies in flight and closes th
   client.close();
   await Promise.all([
     assert.rejects(waiting, TypeError),
-    assert.rejects(bodyRead, { name: "TypeError", message: "Http1Client is closed" }),
+    assert.rejects(bodyRead, { name: "TypeError", message: "HttpClient is closed" }),
   ]);
   assert.ok(performance.now() - started < 2500, "at once, not when the server answers");
   assert.equal(client.busyConnections, 0);
   await assert.rejects(get(client, srv.target, "/"), /closed/);
 });
 
-Deno.test("Http1Client keeps at most maxIdlePerHost idle connections", async () => {
+Deno.test("HttpClient keeps at most maxIdlePerHost idle connections", async () => {
   await using srv = rawServer(() => ({ wire: ok("pooled"), split: 20, pauseMs: 30 }));
-  await using client = new Http1Client({ maxIdlePerHost: 2 });
+  await using client = new HttpClient({ maxIdlePerHost: 2 });
   const texts = await Promise.all(
     Array.from({ length: 5 }, async () => (await get(client, srv.target, "/")).text()),
   );

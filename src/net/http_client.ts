@@ -1,12 +1,14 @@
 /**
- * A small HTTP/1.1 client over `Deno.connect` (and `Deno.startTls` for
- * HTTPS), with a keep-alive pool. It connects to the exact address it is
+ * A small HTTP client over `Deno.connect` (and `Deno.startTls` for HTTPS):
+ * HTTP/1.1 with a keep-alive pool, and HTTP/2 when a TLS server picks `h2`
+ * by ALPN (see {@linkcode Http2Sessions}: one multiplexed session per
+ * origin and address, on the connection this client opened). It connects to the exact address it is
  * given, which is what lets {@linkcode createPinnedFetcher} pin every
  * connection to an address it has checked, and it costs a fraction of the
  * CPU of `node:http` per request: a crawler's main thread spends most of its
  * time in its HTTP client (see bench/RESULTS.md).
  *
- * One request per connection at a time (no pipelining). GET only; bodies are
+ * HTTP/1.1: one request per connection at a time (no pipelining). GET only; bodies are
  * returned as they are sent (content codings are left to the caller), read
  * from the socket only as the consumer pulls. A body cancelled with at most
  * 64 KiB left (or chunked) is read to its end in the background and its
@@ -17,10 +19,10 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Http1Client } from "./http1_client.ts";
+ * import { HttpClient } from "./http_client.ts";
  * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
  *   new Response("hi"));
- * await using client = new Http1Client();
+ * await using client = new HttpClient();
  * const res = await client.request(
  *   { protocol: "http:", hostname: "127.0.0.1", port: server.addr.port, address: "127.0.0.1" },
  *   { path: "/", headers: {}, signal: new AbortController().signal },
@@ -44,7 +46,7 @@ import {
 } from "./http1_parse.ts";
 
 /** Where to connect, already resolved (and checked, when a guard is in front). */
-export interface Http1Target {
+export interface HttpTarget {
   protocol: "http:" | "https:";
   /** The URL's host name: the `Host` header, TLS server name and certificate name. */
   hostname: string;
@@ -54,7 +56,7 @@ export interface Http1Target {
 }
 
 /** One request. */
-export interface Http1Request {
+export interface HttpRequest {
   /** Path and query, e.g. `/a?b=1`. */
   path: string;
   /**
@@ -72,11 +74,11 @@ export interface Http1Request {
   connectTimeoutMs?: number;
 }
 
-/** Opens a TCP connection; {@linkcode Http1ClientOptions.dial}. */
+/** Opens a TCP connection; {@linkcode HttpClientOptions.dial}. */
 export type Dialer = (options: Deno.ConnectOptions) => Promise<Deno.TcpConn>;
 
-/** Options of {@linkcode Http1Client}. */
-export interface Http1ClientOptions {
+/** Options of {@linkcode HttpClient}. */
+export interface HttpClientOptions {
   /**
    * Idle connections kept per host, port and address for reuse.
    * @default {256}
@@ -166,8 +168,8 @@ const H2C_MESSAGE = "The server answered in HTTP/2 frames, not HTTP/1.x (h2c ove
 /** Statuses whose `Response` must have a null body (1xx never get this far). */
 const NULL_BODY = new Set([204, 205, 304]);
 
-/** An HTTP/1.1 client with a keep-alive pool; see the module doc. */
-export class Http1Client implements AsyncDisposable {
+/** An HTTP/1.1 and HTTP/2 client with a keep-alive pool; see the module doc. */
+export class HttpClient implements AsyncDisposable {
   #idle = new Map<string, Idle[]>();
   #busy = new Set<Deno.Conn>();
   #maxIdle: number;
@@ -192,7 +194,7 @@ export class Http1Client implements AsyncDisposable {
   /** One unref'd timer closes connections idle too long (a timer per connection costs per request). */
   #sweeper: number | undefined;
 
-  constructor(options: Http1ClientOptions = {}) {
+  constructor(options: HttpClientOptions = {}) {
     this.#maxIdle = options.maxIdlePerHost ?? 256;
     this.#idleMs = options.idleTimeoutMs ?? 15000;
     this.#caCerts = options.caCerts;
@@ -209,10 +211,10 @@ export class Http1Client implements AsyncDisposable {
    * too), an {@linkcode Http1Error} for a malformed response, and a
    * `TypeError` (with the socket error as `cause`) when the connection fails.
    */
-  async request(target: Http1Target, req: Http1Request): Promise<Response> {
+  async request(target: HttpTarget, req: HttpRequest): Promise<Response> {
     const { signal } = req;
     signal.throwIfAborted();
-    if (this.#closed) throw new TypeError("Http1Client is closed");
+    if (this.#closed) throw new TypeError("HttpClient is closed");
     const key = `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
     const h2 = this.#http2 && target.protocol === "https:" && !this.#knownH1.has(key);
     if (h2) {
@@ -346,7 +348,7 @@ export class Http1Client implements AsyncDisposable {
   }
 
   async #connect(
-    target: Http1Target,
+    target: HttpTarget,
     signal: AbortSignal,
     connectMs = this.#connectMs,
   ): Promise<{ conn: Deno.Conn; alpn: string | null }> {
@@ -385,7 +387,7 @@ export class Http1Client implements AsyncDisposable {
         alpn = (await tls.handshake()).alpnProtocol;
       }
       ac.signal.throwIfAborted();
-      if (this.#closed) throw new TypeError("Http1Client is closed");
+      if (this.#closed) throw new TypeError("HttpClient is closed");
       this.#busy.add(conn);
       return { conn, alpn };
     } catch (e) {
@@ -589,7 +591,7 @@ export class Http1Client implements AsyncDisposable {
           if (done) return;
           finish(false);
           c.error(
-            signal.aborted ? signal.reason : closed() ? new TypeError("Http1Client is closed") : e,
+            signal.aborted ? signal.reason : closed() ? new TypeError("HttpClient is closed") : e,
           );
         }
       },
@@ -652,13 +654,13 @@ function respond(
 const headerLines = new WeakMap<Record<string, string>, string>();
 
 /** The `Host` header's value (and HTTP/2's `:authority`): the port only when not the default. */
-function authority(target: Http1Target): string {
+function authority(target: HttpTarget): string {
   const defaultPort = target.protocol === "https:" ? 443 : 80;
   const name = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
   return target.port === defaultPort ? name : `${name}:${target.port}`;
 }
 
-function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
+function encodeRequest(target: HttpTarget, req: HttpRequest): Uint8Array {
   let lines = headerLines.get(req.headers);
   if (lines === undefined) {
     lines = "";

@@ -83,11 +83,6 @@ export class Http2Sessions implements AsyncDisposable {
     return s;
   }
 
-  /** Number of live sessions. */
-  get size(): number {
-    return this.#sessions.size;
-  }
-
   /**
    * Makes `conn` (a TLS connection whose server chose `h2`) the session for
    * `key`; when one is live already, `conn` is closed and that one returned,

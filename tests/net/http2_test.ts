@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import zlib from "node:zlib";
 import { createPinnedFetcher } from "../../src/net/pinned_fetcher.ts";
+import { HttpClient } from "../../src/net/http_client.ts";
 import { parseAllowNets } from "../../src/net/address_policy.ts";
 import type { ResolvedAddress } from "../../src/net/resolver.ts";
 import { crawl } from "../../src/crawl/crawl.ts";
@@ -215,4 +216,34 @@ Deno.test("HttpClient says so when a cleartext server answers in HTTP/2 frames (
     fetcher.close();
     await new Promise<void>((r) => server.close(() => r()));
   }
+});
+
+Deno.test({
+  name: "HttpClient closes an idle HTTP/2 session and opens a new one when needed",
+  ignore: ignoreTls,
+  async fn() {
+    const tls = await makeCert();
+    await using srv = await h2Server(tls);
+    await using client = new HttpClient({ caCerts: [tls.ca], idleTimeoutMs: 100 });
+    const target = {
+      protocol: "https:" as const,
+      hostname: "skein.test",
+      port: srv.port,
+      address: "127.0.0.1",
+    };
+    const get = async (path: string) => {
+      const res = await client.request(target, {
+        path,
+        headers: {},
+        signal: new AbortController().signal,
+      });
+      return await res.text();
+    };
+    assert.match(await get("/page/1"), /<title>p1<\/title>/);
+    assert.match(await get("/page/2"), /<title>p2<\/title>/);
+    assert.equal(srv.sessions, 1);
+    await waitFor(() => srv.closedSessions === 1, "the idle session is closed");
+    assert.match(await get("/page/3"), /<title>p3<\/title>/);
+    assert.equal(srv.sessions, 2, "a new session after the idle one closed");
+  },
 });

@@ -221,7 +221,15 @@ export class HttpClient implements AsyncDisposable {
       const probe = this.#probes.get(key);
       if (probe !== undefined) await abortable(probe, signal);
       const session = this.#h2?.get(key) ?? null;
-      if (session !== null) return this.#h2!.request(session, authority(target), req);
+      if (session !== null) {
+        try {
+          return await this.#h2!.request(session, authority(target), req);
+        } catch (e) {
+          // The session ended (GOAWAY, the server's idle close) before an answer: as for a
+          // stale HTTP/1.1 connection, the GET is sent once more on a new connection.
+          if (signal.aborted || !(session.closed || session.destroyed)) throw e;
+        }
+      }
     }
     const head = encodeRequest(target, req);
     for (let attempt = 0;; attempt++) {

@@ -42,5 +42,7 @@ Deno.test("README flag table and --help name the same flags", () => {
   const help = new Set([...usage().matchAll(/^\s+(?:-h, )?--([a-z0-9-]+)/gm)].map((m) => m[1]));
   help.delete("help");
   for (const flag of help) assert.ok(rows.has(flag), `--${flag} is in --help but not in README`);
-  for (const flag of rows.keys()) assert.ok(help.has(flag), `--${flag} is in README but not in --help`);
+  for (const flag of rows.keys()) {
+    assert.ok(help.has(flag), `--${flag} is in README but not in --help`);
+  }
 });

@@ -75,6 +75,10 @@ export function classifyError(e: unknown, deadline: AbortSignal): CrawlError {
       ? "dns"
       : e.code === "blocked_port"
       ? "blocked_port"
+      : e.code === "tls"
+      ? "tls"
+      : e.code === "connect_timeout"
+      ? "timeout"
       : "blocked_address";
     return new CrawlError(code, e.message, { cause: e });
   }
@@ -103,7 +107,11 @@ async function fetchFollowing(
   let chain: Set<string> | null = null; // made on the first redirect: most fetches have none
   let current = url;
   for (let hop = 0;; hop++) {
-    const res = await env.fetcher(current, { headers, signal });
+    const res = await env.fetcher(current, {
+      headers,
+      signal,
+      connectTimeoutMs: env.options.connectTimeoutMs,
+    });
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || res.status === 304 || location === null) {
       return { res, finalUrl: current };

@@ -23,6 +23,11 @@ export interface CrawlOptions {
   delayMs: number;
   /** Deadline of one request: connect, headers and the whole body. @default 15000 */
   timeoutMs: number;
+  /**
+   * Deadline for opening one connection (TCP and TLS), within `timeoutMs`
+   * (the smaller wins). Deno's `fetch`, used behind a proxy, has none. @default 10000
+   */
+  connectTimeoutMs: number;
   /** Extra attempts after a network error, a timeout, a 429 or a 5xx. @default 2 */
   retries: number;
   /** Redirect hops followed per request. @default 5 */
@@ -60,6 +65,7 @@ export const DEFAULT_OPTIONS: Readonly<CrawlOptions> = Object.freeze({
   perHost: 4,
   delayMs: 0,
   timeoutMs: 15000,
+  connectTimeoutMs: 10000,
   retries: 2,
   maxRedirects: 5,
   maxDepth: 3,
@@ -95,6 +101,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     min: 1,
     max: 3600000,
     help: "deadline per request, body included",
+  },
+  {
+    key: "connectTimeoutMs",
+    type: "int",
+    min: 1,
+    max: 3600000,
+    help: "deadline to open a connection",
   },
   { key: "retries", type: "int", min: 0, max: 20, help: "retries on network error, 429, 5xx" },
   { key: "maxRedirects", type: "int", min: 0, max: 50, help: "redirect hops per request" },

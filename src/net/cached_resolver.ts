@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import type { ResolvedAddress, Resolver } from "./guarded_fetcher.ts";
+import type { ResolvedAddress, Resolver } from "./resolver.ts";
 import { abortable } from "../async/abortable.ts";
 
 /** Settings of {@linkcode cachedResolver}. */

@@ -8,7 +8,7 @@
  * import assert from "node:assert/strict";
  * import { gzipSync } from "node:zlib";
  * import { contentCodings, decodeBody } from "./decode_body.ts";
- * const raw = new Response(gzipSync("hello")).body!;
+ * const raw = new Response(new Uint8Array(gzipSync("hello"))).body!;
  * const decoded = decodeBody(raw, contentCodings("gzip")!, new AbortController().signal);
  * assert.equal(await new Response(decoded).text(), "hello");
  * ```
@@ -59,6 +59,13 @@ function decoderFor(coding: string, head: Uint8Array | null): zlib.Gunzip | zlib
  * what node's stream buffers hold (about 16 KiB per stage) and a
  * decompression bomb costs what the consumer reads. Aborting `signal` errors
  * the stream with its reason; cancelling it cancels `body`.
+ *
+ * Corrupt data errors the stream with a `TypeError` "Corrupt gzip body: …"
+ * (the zlib error as `cause`); an error of `body` itself (a connection cut
+ * mid-body) passes through as it is. Compressed data that simply stops (a
+ * gzip member without its trailer, a deflate stream without its last block,
+ * inside a body whose HTTP framing is complete) is decoded as far as it goes,
+ * as browsers and undici's `fetch` do (they flush with `Z_SYNC_FLUSH`).
  */
 export function decodeBody(
   body: ReadableStream<Uint8Array>,
@@ -86,6 +93,14 @@ export function decodeBody(
     controller.error(err);
   };
 
+  /** The coding whose decoder failed first, to name it in the error. */
+  let failedCoding: string | null = null;
+  const decodeError = (err: unknown): unknown => {
+    if (failedCoding === null) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new TypeError(`Corrupt ${failedCoding} body: ${msg}`, { cause: err });
+  };
+
   const attach = (s: Readable) => {
     source = s;
     s.on("data", (chunk: Uint8Array) => {
@@ -95,7 +110,7 @@ export function decodeBody(
     });
     finished(s, (err) => {
       if (settled) return;
-      if (err) return fail(err);
+      if (err) return fail(decodeError(err));
       settle();
       controller.close();
     });
@@ -107,6 +122,7 @@ export function decodeBody(
     let last: Readable = res;
     codings.forEach((coding, i) => {
       const decoder = decoderFor(coding, i === 0 ? head : null);
+      decoder.once("error", () => failedCoding ??= coding);
       if (i === 0) decoder.write(head);
       streams.push(decoder);
       last = decoder;

@@ -16,18 +16,41 @@
  * ```
  * @module
  */
+import { NetError } from "./net_error.ts";
 
 /** What a {@linkcode Fetcher} is given besides the URL. */
 export interface FetcherInit {
   /** The request headers. Read them, never change them: one object serves many requests. */
   headers: Headers;
   signal: AbortSignal;
+  /**
+   * Deadline for opening a connection, in ms, within the signal's own
+   * deadline. Fetchers that cannot tell connecting apart (Deno's `fetch`)
+   * ignore it.
+   */
+  connectTimeoutMs?: number;
 }
 
 /** Performs one GET without following redirects; see the module doc. */
 export type Fetcher = (url: string, init: FetcherInit) => Promise<Response>;
 
-/** The fetcher used when none is given: Deno's `fetch` with manual redirects. */
+/**
+ * The fetcher used when none is given: Deno's `fetch` with manual redirects.
+ * A refused certificate rejects with a {@linkcode NetError} `tls`, as skein's
+ * own client does; other failures are `fetch`'s own `TypeError`.
+ */
 export function defaultFetcher(url: string, init: FetcherInit): Promise<Response> {
-  return fetch(url, { headers: init.headers, signal: init.signal, redirect: "manual" });
+  return fetch(url, { headers: init.headers, signal: init.signal, redirect: "manual" })
+    .catch(rethrowTls);
+}
+
+/** `fetch` says "invalid peer certificate: UnknownIssuer" (rustls) in the cause's message. */
+function rethrowTls(e: unknown): never {
+  const cause = (e as { cause?: unknown })?.cause;
+  const text = cause instanceof Error ? cause.message : "";
+  if (e instanceof TypeError && /invalid peer certificate|certificate/i.test(text)) {
+    const detail = text.slice(text.lastIndexOf(": ", text.indexOf("certificate")) + 2);
+    throw new NetError("tls", `TLS handshake failed: ${detail}`, { cause: e });
+  }
+  throw e;
 }

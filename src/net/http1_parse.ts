@@ -1,5 +1,5 @@
 /**
- * The pure half of the HTTP/1.1 client: finding and parsing a response head,
+ * The pure half of the client's HTTP/1.1: finding and parsing a response head,
  * deciding how its body is framed (RFC 9112 §6.3), and decoding chunked
  * transfer coding. No I/O here, so every rule is tested on bytes alone.
  *
@@ -55,6 +55,22 @@ export function findHeadEnd(buf: Uint8Array, from: number, to: number): number {
     if (i + 2 < to && buf[i + 1] === 13 && buf[i + 2] === 10) return i + 3;
   }
   return -1;
+}
+
+/**
+ * Whether `buf[0, len)` starts like an HTTP/2 server rather than an HTTP/1.x
+ * status line: a SETTINGS frame on stream 0 (the server's connection
+ * preface, RFC 9113 §3.4), or GOAWAY, with a length that fits. An h2c server
+ * answers an HTTP/1.1 request that way.
+ */
+export function looksLikeHttp2(buf: Uint8Array, len: number): boolean {
+  if (len < 9 || buf[0] === 0x48 /* H */) return false;
+  const length = (buf[0] << 16) | (buf[1] << 8) | buf[2];
+  const type = buf[3];
+  const stream = ((buf[5] & 0x7f) << 24) | (buf[6] << 16) | (buf[7] << 8) | buf[8];
+  if (stream !== 0) return false;
+  if (type === 0x04) return length % 6 === 0 && length <= 16384;
+  return type === 0x07 && length >= 8 && length <= 16384;
 }
 
 /** Bytes as ISO-8859-1 text: each byte one code unit, as header bytes are. */

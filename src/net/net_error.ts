@@ -11,7 +11,13 @@
  */
 
 /** Stable codes of {@linkcode NetError}. */
-export type NetErrorCode = "blocked_address" | "blocked_port" | "blocked_scheme" | "dns";
+export type NetErrorCode =
+  | "blocked_address"
+  | "blocked_port"
+  | "blocked_scheme"
+  | "dns"
+  | "tls"
+  | "connect_timeout";
 
 /** A request refused or failed by the network layer before any response. */
 export class NetError extends Error {

@@ -19,7 +19,7 @@
  * @module
  */
 import { type AddressPolicy, checkAddresses, checkUrlTarget } from "./address_policy.ts";
-import { type Resolver, systemResolver } from "./guarded_fetcher.ts";
+import { type Resolver, systemResolver } from "./resolver.ts";
 import { NetError } from "./net_error.ts";
 
 /** Settings of {@linkcode findBlockedSeed}. */

@@ -16,7 +16,7 @@
 import type { Store } from "../store/store.ts";
 import type { Fetcher } from "../net/fetcher.ts";
 import type { AddressPolicy } from "../net/address_policy.ts";
-import type { Resolver } from "../net/guarded_fetcher.ts";
+import type { Resolver } from "../net/resolver.ts";
 import type { ServiceConfig } from "./config.ts";
 import { JobRunner } from "./job_runner.ts";
 import { JobHub } from "./job_hub.ts";

@@ -1,7 +1,7 @@
 /**
  * Builds and starts the whole service from its configuration: the store
- * (MongoDB, or in-memory when `MONGODB_URI` is unset), the SSRF-guarded
- * fetcher, the job runner and the HTTP server; and stops it cleanly.
+ * (MongoDB, or in-memory when `MONGODB_URI` is unset), the fetcher (one
+ * choice, `makeFetcher`), the job runner and the HTTP server; and stops it cleanly.
  *
  * @example
  * ```ts ignore
@@ -14,9 +14,8 @@ import type { ServiceConfig } from "./config.ts";
 import type { Store } from "../store/store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
 import { MongoStore } from "../store/mongo_store.ts";
-import { createGuardedFetcher } from "../net/guarded_fetcher.ts";
+import { makeFetcher } from "../net/make_fetcher.ts";
 import { type AddressPolicy, parseAllowNets } from "../net/address_policy.ts";
-import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import type { JobRunner } from "./job_runner.ts";
 import { composeService } from "./compose_service.ts";
 
@@ -52,16 +51,15 @@ export async function startService(
   await store.init(AbortSignal.timeout(15_000));
 
   let guard: AddressPolicy | null = null;
-  let fetcher: Fetcher & Partial<AsyncDisposable> = defaultFetcher;
   if (!config.allowPrivate) {
     guard = {
       allowNets: parseAllowNets(config.allowNets),
       allowedPorts: config.allowedPorts ? new Set(config.allowedPorts) : null,
     };
-    fetcher = createGuardedFetcher(guard);
   } else {
     log("WARNING: CRAWLER_ALLOW_PRIVATE=1: the SSRF guard is off.");
   }
+  const fetcher = makeFetcher({ guard });
   const svc = composeService({
     store,
     config,

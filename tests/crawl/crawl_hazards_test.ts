@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startFixtureServer } from "../../fixtures/server.ts";
 import { collect as collectWith, type Collected, paths } from "./_helpers.ts";
-import { createGuardedFetcher } from "../../src/net/guarded_fetcher.ts";
+import { createPinnedFetcher } from "../../src/net/pinned_fetcher.ts";
 import { parseAllowNets } from "../../src/net/address_policy.ts";
 import type { CrawlOptions } from "../../src/crawl/options.ts";
 import type { PageEvent } from "../../src/crawl/events.ts";
@@ -17,7 +17,7 @@ const CLIENTS = [
   {
     name: "http1",
     make: () =>
-      createGuardedFetcher({ allowNets: parseAllowNets("0.0.0.0/0,::/0"), allowedPorts: null }),
+      createPinnedFetcher({ allowNets: parseAllowNets("0.0.0.0/0,::/0"), allowedPorts: null }),
   },
 ];
 

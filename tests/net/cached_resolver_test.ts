@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { cachedResolver } from "../../src/net/cached_resolver.ts";
-import type { ResolvedAddress } from "../../src/net/guarded_fetcher.ts";
+import type { ResolvedAddress } from "../../src/net/resolver.ts";
 
 const A: ResolvedAddress[] = [{ address: "192.0.2.1", family: 4 }];
 const live = () => new AbortController().signal;

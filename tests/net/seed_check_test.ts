@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { findBlockedSeed } from "../../src/net/seed_check.ts";
-import type { Resolver } from "../../src/net/guarded_fetcher.ts";
+import type { Resolver } from "../../src/net/resolver.ts";
 
 const policy = { allowNets: [], allowedPorts: null };
 

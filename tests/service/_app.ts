@@ -2,10 +2,10 @@ import { type ComposedService, composeService } from "../../src/service/compose_
 import { loadConfig, type ServiceConfig } from "../../src/service/config.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";
 import type { Store } from "../../src/store/store.ts";
-import { createGuardedFetcher } from "../../src/net/guarded_fetcher.ts";
+import { createPinnedFetcher } from "../../src/net/pinned_fetcher.ts";
 import { parseAllowNets } from "../../src/net/address_policy.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
-import type { Resolver } from "../../src/net/guarded_fetcher.ts";
+import type { Resolver } from "../../src/net/resolver.ts";
 
 /** Parts a test may replace (e.g. to make sure nothing leaves the machine). */
 export interface TestAppParts {
@@ -42,7 +42,7 @@ export function startTestApp(
     allowedPorts: config.allowedPorts ? new Set(config.allowedPorts) : null,
   };
   const guard = config.allowPrivate ? null : policy;
-  const guarded = createGuardedFetcher(policy);
+  const guarded = createPinnedFetcher(policy);
   const fetcher = parts.fetcher ?? guarded;
   const svc = composeService({
     store,

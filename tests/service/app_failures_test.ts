@@ -10,7 +10,7 @@ import { freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { MongoStore } from "../../src/store/mongo_store.ts";
 import { openApiPath } from "../../src/service/openapi.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
-import type { Resolver } from "../../src/net/guarded_fetcher.ts";
+import type { Resolver } from "../../src/net/resolver.ts";
 import { J } from "./_error_cases.ts";
 
 const mongo = mongoTestConfig();

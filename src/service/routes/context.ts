@@ -20,7 +20,7 @@ import type { JobRunner } from "../job_runner.ts";
 import type { JobHub } from "../job_hub.ts";
 import type { Metrics } from "../metrics.ts";
 import type { AddressPolicy } from "../../net/address_policy.ts";
-import type { Resolver } from "../../net/guarded_fetcher.ts";
+import type { Resolver } from "../../net/resolver.ts";
 import { HttpError } from "../http_error.ts";
 import { ndjsonResponse } from "../ndjson_response.ts";
 

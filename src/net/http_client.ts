@@ -1,24 +1,28 @@
 /**
- * A small HTTP/1.1 client over `Deno.connect` (and `Deno.startTls` for
- * HTTPS), with a keep-alive pool. It connects to the exact address it is
- * given, which is what lets {@linkcode createGuardedFetcher} pin every
+ * A small HTTP client over `Deno.connect` (and `Deno.startTls` for HTTPS):
+ * HTTP/1.1 with a keep-alive pool, and HTTP/2 when a TLS server picks `h2`
+ * by ALPN (see {@linkcode Http2Sessions}: one multiplexed session per
+ * origin and address, on the connection this client opened). It connects to the exact address it is
+ * given, which is what lets {@linkcode createPinnedFetcher} pin every
  * connection to an address it has checked, and it costs a fraction of the
  * CPU of `node:http` per request: a crawler's main thread spends most of its
  * time in its HTTP client (see bench/RESULTS.md).
  *
- * One request per connection at a time (no pipelining). GET only; bodies are
+ * HTTP/1.1: one request per connection at a time (no pipelining). GET only; bodies are
  * returned as they are sent (content codings are left to the caller), read
- * from the socket only as the consumer pulls. A pooled connection the server
+ * from the socket only as the consumer pulls. A body cancelled with at most
+ * 64 KiB left (or chunked) is read to its end in the background and its
+ * connection kept; a larger rest closes the connection. A pooled connection the server
  * has closed meanwhile is detected on reuse, and the request is retried once
  * on a new one (safe: GET is idempotent).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Http1Client } from "./http1_client.ts";
+ * import { HttpClient } from "./http_client.ts";
  * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
  *   new Response("hi"));
- * await using client = new Http1Client();
+ * await using client = new HttpClient();
  * const res = await client.request(
  *   { protocol: "http:", hostname: "127.0.0.1", port: server.addr.port, address: "127.0.0.1" },
  *   { path: "/", headers: {}, signal: new AbortController().signal },
@@ -28,6 +32,7 @@
  * @module
  */
 import { onAbort } from "../async/on_abort.ts";
+import type { Http2Sessions } from "./http2_sessions.ts";
 import { abortable } from "../async/abortable.ts";
 import {
   bodyFraming,
@@ -35,12 +40,13 @@ import {
   findHeadEnd,
   Http1Error,
   keepsAlive,
+  looksLikeHttp2,
   parseResponseHead,
   type ResponseHead,
 } from "./http1_parse.ts";
 
 /** Where to connect, already resolved (and checked, when a guard is in front). */
-export interface Http1Target {
+export interface HttpTarget {
   protocol: "http:" | "https:";
   /** The URL's host name: the `Host` header, TLS server name and certificate name. */
   hostname: string;
@@ -50,7 +56,7 @@ export interface Http1Target {
 }
 
 /** One request. */
-export interface Http1Request {
+export interface HttpRequest {
   /** Path and query, e.g. `/a?b=1`. */
   path: string;
   /**
@@ -60,10 +66,19 @@ export interface Http1Request {
    */
   headers: Record<string, string>;
   signal: AbortSignal;
+  /**
+   * Deadline for opening a new connection (TCP connect and TLS handshake),
+   * in ms; `signal` still bounds it too.
+   * @default {the client's connectTimeoutMs}
+   */
+  connectTimeoutMs?: number;
 }
 
-/** Options of {@linkcode Http1Client}. */
-export interface Http1ClientOptions {
+/** Opens a TCP connection; {@linkcode HttpClientOptions.dial}. */
+export type Dialer = (options: Deno.ConnectOptions) => Promise<Deno.TcpConn>;
+
+/** Options of {@linkcode HttpClient}. */
+export interface HttpClientOptions {
   /**
    * Idle connections kept per host, port and address for reuse.
    * @default {256}
@@ -84,6 +99,21 @@ export interface Http1ClientOptions {
    * @default {65536}
    */
   maxHeadBytes?: number;
+  /**
+   * Deadline for opening a connection when the request gives none, in ms.
+   * @default {10000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Opens TCP connections (tests inject one that never answers).
+   * @default {Deno.connect}
+   */
+  dial?: Dialer;
+  /**
+   * Offer `h2` by ALPN over TLS and speak HTTP/2 when the server chooses it.
+   * @default {true}
+   */
+  http2?: boolean;
 }
 
 /** The pooled connection of a request, and whether it came from the pool. */
@@ -98,11 +128,21 @@ interface Idle {
   since: number;
 }
 
-/** A connection that could not be opened (refused, unreachable, TLS failure). */
+/**
+ * Why a connection could not be opened: `connect` (refused, unreachable,
+ * reset), `connect_timeout` (the connect deadline passed) or `tls` (the TLS
+ * handshake failed: a certificate refused, no common protocol version).
+ */
+export type ConnectErrorCode = "connect" | "connect_timeout" | "tls";
+
+/** A connection that could not be opened; `code` says why. */
 export class ConnectError extends TypeError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** Stable code. */
+  readonly code: ConnectErrorCode;
+  constructor(code: ConnectErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ConnectError";
+    this.code = code;
   }
 }
 
@@ -113,27 +153,56 @@ class StaleConnection extends Error {}
 const HEAD_READ = 8 * 1024;
 /** Later reads of a body. */
 const READ_SIZE = 32 * 1024;
+/**
+ * Most bytes of an unread body read and dropped to keep its connection (a new
+ * connection costs a round trip, over HTTPS a handshake more). The bodies a
+ * crawler leaves unread are mostly small redirect and error pages; a large
+ * unread rest costs more to read than a new connection does.
+ */
+const DRAIN_BYTES = 64 * 1024;
+/** Longest a drain may take before the connection is closed instead. */
+const DRAIN_MS = 2000;
 const encoder = new TextEncoder();
+const H2C_MESSAGE = "The server answered in HTTP/2 frames, not HTTP/1.x (h2c over cleartext?); " +
+  "skein speaks HTTP/2 over TLS only, when the server chooses h2 by ALPN";
 /** Statuses whose `Response` must have a null body (1xx never get this far). */
 const NULL_BODY = new Set([204, 205, 304]);
 
-/** An HTTP/1.1 client with a keep-alive pool; see the module doc. */
-export class Http1Client implements AsyncDisposable {
+/** An HTTP/1.1 and HTTP/2 client with a keep-alive pool; see the module doc. */
+export class HttpClient implements AsyncDisposable {
   #idle = new Map<string, Idle[]>();
   #busy = new Set<Deno.Conn>();
   #maxIdle: number;
   #idleMs: number;
   #caCerts: string[] | undefined;
   #maxHead: number;
+  #connectMs: number;
+  #dial: Dialer;
+  /** Made when a server first picks h2: `node:http2` costs 13 MB of RSS once loaded. */
+  #h2: Http2Sessions | null = null;
+  #http2: boolean;
+  #alpn: string[] | undefined;
+  /**
+   * First TLS connections to origins whose protocol is not known yet: the
+   * requests meanwhile wait for ALPN's answer instead of each opening a
+   * connection that HTTP/2 would not need.
+   */
+  #probes = new Map<string, Promise<void>>();
+  /** Origins known to answer `http/1.1` (or nothing) by ALPN. */
+  #knownH1 = new Set<string>();
   #closed = false;
   /** One unref'd timer closes connections idle too long (a timer per connection costs per request). */
   #sweeper: number | undefined;
 
-  constructor(options: Http1ClientOptions = {}) {
+  constructor(options: HttpClientOptions = {}) {
     this.#maxIdle = options.maxIdlePerHost ?? 256;
     this.#idleMs = options.idleTimeoutMs ?? 15000;
     this.#caCerts = options.caCerts;
     this.#maxHead = options.maxHeadBytes ?? 65536;
+    this.#connectMs = options.connectTimeoutMs ?? 10000;
+    this.#dial = options.dial ?? Deno.connect;
+    this.#http2 = options.http2 ?? true;
+    this.#alpn = this.#http2 ? ["h2", "http/1.1"] : undefined;
   }
 
   /**
@@ -142,14 +211,54 @@ export class Http1Client implements AsyncDisposable {
    * too), an {@linkcode Http1Error} for a malformed response, and a
    * `TypeError` (with the socket error as `cause`) when the connection fails.
    */
-  async request(target: Http1Target, req: Http1Request): Promise<Response> {
+  async request(target: HttpTarget, req: HttpRequest): Promise<Response> {
     const { signal } = req;
     signal.throwIfAborted();
-    if (this.#closed) throw new TypeError("Http1Client is closed");
+    if (this.#closed) throw new TypeError("HttpClient is closed");
     const key = `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
+    const h2 = this.#http2 && target.protocol === "https:" && !this.#knownH1.has(key);
+    if (h2) {
+      const probe = this.#probes.get(key);
+      if (probe !== undefined) await abortable(probe, signal);
+      const session = this.#h2?.get(key) ?? null;
+      if (session !== null) {
+        try {
+          return await this.#h2!.request(session, authority(target), req);
+        } catch (e) {
+          // The session ended (GOAWAY, the server's idle close) before an answer: as for a
+          // stale HTTP/1.1 connection, the GET is sent once more on a new connection.
+          if (signal.aborted || !(session.closed || session.destroyed)) throw e;
+        }
+      }
+    }
     const head = encodeRequest(target, req);
     for (let attempt = 0;; attempt++) {
-      const lease = this.#take(key) ?? { conn: await this.#connect(target, signal), reused: false };
+      let lease = this.#take(key);
+      if (lease === null) {
+        let probed: (() => void) | undefined;
+        if (h2 && !this.#probes.has(key)) {
+          const { promise, resolve } = Promise.withResolvers<void>();
+          this.#probes.set(key, promise);
+          probed = () => {
+            this.#probes.delete(key);
+            resolve();
+          };
+        }
+        let opened;
+        try {
+          opened = await this.#connect(target, signal, req.connectTimeoutMs);
+          if (opened.alpn === "h2") await this.#loadHttp2(opened.conn);
+          else if (h2) this.#learnH1(key);
+        } finally {
+          probed?.();
+        }
+        if (opened.alpn === "h2") {
+          this.#busy.delete(opened.conn);
+          const session = this.#h2!.adopt(key, opened.conn, authority(target));
+          return this.#h2!.request(session, authority(target), req);
+        }
+        lease = { conn: opened.conn, reused: false };
+      }
       try {
         return await this.#exchange(lease, key, head, signal);
       } catch (e) {
@@ -162,6 +271,18 @@ export class Http1Client implements AsyncDisposable {
     }
   }
 
+  /** Connections in the pool, waiting for a request. */
+  get idleConnections(): number {
+    let n = 0;
+    for (const list of this.#idle.values()) n += list.length;
+    return n;
+  }
+
+  /** Connections carrying a request, or reading the rest of a cancelled body. */
+  get busyConnections(): number {
+    return this.#busy.size;
+  }
+
   /** Closes every connection, idle or in use; requests in flight fail. */
   close(): void {
     this.#closed = true;
@@ -171,11 +292,29 @@ export class Http1Client implements AsyncDisposable {
     this.#idle.clear();
     for (const conn of this.#busy) closeQuietly(conn);
     this.#busy.clear();
+    this.#h2?.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
     return Promise.resolve();
+  }
+
+  async #loadHttp2(conn: Deno.Conn): Promise<void> {
+    if (this.#h2 !== null) return;
+    try {
+      const { Http2Sessions } = await import("./http2_sessions.ts");
+      this.#h2 ??= new Http2Sessions({ idleTimeoutMs: this.#idleMs });
+      if (this.#closed) this.#h2.close();
+    } catch (e) {
+      closeQuietly(conn);
+      throw e;
+    }
+  }
+
+  #learnH1(key: string): void {
+    if (this.#knownH1.size >= 4096) this.#knownH1.clear();
+    this.#knownH1.add(key);
   }
 
   #take(key: string): Lease | null {
@@ -216,41 +355,69 @@ export class Http1Client implements AsyncDisposable {
     }
   }
 
-  async #connect(target: Http1Target, signal: AbortSignal): Promise<Deno.Conn> {
+  async #connect(
+    target: HttpTarget,
+    signal: AbortSignal,
+    connectMs = this.#connectMs,
+  ): Promise<{ conn: Deno.Conn; alpn: string | null }> {
     let conn: Deno.Conn | null = null;
-    const off = onAbort(signal, () => {
+    let alpn: string | null = null;
+    // One controller for both the caller's signal and the connect deadline.
+    const ac = new AbortController();
+    const timedOut = new Error("connect timeout");
+    const timer = setTimeout(() => ac.abort(timedOut), connectMs);
+    const off = onAbort(signal, (reason) => ac.abort(reason));
+    const offConn = onAbort(ac.signal, () => {
       if (conn !== null) closeQuietly(conn);
     });
+    let stage: "connect" | "tls" = "connect";
     try {
       const tcp = await abortable(
-        Deno.connect({ hostname: target.address, port: target.port }),
-        signal,
+        this.#dial({ hostname: target.address, port: target.port }),
+        ac.signal,
         closeQuietly,
       );
       conn = tcp;
       tcp.setNoDelay(true);
       if (target.protocol === "https:") {
+        stage = "tls";
         const tls = await abortable(
-          Deno.startTls(tcp, { hostname: target.hostname, caCerts: this.#caCerts }),
-          signal,
+          Deno.startTls(tcp, {
+            hostname: target.hostname,
+            caCerts: this.#caCerts,
+            alpnProtocols: this.#alpn,
+          }),
+          ac.signal,
           closeQuietly,
         );
         conn = tls;
-        await tls.handshake(); // so a certificate error is a connection error
+        // Awaited here so a certificate error is a connection error.
+        alpn = (await tls.handshake()).alpnProtocol;
       }
-      signal.throwIfAborted();
-      if (this.#closed) throw new TypeError("Http1Client is closed");
+      ac.signal.throwIfAborted();
+      if (this.#closed) throw new TypeError("HttpClient is closed");
       this.#busy.add(conn);
-      return conn;
+      return { conn, alpn };
     } catch (e) {
       if (conn !== null) closeQuietly(conn);
       if (signal.aborted) throw signal.reason;
+      const where = `${target.address}:${target.port}`;
+      if (ac.signal.aborted) {
+        throw new ConnectError(
+          "connect_timeout",
+          `Connection to ${where} not established within ${connectMs} ms`,
+          { cause: e },
+        );
+      }
       const msg = e instanceof Error ? e.message : String(e);
-      throw new ConnectError(`Connection to ${target.address}:${target.port} failed: ${msg}`, {
-        cause: e,
-      });
+      if (stage === "tls" && isTlsFailure(e)) {
+        throw new ConnectError("tls", `TLS handshake with ${where} failed: ${msg}`, { cause: e });
+      }
+      throw new ConnectError("connect", `Connection to ${where} failed: ${msg}`, { cause: e });
     } finally {
+      clearTimeout(timer);
       off();
+      offConn();
     }
   }
 
@@ -280,6 +447,7 @@ export class Http1Client implements AsyncDisposable {
     let buf = new Uint8Array(Math.min(HEAD_READ, this.#maxHead));
     let len = 0;
     let received = false;
+    let sniffed = false;
     let end: number;
     try {
       await writeAll(conn, request);
@@ -300,6 +468,10 @@ export class Http1Client implements AsyncDisposable {
           if (n === null) {
             if (!received && lease.reused) throw new StaleConnection();
             throw new TypeError("Connection closed before the end of the response head");
+          }
+          if (!sniffed && len + n >= 9) {
+            sniffed = true;
+            if (looksLikeHttp2(buf, len + n)) throw new Http1Error(H2C_MESSAGE);
           }
           received = true;
           len += n;
@@ -346,6 +518,7 @@ export class Http1Client implements AsyncDisposable {
       return respond(null, init);
     }
 
+    const closed = () => this.#closed;
     // The body: read from the socket only when the consumer pulls.
     let done = false;
     const finish = (reuse: boolean) => {
@@ -425,13 +598,50 @@ export class Http1Client implements AsyncDisposable {
         } catch (e) {
           if (done) return;
           finish(false);
-          c.error(signal.aborted ? signal.reason : e);
+          c.error(
+            signal.aborted ? signal.reason : closed() ? new TypeError("HttpClient is closed") : e,
+          );
         }
       },
       cancel() {
-        finish(false);
+        if (done) return;
+        // An unread remainder that is small (a redirect's or a 404's page, say) is read and
+        // dropped, so the connection goes back to the pool instead of being closed.
+        const small = framing.kind === "chunked" ||
+          (framing.kind === "length" && remaining <= DRAIN_BYTES);
+        if (!reusable || !small) return finish(false);
+        drain();
       },
     }, { highWaterMark: 0 });
+
+    // Reads and drops the rest of the body in the background, at most DRAIN_BYTES and
+    // DRAIN_MS; the connection is pooled if the body ended cleanly, closed otherwise.
+    const drain = async () => {
+      abortAction = () => finish(false);
+      const timer = setTimeout(() => finish(false), DRAIN_MS);
+      Deno.unrefTimer(timer);
+      let budget = DRAIN_BYTES;
+      try {
+        for (;;) {
+          const raw = await nextRaw();
+          if (done) return;
+          if (raw === null) return finish(false);
+          budget -= raw.length;
+          if (chunked !== null) {
+            chunked.push(raw);
+            if (chunked.done) return finish(chunked.rest.length === 0);
+          } else {
+            remaining -= raw.length;
+            if (remaining <= 0) return finish(remaining === 0);
+          }
+          if (budget < 0) return finish(false);
+        }
+      } catch {
+        finish(false);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     return respond(body, init);
   }
 }
@@ -451,7 +661,14 @@ function respond(
 /** The header lines of a headers object, validated and joined once per object. */
 const headerLines = new WeakMap<Record<string, string>, string>();
 
-function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
+/** The `Host` header's value (and HTTP/2's `:authority`): the port only when not the default. */
+function authority(target: HttpTarget): string {
+  const defaultPort = target.protocol === "https:" ? 443 : 80;
+  const name = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
+  return target.port === defaultPort ? name : `${name}:${target.port}`;
+}
+
+function encodeRequest(target: HttpTarget, req: HttpRequest): Uint8Array {
   let lines = headerLines.get(req.headers);
   if (lines === undefined) {
     lines = "";
@@ -464,12 +681,7 @@ function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
     }
     headerLines.set(req.headers, lines);
   }
-  let host = "";
-  if (req.headers.host === undefined) {
-    const defaultPort = target.protocol === "https:" ? 443 : 80;
-    const name = target.hostname.includes(":") ? `[${target.hostname}]` : target.hostname;
-    host = `host: ${target.port === defaultPort ? name : `${name}:${target.port}`}\r\n`;
-  }
+  const host = req.headers.host === undefined ? `host: ${authority(target)}\r\n` : "";
   if (/\s/.test(req.path)) throw new TypeError(`Invalid request path ${JSON.stringify(req.path)}`);
   return encoder.encode(`GET ${req.path} HTTP/1.1\r\n${host}${lines}\r\n`);
 }
@@ -477,6 +689,19 @@ function encodeRequest(target: Http1Target, req: Http1Request): Uint8Array {
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   let off = 0;
   while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+}
+
+/**
+ * Whether an error of the TLS stage is the handshake failing (certificate,
+ * protocol) rather than the connection breaking under it (reset, EOF), which
+ * is a network error worth a retry.
+ */
+function isTlsFailure(e: unknown): boolean {
+  if (
+    e instanceof Deno.errors.ConnectionReset || e instanceof Deno.errors.BrokenPipe ||
+    e instanceof Deno.errors.UnexpectedEof || e instanceof Deno.errors.ConnectionAborted
+  ) return false;
+  return true;
 }
 
 function closeQuietly(conn: Deno.Conn): void {

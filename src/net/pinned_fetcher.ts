@@ -7,27 +7,27 @@
  * public address for the check and to `127.0.0.1` for the connection). This
  * fetcher resolves the host itself, checks every resolved address with
  * {@linkcode checkAddresses} and refuses the host if any one is blocked, then
- * makes the request with {@linkcode Http1Client}, which connects to exactly
+ * makes the request with {@linkcode HttpClient}, which connects to exactly
  * one of those checked addresses. IP-literal hosts are checked directly,
  * without DNS.
  *
  * Connections are pooled per fetcher (keep-alive, per host name, address and
  * port); call `close()` or use `await using` to close them. The body is
  * decoded (gzip, deflate, br) as the consumer reads it, so a decompression
- * bomb costs only what is read. HTTP/1.1 only.
+ * bomb costs only what is read. HTTP/1.1, and HTTP/2 when a TLS server
+ * chooses it.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createGuardedFetcher } from "./guarded_fetcher.ts";
- * await using fetcher = createGuardedFetcher({ allowNets: [], allowedPorts: null });
+ * import { createPinnedFetcher } from "./pinned_fetcher.ts";
+ * await using fetcher = createPinnedFetcher({ allowNets: [], allowedPorts: null });
  * const init = { headers: new Headers(), signal: new AbortController().signal };
  * await assert.rejects(fetcher("http://127.0.0.1/", init), { code: "blocked_address" });
  * ```
  * @module
  */
 
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import {
   type AddressPolicy,
   checkAddresses,
@@ -36,27 +36,14 @@ import {
 } from "./address_policy.ts";
 import type { FetcherInit } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
+import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";
 import { NetError } from "./net_error.ts";
 import { abortable } from "../async/abortable.ts";
-import { ConnectError, Http1Client } from "./http1_client.ts";
+import { ConnectError, type Dialer, HttpClient } from "./http_client.ts";
 import { contentCodings, decodeBody } from "./decode_body.ts";
 
-/** One address a host resolved to. */
-export interface ResolvedAddress {
-  /** The address, e.g. `93.184.215.14` or `2606:4700::1111`. */
-  address: string;
-  /** `4` or `6`. */
-  family: 4 | 6;
-}
-
-/**
- * Resolves a hostname to all its addresses; rejects with an error carrying a
- * `code` such as `ENOTFOUND` when it cannot.
- */
-export type Resolver = (hostname: string, signal: AbortSignal) => Promise<ResolvedAddress[]>;
-
-/** Options of {@linkcode createGuardedFetcher}. */
-export interface GuardedFetcherOptions {
+/** Options of {@linkcode createPinnedFetcher}. */
+export interface PinnedFetcherOptions {
   /**
    * How hostnames are resolved; every address it returns is checked, and only
    * those are connected to.
@@ -80,10 +67,21 @@ export interface GuardedFetcherOptions {
    * @default {"gzip, deflate, br"}
    */
   acceptEncoding?: string;
+  /**
+   * Deadline for opening a connection when the request's `connectTimeoutMs`
+   * gives none, in ms.
+   * @default {10000}
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Opens TCP connections to the checked address (tests inject one).
+   * @default {Deno.connect}
+   */
+  dial?: Dialer;
 }
 
 /** A {@linkcode Fetcher} that owns a connection pool, closed by `close()`. */
-export interface GuardedFetcher {
+export interface PinnedFetcher {
   (url: string, init: FetcherInit): Promise<Response>;
   /** Destroys every pooled socket; requests in flight fail. */
   close(): void;
@@ -92,44 +90,24 @@ export interface GuardedFetcher {
 }
 
 /**
- * Resolves with the system resolver (`getaddrinfo`, so /etc/hosts counts).
- * The lookup itself cannot be cancelled; an abort rejects at once.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { systemResolver } from "./guarded_fetcher.ts";
- * const addresses = await systemResolver("localhost", new AbortController().signal);
- * assert.ok(addresses.some((a) => a.address === "127.0.0.1" || a.address === "::1"));
- * ```
- */
-export function systemResolver(hostname: string, signal: AbortSignal): Promise<ResolvedAddress[]> {
-  const lookup = new Promise<ResolvedAddress[]>((resolve, reject) => {
-    dnsLookup(hostname, { all: true }, (err, addresses: LookupAddress[]) => {
-      if (err) reject(err);
-      else resolve(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })));
-    });
-  });
-  return abortable(lookup, signal);
-}
-
-/**
  * Creates a fetcher that applies `policy` to the address of every connection.
  *
  * Refusals reject with a {@linkcode NetError}: `blocked_scheme` (not http or
  * https), `blocked_port`, `blocked_address` (the message names the host, the
- * address and the reason) or `dns`. A connection failure rejects with a
- * `TypeError` whose `cause` is the socket error, as `fetch` does; an abort
- * rejects with `signal.reason`.
+ * address and the reason) or `dns`. So do a failed TLS handshake (`tls`, at
+ * once: a refused certificate is refused at every address) and a connection
+ * not opened within `connectTimeoutMs` at any address (`connect_timeout`).
+ * Any other connection failure rejects with a `TypeError` whose `cause` is
+ * the socket error, as `fetch` does; an abort rejects with `signal.reason`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { createGuardedFetcher } from "./guarded_fetcher.ts";
+ * import { createPinnedFetcher } from "./pinned_fetcher.ts";
  * import { parseAllowNets } from "./address_policy.ts";
  * await using server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () =>
  *   new Response("hi"));
- * await using fetcher = createGuardedFetcher({
+ * await using fetcher = createPinnedFetcher({
  *   allowNets: parseAllowNets("127.0.0.1/32"),
  *   allowedPorts: null,
  * });
@@ -138,15 +116,17 @@ export function systemResolver(hostname: string, signal: AbortSignal): Promise<R
  * assert.equal(await res.text(), "hi");
  * ```
  */
-export function createGuardedFetcher(
+export function createPinnedFetcher(
   policy: AddressPolicy,
-  options: GuardedFetcherOptions = {},
-): GuardedFetcher {
+  options: PinnedFetcherOptions = {},
+): PinnedFetcher {
   const resolve = options.resolve ?? cachedResolver(systemResolver);
   const acceptEncoding = options.acceptEncoding ?? "gzip, deflate, br";
-  const client = new Http1Client({
+  const client = new HttpClient({
     maxIdlePerHost: options.maxIdlePerHost,
     caCerts: options.ca === undefined ? undefined : [options.ca].flat(),
+    connectTimeoutMs: options.connectTimeoutMs,
+    dial: options.dial,
   });
 
   // What checkUrlTarget accepted, by scheme, host and port: the policy is fixed, so
@@ -163,7 +143,7 @@ export function createGuardedFetcher(
     return target;
   }
 
-  async function guardedFetcher(url: string, init: FetcherInit): Promise<Response> {
+  async function pinnedFetcher(url: string, init: FetcherInit): Promise<Response> {
     const { signal } = init;
     signal.throwIfAborted();
     const parsed = new URL(url);
@@ -178,6 +158,7 @@ export function createGuardedFetcher(
       path: parsed.pathname + parsed.search,
       headers: requestHeaders(init.headers),
       signal,
+      connectTimeoutMs: init.connectTimeoutMs,
     };
     // Only checked addresses are ever connected to; the next one is tried when one refuses.
     for (let i = 0;; i++) {
@@ -185,7 +166,14 @@ export function createGuardedFetcher(
       try {
         return decodeResponse(await client.request(at, req), signal);
       } catch (e) {
-        if (!(e instanceof ConnectError) || i + 1 >= addresses.length || signal.aborted) throw e;
+        if (!(e instanceof ConnectError) || signal.aborted) throw e;
+        // A certificate is refused the same way at every address: no point trying the next.
+        if (e.code === "tls") throw new NetError("tls", e.message, { cause: e });
+        if (i + 1 < addresses.length) continue;
+        if (e.code === "connect_timeout") {
+          throw new NetError("connect_timeout", e.message, { cause: e });
+        }
+        throw e;
       }
     }
   }
@@ -208,7 +196,7 @@ export function createGuardedFetcher(
     client.close();
   }
 
-  return Object.assign(guardedFetcher, {
+  return Object.assign(pinnedFetcher, {
     close,
     [Symbol.asyncDispose]: () => {
       close();

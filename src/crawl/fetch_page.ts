@@ -85,8 +85,8 @@ export function classifyError(e: unknown, deadline: AbortSignal): CrawlError {
 async function allowedByRobots(env: PageEnv, url: string, signal: AbortSignal): Promise<boolean> {
   if (!env.robots) return true;
   const rules = await env.robots.get(originOf(url), signal);
-  env.onRobots(url, rules.crawlDelayMs(env.options.userAgent));
-  return rules.isAllowed(url, env.options.userAgent);
+  env.onRobots(url, rules.crawlDelayMs(env.options.robotsAgent));
+  return rules.isAllowed(url, env.options.robotsAgent);
 }
 
 interface Fetched {

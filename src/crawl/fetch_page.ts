@@ -86,6 +86,8 @@ async function allowedByRobots(env: PageEnv, url: string, signal: AbortSignal): 
   if (!env.robots) return true;
   const rules = await env.robots.get(originOf(url), signal);
   env.onRobots(url, rules.crawlDelayMs(env.options.robotsAgent));
+  // The address guard refused robots.txt: the URL is refused for the same reason.
+  if (rules.refusal) throw rules.refusal;
   return rules.isAllowed(url, env.options.robotsAgent);
 }
 
@@ -238,7 +240,23 @@ export async function fetchPage(
   signal: AbortSignal,
   hooks: FetchHooks = {},
 ): Promise<CrawlEvent> {
-  if (!await allowedByRobots(env, task.url, signal)) {
+  let allowed: boolean;
+  try {
+    allowed = await allowedByRobots(env, task.url, signal);
+  } catch (e) {
+    if (signal.aborted) throw signal.reason;
+    const err = classifyError(e, signal);
+    return {
+      type: "error",
+      url: task.url,
+      depth: task.depth,
+      parent: task.parent,
+      code: err.code,
+      message: err.message,
+      attempts: 0,
+    };
+  }
+  if (!allowed) {
     return {
       type: "skipped",
       url: task.url,

@@ -10,6 +10,7 @@
  * @module
  */
 import type { Fetcher } from "../net/fetcher.ts";
+import { NetError } from "../net/net_error.ts";
 import { deadlineSignal } from "../async/deadline_signal.ts";
 import { readCapped } from "../streams/read_capped.ts";
 import { canonicalRobotsPath, robotsPatternMatches } from "./robots_pattern.ts";
@@ -176,10 +177,30 @@ export interface FetchRobotsOptions {
   signal?: AbortSignal;
 }
 
+/** Whether `e` is the address guard refusing a request (not a failure of the network). */
+function isGuardRefusal(e: unknown): e is NetError {
+  return e instanceof NetError &&
+    (e.code === "blocked_address" || e.code === "blocked_port" || e.code === "blocked_scheme");
+}
+
+/** Rules saying that the robots.txt fetch itself was refused by the address guard. */
+export function refusedRules(refusal: Error): RobotsRules {
+  return {
+    isAllowed: () => false,
+    crawlDelayMs: () => undefined,
+    source: "refused",
+    refusal,
+  };
+}
+
 /**
  * Fetches and interprets the robots.txt of `origin` (RFC 9309): 2xx is
  * parsed; 4xx allows all; 5xx, a network failure or a timeout disallows all.
- * Only an abort of `signal` rejects.
+ * When the address guard refuses the origin itself, the rules are
+ * {@linkcode refusedRules} (the URL needing them is refused for the same
+ * reason); when it refuses a redirect target, robots.txt counts as
+ * unavailable (allow all, as after too many redirects). Only an abort of
+ * `signal` rejects.
  */
 export async function fetchRobots(
   origin: string,
@@ -189,8 +210,9 @@ export async function fetchRobots(
   const maxRedirects = options.maxRedirects ?? 5;
   using deadline = deadlineSignal(options.timeoutMs ?? 15000, signal);
   let url = new URL("/robots.txt", origin).href;
+  let hop = 0;
   try {
-    for (let hop = 0; hop <= maxRedirects; hop++) {
+    for (; hop <= maxRedirects; hop++) {
       const res = await fetcher(url, {
         headers: new Headers({ "user-agent": userAgent, accept: "text/plain,*/*;q=0.5" }),
         signal: deadline.signal,
@@ -213,9 +235,10 @@ export async function fetchRobots(
       return res.status >= 400 && res.status < 500 ? ALLOW_ALL : DISALLOW_ALL;
     }
     return ALLOW_ALL; // RFC 9309 §2.3.1.2: too many redirects may be treated as unavailable (4xx)
-  } catch {
-    // RFC 9309 §2.3.1.4: an unreachable robots.txt disallows everything.
+  } catch (e) {
     if (signal?.aborted) throw signal.reason;
+    if (isGuardRefusal(e)) return hop === 0 ? refusedRules(e) : ALLOW_ALL;
+    // RFC 9309 §2.3.1.4: an unreachable robots.txt disallows everything.
     return DISALLOW_ALL;
   }
 }

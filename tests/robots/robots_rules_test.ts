@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { fetchRobots, parseRobots } from "../../src/robots/robots_rules.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
+import { NetError } from "../../src/net/net_error.ts";
+import { createGuardedFetcher } from "../../src/net/guarded_fetcher.ts";
+import { parseAllowNets } from "../../src/net/address_policy.ts";
+import { crawl } from "../../src/crawl/crawl.ts";
+import { startFixtureServer } from "../../fixtures/server.ts";
 
 function fakeFetcher(status: number, body = "", calls: string[] = []): Fetcher {
   return (url) => {
@@ -173,4 +178,96 @@ Deno.test("parseRobots() reads a Crawl-delay per group", () => {
   );
   assert.equal(r.crawlDelayMs("skein"), 1500);
   assert.equal(r.crawlDelayMs("Slow"), 10000);
+});
+
+Deno.test("fetchRobots() gives refused rules when the address guard refuses the origin", async () => {
+  const r = await fetchRobots("http://10.0.0.1", {
+    fetcher: () => Promise.reject(new NetError("blocked_address", "Address 10.0.0.1 is private")),
+    userAgent: "skein",
+  });
+  assert.equal(r.source, "refused");
+  assert.equal((r.refusal as NetError).code, "blocked_address");
+  // A refused redirect target is an unavailable robots.txt, not a refused origin.
+  const calls: string[] = [];
+  const viaRedirect = await fetchRobots("http://a.test", {
+    fetcher: (url) => {
+      calls.push(url);
+      return url === "http://a.test/robots.txt"
+        ? Promise.resolve(
+          new Response(null, { status: 301, headers: { location: "http://10.0.0.1/robots.txt" } }),
+        )
+        : Promise.reject(new NetError("blocked_address", "Address 10.0.0.1 is private"));
+    },
+    userAgent: "skein",
+  });
+  assert.deepEqual(calls, ["http://a.test/robots.txt", "http://10.0.0.1/robots.txt"]);
+  assert.equal(viaRedirect.source, "allow_all");
+});
+
+Deno.test("crawl() reports a URL whose robots.txt the address guard refuses as blocked_address", async () => {
+  await using srv = startFixtureServer();
+  await using fetcher = createGuardedFetcher({
+    allowNets: parseAllowNets("127.0.0.1/32"),
+    allowedPorts: null,
+  });
+  const port = new URL(srv.origin).port;
+  const refused = `http://127.0.0.2:${port}/x`;
+  const events = [];
+  for await (
+    const e of crawl(
+      [`${srv.origin}/h/redirect?to=${encodeURIComponent(refused)}`, `http://127.0.0.3:${port}/`],
+      { scope: "all", retries: 0 },
+      { fetcher },
+    )
+  ) events.push(e);
+  const errors = events.filter((e) => e.type === "error");
+  assert.deepEqual(
+    errors.map((e) => [new URL(e.url).hostname, e.code]).sort(),
+    [["127.0.0.1", "blocked_address"], ["127.0.0.3", "blocked_address"]],
+  );
+  assert.equal(events.filter((e) => e.type === "skipped").length, 0);
+});
+
+// RFC 9309 §2.3.1.2: "crawlers SHOULD follow at least five consecutive redirects".
+Deno.test("crawl() obeys a robots.txt reached through redirects, up to five hops", async () => {
+  const rules = "User-agent: *\nDisallow: /private\n";
+  const hits: string[] = [];
+  let hops = 5;
+  await using server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    const path = new URL(req.url).pathname;
+    hits.push(path);
+    if (path === "/robots.txt") return Response.redirect(new URL("/r1", req.url), 301);
+    const m = /^\/r(\d+)$/.exec(path);
+    if (m) {
+      const n = Number(m[1]);
+      return n < hops
+        ? new Response(null, { status: n % 2 ? 302 : 307, headers: { location: `/r${n + 1}` } })
+        : new Response(rules);
+    }
+    return new Response(`<a href="/private">p</a><a href="/public">q</a>`, {
+      headers: { "content-type": "text/html" },
+    });
+  });
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  const run = async () => {
+    hits.length = 0;
+    const out: Record<string, string> = {};
+    for await (const e of crawl([`${origin}/`], { retries: 0 })) {
+      if (e.type !== "done") out[new URL(e.url).pathname] = e.type;
+    }
+    return out;
+  };
+  // robots.txt -> r1 -> ... -> r5: five redirects, then the rules.
+  assert.deepEqual(await run(), { "/": "page", "/private": "skipped", "/public": "page" });
+  assert.deepEqual(hits.filter((p) => p !== "/" && p !== "/public"), [
+    "/robots.txt",
+    "/r1",
+    "/r2",
+    "/r3",
+    "/r4",
+    "/r5",
+  ]);
+  // One more hop and robots.txt counts as unavailable: everything is allowed.
+  hops = 6;
+  assert.deepEqual(await run(), { "/": "page", "/private": "page", "/public": "page" });
 });

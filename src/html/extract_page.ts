@@ -14,7 +14,7 @@
  * @module
  */
 import { htmlTokens } from "./html_tokens.ts";
-import { LinkResolver } from "../url/resolve_href.ts";
+import { LinkResolver, stripHref } from "../url/resolve_href.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -31,17 +31,28 @@ export interface ExtractOptions {
   maxLinks?: number;
 }
 
+/** Settings of {@linkcode resolveLinks}. */
+export interface ResolveLinksOptions {
+  /** Links kept at most; the rest are ignored. @default 10000 */
+  maxLinks?: number;
+}
+
 /**
  * Resolves and normalizes raw hrefs against `base`; unique results in order.
  * (Resolving a plain href is cheaper than hashing it, so raw hrefs are not
  * de-duplicated first; see `LinkResolver`.)
  */
-export function resolveLinks(hrefs: Iterable<string>, base: URL, maxLinks = 10000): string[] {
+export function resolveLinks(
+  hrefs: Iterable<string>,
+  base: URL,
+  options: ResolveLinksOptions = {},
+): string[] {
+  const maxLinks = options.maxLinks ?? 10000;
   const resolver = new LinkResolver(base);
   const out = new Set<string>();
   for (const raw of hrefs) {
     if (out.size >= maxLinks) break;
-    const href = raw.trim();
+    const href = stripHref(raw);
     if (href === "" || href.charCodeAt(0) === 35 /* # */) continue;
     const n = resolver.resolve(href);
     if (n !== null) out.add(n);
@@ -82,11 +93,11 @@ export async function extractPage(
   let base = page;
   if (baseHref !== null) {
     try {
-      const b = new URL(baseHref.trim(), page);
+      const b = new URL(baseHref, page);
       if (b.protocol === "http:" || b.protocol === "https:") base = b;
     } catch {
       // an invalid <base href> is ignored, as browsers do
     }
   }
-  return { title, links: resolveLinks(hrefs, base, options.maxLinks), nofollow };
+  return { title, links: resolveLinks(hrefs, base, { maxLinks: options.maxLinks }), nofollow };
 }

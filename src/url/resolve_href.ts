@@ -30,6 +30,19 @@ function needsParser(s: string): boolean {
   return !SAFE.test(s) || DOTS.test(s) || s.endsWith("?") || s.startsWith("//");
 }
 
+/**
+ * `s` without leading and trailing C0 controls and spaces, which is what the
+ * URL parser strips (the HTML standard's ASCII whitespace is among them);
+ * other white space, such as NBSP or U+3000, is part of the URL.
+ */
+export function stripHref(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 0x20) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
 /** Resolves hrefs against one base; see the module doc. */
 export class LinkResolver {
   /** The base as parsed, for the slow path. */
@@ -76,7 +89,9 @@ export class LinkResolver {
     }
     let u: URL;
     try {
-      u = new URL(raw.trim(), this.base);
+      // The URL parser strips leading and trailing C0 controls and spaces
+      // itself, and only those (not NBSP, U+3000, U+FEFF or U+2028).
+      u = new URL(raw, this.base);
     } catch {
       return null;
     }

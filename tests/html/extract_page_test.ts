@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { extractPage, resolveLinks } from "../../src/html/extract_page.ts";
+
+async function* chunked(s: string, size = 5): AsyncGenerator<string> {
+  for (let i = 0; i < s.length; i += size) yield s.slice(i, i + size);
+}
+
+Deno.test("extractPage() finds a and area links, not those in comments, scripts or styles", async () => {
+  const html = `<html><head><title>T</title></head><body>
+    <a href="/one">1</a><!-- <a href="/comment">c</a> -->
+    <script>var s = '<a href="/script">';</script>
+    <style>/* <a href="/style"> */</style>
+    <map><area href="/area"></map><a href="two">2</a></body></html>`;
+  const info = await extractPage(chunked(html), "http://a.test/dir/page");
+  assert.deepEqual(info.links, [
+    "http://a.test/one",
+    "http://a.test/area",
+    "http://a.test/dir/two",
+  ]);
+  assert.equal(info.title, "T");
+});
+
+Deno.test("extractPage() resolves against <base href> and drops fragments and non-http links", async () => {
+  const html = `<base href="/deep/"><a href="d.html#x">d</a><a href="#top">t</a>
+    <a href="mailto:x@y.z">m</a><a href="javascript:void(0)">j</a><a href="  ">blank</a>
+    <a href="HTTP://Other.TEST:80/Y">o</a><a href="d.html">dup</a>`;
+  const info = await extractPage(chunked(html, 3), "http://a.test/b/index.html");
+  assert.deepEqual(info.links, ["http://a.test/deep/d.html", "http://other.test/Y"]);
+});
+
+Deno.test("extractPage() respects rel=nofollow and meta robots nofollow", async () => {
+  const a = await extractPage(
+    chunked(`<a rel="external nofollow" href="/n">n</a><a href="/y">y</a>`),
+    "http://a.test/",
+  );
+  assert.deepEqual(a.links, ["http://a.test/y"]);
+  const b = await extractPage(
+    chunked(`<meta name="ROBOTS" content="noindex, nofollow"><a href="/y">y</a>`),
+    "http://a.test/",
+  );
+  assert.deepEqual(b.links, []);
+  assert.equal(b.nofollow, true);
+});
+
+Deno.test("extractPage() decodes entities and collapses the title", async () => {
+  const info = await extractPage(
+    chunked("<title>\n  Fish &amp; Chips\t</title><a href='/a?x=1&amp;y=2'>a</a>"),
+    "http://a.test/",
+  );
+  assert.equal(info.title, "Fish & Chips");
+  assert.deepEqual(info.links, ["http://a.test/a?x=1&y=2"]);
+});
+
+Deno.test("extractPage() survives broken HTML", async () => {
+  const info = await extractPage(
+    chunked(`<a href="/a"<a href=/b>b</a><p><a href='/c' <title>x`),
+    "http://a.test/",
+  );
+  // WHATWG HTML tokenizer: `"/a"<a` is a missing space before the attribute `<a`, so the
+  // second href of that tag is a duplicate and dropped; `<title` is an attribute of the third.
+  assert.deepEqual(info.links, ["http://a.test/a", "http://a.test/c"]);
+  assert.equal(info.title, null);
+});
+
+Deno.test("resolveLinks() caps the number of links", () => {
+  const hrefs = Array.from({ length: 50 }, (_, i) => `/p${i}`);
+  assert.equal(resolveLinks(hrefs, new URL("http://a.test/"), { maxLinks: 10 }).length, 10);
+});
+
+Deno.test("extractPage() strips only ASCII whitespace from an href, as browsers do", async () => {
+  const info = await extractPage(
+    chunked(
+      `<a href=" \t/a\n">a</a><a href="&nbsp;/x">x</a><a href="\u3000/y">y</a>` +
+        `<a href="&#xFEFF;/z">z</a><a href="/w&#x2028;">w</a>`,
+    ),
+    "http://a.test/dir/page",
+  );
+  assert.deepEqual(info.links, [
+    "http://a.test/a",
+    "http://a.test/dir/%C2%A0/x",
+    "http://a.test/dir/%E3%80%80/y",
+    "http://a.test/dir/%EF%BB%BF/z",
+    "http://a.test/w%E2%80%A8",
+  ]);
+});

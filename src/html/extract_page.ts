@@ -15,6 +15,7 @@
  */
 import { htmlTokens } from "./html_tokens.ts";
 import { LinkResolver, stripHref } from "../url/resolve_href.ts";
+import { normalizeParsed, normalizeUrl } from "../url/normalize_url.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -35,6 +36,12 @@ export interface ExtractOptions {
 export interface ResolveLinksOptions {
   /** Links kept at most; the rest are ignored. @default 10000 */
   maxLinks?: number;
+  /**
+   * The URL of the page itself: an empty or fragment-only href that resolves
+   * to it is a self-link and left out; one that resolves elsewhere (under a
+   * `<base href>` naming another page) is kept. @default the base URL
+   */
+  page?: string | URL;
 }
 
 /**
@@ -49,11 +56,19 @@ export function resolveLinks(
 ): string[] {
   const maxLinks = options.maxLinks ?? 10000;
   const resolver = new LinkResolver(base);
+  // An empty or fragment-only href names the base URL; it is a link unless the
+  // base is the page itself.
+  const baseUrl = normalizeParsed(base);
+  const page = options.page === undefined ? baseUrl : normalizeUrl(String(options.page));
+  const baseLink = baseUrl !== page ? baseUrl : null;
   const out = new Set<string>();
   for (const raw of hrefs) {
     if (out.size >= maxLinks) break;
     const href = stripHref(raw);
-    if (href === "" || href.charCodeAt(0) === 35 /* # */) continue;
+    if (href === "" || href.charCodeAt(0) === 35 /* # */) {
+      if (baseLink !== null) out.add(baseLink);
+      continue;
+    }
     const n = resolver.resolve(href);
     if (n !== null) out.add(n);
   }
@@ -99,5 +114,9 @@ export async function extractPage(
       // an invalid <base href> is ignored, as browsers do
     }
   }
-  return { title, links: resolveLinks(hrefs, base, { maxLinks: options.maxLinks }), nofollow };
+  return {
+    title,
+    links: resolveLinks(hrefs, base, { maxLinks: options.maxLinks, page }),
+    nofollow,
+  };
 }

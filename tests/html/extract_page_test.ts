@@ -25,7 +25,12 @@ Deno.test("extractPage() resolves against <base href> and drops fragments and no
     <a href="mailto:x@y.z">m</a><a href="javascript:void(0)">j</a><a href="  ">blank</a>
     <a href="HTTP://Other.TEST:80/Y">o</a><a href="d.html">dup</a>`;
   const info = await extractPage(chunked(html, 3), "http://a.test/b/index.html");
-  assert.deepEqual(info.links, ["http://a.test/deep/d.html", "http://other.test/Y"]);
+  // Under a <base> naming another URL, "#top" and the blank href name that URL.
+  assert.deepEqual(info.links, [
+    "http://a.test/deep/d.html",
+    "http://a.test/deep/",
+    "http://other.test/Y",
+  ]);
 });
 
 Deno.test("extractPage() respects rel=nofollow and meta robots nofollow", async () => {
@@ -82,4 +87,23 @@ Deno.test("extractPage() strips only ASCII whitespace from an href, as browsers 
     "http://a.test/dir/%EF%BB%BF/z",
     "http://a.test/w%E2%80%A8",
   ]);
+});
+
+// WHATWG HTML: an <a>'s href is parsed "relative to the element's node
+// document" — against the document base URL, which <base href> sets. "#x" is
+// the base URL with a fragment: the page itself only when there is no other base.
+Deno.test("extractPage() keeps a fragment-only href that names another page through <base>", async () => {
+  const page = "http://a.test/b/index.html";
+  const other = await extractPage(
+    chunked(`<base href="http://a.test/other.html?q=1"><a href="#sec">s</a><a href="">e</a>`),
+    page,
+  );
+  assert.deepEqual(other.links, ["http://a.test/other.html?q=1"]);
+  const self = await extractPage(
+    chunked(`<base href="index.html#top"><a href="#sec">s</a><a href="">e</a>`),
+    page,
+  );
+  assert.deepEqual(self.links, [], "a base naming the page itself keeps them self-links");
+  const none = await extractPage(chunked(`<a href="#sec">s</a><a href=" ">e</a>`), page);
+  assert.deepEqual(none.links, []);
 });

@@ -21,9 +21,9 @@ import { CrawlError, isRetryable } from "./crawl_error.ts";
 import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
 import { delay } from "../async/delay.ts";
 import { retryDelayMs } from "./backoff.ts";
-import { bodyBytes, bodyText } from "./read_body.ts";
+import { bodyBytes } from "./read_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
-import { extractPage } from "../html/extract_page.ts";
+import { extractHtml } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
 
 /** What {@linkcode fetchPage} needs from its crawl. */
@@ -183,7 +183,7 @@ async function attempt(
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
       const info = env.parsePool
         ? await env.parsePool.extract(bodyBytes(res, read), contentType, finalUrl, deadline.signal)
-        : await extractPage(bodyText(res, read), finalUrl);
+        : await extractHtml(bodyBytes(res, read), finalUrl, { contentType });
       title = info.title;
       links = info.links;
     } else {

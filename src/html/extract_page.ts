@@ -14,6 +14,7 @@
  * @module
  */
 import { htmlTokens } from "./html_tokens.ts";
+import { HtmlDecoder } from "./decode_html.ts";
 import { LinkResolver, stripHref } from "../url/resolve_href.ts";
 import { normalizeParsed, normalizeUrl } from "../url/normalize_url.ts";
 
@@ -30,6 +31,19 @@ export interface PageInfo {
 export interface ExtractOptions {
   /** Links kept at most per page; the rest are ignored. @default 10000 */
   maxLinks?: number;
+  /**
+   * The document's encoding (a name `TextDecoder` knows), or a function
+   * giving it, called once the last chunk has been read. @default "utf-8"
+   */
+  encoding?: string | (() => string);
+}
+
+/** Settings of {@linkcode extractHtml}. */
+export interface ExtractHtmlOptions {
+  /** Links kept at most per page; the rest are ignored. @default 10000 */
+  maxLinks?: number;
+  /** The response's `Content-Type`, for its charset. @default null */
+  contentType?: string | null;
 }
 
 /** Settings of {@linkcode resolveLinks}. */
@@ -73,6 +87,23 @@ export function resolveLinks(
     if (n !== null) out.add(n);
   }
   return [...out];
+}
+
+/**
+ * Decodes HTML bytes (see `HtmlDecoder`: declared charset, else UTF-8 or
+ * windows-1252 by the bytes) and extracts the title and links with
+ * {@linkcode extractPage}, in the document's encoding.
+ */
+export function extractHtml(
+  bytes: AsyncIterable<Uint8Array>,
+  pageUrl: string,
+  options: ExtractHtmlOptions = {},
+): Promise<PageInfo> {
+  const decoder = new HtmlDecoder(options.contentType ?? null);
+  return extractPage(decoder.decode(bytes), pageUrl, {
+    maxLinks: options.maxLinks,
+    encoding: () => decoder.encoding,
+  });
 }
 
 /** Reads HTML text chunks to the end and returns the page's title and links. */

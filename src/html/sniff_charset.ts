@@ -2,7 +2,8 @@
  * Picks the character encoding of an HTML byte stream the way browsers do,
  * simplified: byte order mark, then the `charset` of the `Content-Type`
  * header, then a `<meta charset>` or `<meta http-equiv>` in the first 1024
- * bytes, then UTF-8.
+ * bytes ({@linkcode declaredCharset}); with none of those, `decode_html.ts`
+ * looks at the bytes themselves (UTF-8 when valid, else windows-1252).
  *
  * @example
  * ```ts
@@ -57,8 +58,12 @@ export function prescanMeta(head: Uint8Array): string | null {
   return enc;
 }
 
-/** The encoding to decode a document with; see the module doc. */
+/** The encoding a document declares (BOM, header, `<meta>`), or `null` when it declares none. */
+export function declaredCharset(contentType: string | null, head: Uint8Array): string | null {
+  return bomEncoding(head) ?? encodingFor(charsetParam(contentType)) ?? prescanMeta(head);
+}
+
+/** The declared encoding, or UTF-8 when none is declared; see the module doc. */
 export function sniffCharset(contentType: string | null, head: Uint8Array): string {
-  return bomEncoding(head) ?? encodingFor(charsetParam(contentType)) ?? prescanMeta(head) ??
-    "utf-8";
+  return declaredCharset(contentType, head) ?? "utf-8";
 }

@@ -53,3 +53,17 @@ Deno.test("bodyText() stops at maxBytes with too_large and cancels the body", as
   assert.ok(cancelled);
   assert.ok(sent <= 16384, `read ${sent} bytes for a 10000-byte cap`);
 });
+
+Deno.test("bodyText() decodes an undeclared page that is not UTF-8 as windows-1252", async () => {
+  const bytes = Uint8Array.from(
+    "<title>Caf\xe9</title><a href='/caf\xe9'>x</a>",
+    (c) => c.charCodeAt(0),
+  );
+  const res = new Response(bytes, { headers: { "content-type": "text/html" } });
+  const info = await extractPage(
+    bodyText(res, { maxBytes: 1e6, counter: { bytes: 0 } }),
+    "http://a.test/",
+  );
+  assert.equal(info.title, "Café");
+  assert.deepEqual(info.links, ["http://a.test/caf%C3%A9"], "not %EF%BF%BD");
+});

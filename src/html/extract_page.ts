@@ -17,6 +17,7 @@ import { htmlTokens } from "./html_tokens.ts";
 import { HtmlDecoder } from "./decode_html.ts";
 import { LinkResolver, stripHref } from "../url/resolve_href.ts";
 import { normalizeParsed, normalizeUrl } from "../url/normalize_url.ts";
+import { encodeHrefQuery } from "../url/encode_query.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -56,6 +57,8 @@ export interface ResolveLinksOptions {
    * `<base href>` naming another page) is kept. @default the base URL
    */
   page?: string | URL;
+  /** The document's encoding, for the queries of links. @default "utf-8" */
+  encoding?: string;
 }
 
 /**
@@ -69,7 +72,7 @@ export function resolveLinks(
   options: ResolveLinksOptions = {},
 ): string[] {
   const maxLinks = options.maxLinks ?? 10000;
-  const resolver = new LinkResolver(base);
+  const resolver = new LinkResolver(base, { encoding: options.encoding });
   // An empty or fragment-only href names the base URL; it is a link unless the
   // base is the page itself.
   const baseUrl = normalizeParsed(base);
@@ -136,10 +139,13 @@ export async function extractPage(
   }
   if (nofollow) return { title, links: [], nofollow };
   const page = new URL(pageUrl);
+  const encoding = typeof options.encoding === "function"
+    ? options.encoding()
+    : options.encoding ?? "utf-8";
   let base = page;
   if (baseHref !== null) {
     try {
-      const b = new URL(baseHref, page);
+      const b = new URL(encodeHrefQuery(baseHref, encoding), page);
       if (b.protocol === "http:" || b.protocol === "https:") base = b;
     } catch {
       // an invalid <base href> is ignored, as browsers do
@@ -147,7 +153,7 @@ export async function extractPage(
   }
   return {
     title,
-    links: resolveLinks(hrefs, base, { maxLinks: options.maxLinks, page }),
+    links: resolveLinks(hrefs, base, { maxLinks: options.maxLinks, page, encoding }),
     nofollow,
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { extractPage, resolveLinks } from "../../src/html/extract_page.ts";
+import { extractHtml, extractPage, resolveLinks } from "../../src/html/extract_page.ts";
 
 async function* chunked(s: string, size = 5): AsyncGenerator<string> {
   for (let i = 0; i < s.length; i += size) yield s.slice(i, i + size);
@@ -106,4 +106,43 @@ Deno.test("extractPage() keeps a fragment-only href that names another page thro
   assert.deepEqual(self.links, [], "a base naming the page itself keeps them self-links");
   const none = await extractPage(chunked(`<a href="#sec">s</a><a href=" ">e</a>`), page);
   assert.deepEqual(none.links, []);
+});
+
+const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+async function* bytesOf(b: Uint8Array, size = 7): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+}
+
+// WHATWG HTML: an element's URL is parsed with the document's character
+// encoding as the URL parser's encoding, so a query is percent-encoded from
+// the document's bytes.
+Deno.test("extractHtml() encodes link queries in the page's encoding", async () => {
+  const cp1252 = await extractHtml(
+    bytesOf(latin1(
+      `<meta charset="windows-1252"><base href="/b/?in=\xe9"><a href="/caf\xe9?q=caf\xe9&amp;e=&euro;">` +
+        `c</a><a href="?x=&#x101;">x</a><a href="#f">self</a>`,
+    )),
+    "http://a.test/",
+  );
+  assert.deepEqual(cp1252.links, [
+    "http://a.test/caf%C3%A9?q=caf%E9&e=%80",
+    "http://a.test/b/?x=%26%23257%3B",
+    "http://a.test/b/?in=%E9",
+  ]);
+  const sjis = await extractHtml(
+    bytesOf(latin1(`<a href="/\x83e?q=\x83e\x83X\x83g">t</a>`)),
+    "http://a.test/",
+    { contentType: "text/html; charset=Shift_JIS" },
+  );
+  assert.deepEqual(sjis.links, ["http://a.test/%E3%83%86?q=%83e%83X%83g"]);
+  const undeclared = await extractHtml(
+    bytesOf(latin1(`<a href="/s?q=caf\xe9">c</a>`)),
+    "http://a.test/",
+  );
+  assert.deepEqual(undeclared.links, ["http://a.test/s?q=caf%E9"], "windows-1252 by the bytes");
+  const utf8 = await extractHtml(
+    bytesOf(new TextEncoder().encode(`<a href="/s?q=caf\u00e9">c</a>`)),
+    "http://a.test/",
+  );
+  assert.deepEqual(utf8.links, ["http://a.test/s?q=caf%C3%A9"]);
 });

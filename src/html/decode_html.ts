@@ -5,7 +5,8 @@
  * `sniff_charset.ts`). When it declares none, the bytes decide (the HTML
  * standard leaves this step to the implementation and names windows-1252 as
  * the usual fallback): at the first chunk holding a non-ASCII byte, the
- * document is UTF-8 if the rest of that chunk is valid UTF-8, and
+ * document is UTF-8 if the rest of that chunk is valid UTF-8 (a sequence cut
+ * by the chunk's end counts as valid, unless the document ends there), and
  * windows-1252 otherwise. Up to there the text is ASCII, which both read
  * alike, so nothing is held back; a document of ASCII only is UTF-8.
  *
@@ -34,10 +35,10 @@ function firstNonAscii(bytes: Uint8Array): number {
   return -1;
 }
 
-function isValidUtf8(bytes: Uint8Array): boolean {
+/** Whether `bytes` are UTF-8; with `more`, a sequence cut at their end may go on in later bytes. */
+function isValidUtf8(bytes: Uint8Array, more: boolean): boolean {
   try {
-    // stream: a sequence cut at the end of the chunk is not an error
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: true });
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: more });
     return true;
   } catch {
     return false;
@@ -86,7 +87,7 @@ export class HtmlDecoder {
           yield ascii.decode(bytes);
           continue;
         }
-        decoder = this.#use(isValidUtf8(bytes.subarray(at)) ? "utf-8" : "windows-1252");
+        decoder = this.#use(isValidUtf8(bytes.subarray(at), true) ? "utf-8" : "windows-1252");
       }
       const text = decoder.decode(bytes, { stream: true });
       if (text) yield text;
@@ -96,7 +97,7 @@ export class HtmlDecoder {
       declared = declaredCharset(this.#contentType, head);
       const at = firstNonAscii(head);
       decoder = this.#use(
-        declared ?? (at === -1 || isValidUtf8(head.subarray(at)) ? "utf-8" : "windows-1252"),
+        declared ?? (at === -1 || isValidUtf8(head.subarray(at), false) ? "utf-8" : "windows-1252"),
       );
       const text = decoder.decode(head);
       if (text) yield text;

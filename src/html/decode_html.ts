@@ -30,10 +30,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return c;
 }
 
-function firstNonAscii(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) return i;
-  return -1;
-}
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Whether `bytes` are UTF-8; with `more`, a sequence cut at their end may go on in later bytes. */
 function isValidUtf8(bytes: Uint8Array, more: boolean): boolean {
@@ -82,9 +79,12 @@ export class HtmlDecoder {
         if (declared !== null) decoder = this.#use(declared);
       }
       if (decoder === null) {
-        const at = firstNonAscii(bytes);
+        // windows-1252 maps each byte to one character, and only bytes from
+        // 0x80 up to non-ASCII ones: both searches are native.
+        const latin = ascii.decode(bytes);
+        const at = latin.search(NON_ASCII);
         if (at === -1) {
-          yield ascii.decode(bytes);
+          yield latin;
           continue;
         }
         decoder = this.#use(isValidUtf8(bytes.subarray(at), true) ? "utf-8" : "windows-1252");
@@ -95,7 +95,7 @@ export class HtmlDecoder {
     if (head !== null) {
       // A document shorter than the prescan window.
       declared = declaredCharset(this.#contentType, head);
-      const at = firstNonAscii(head);
+      const at = ascii.decode(head).search(NON_ASCII);
       decoder = this.#use(
         declared ?? (at === -1 || isValidUtf8(head.subarray(at), false) ? "utf-8" : "windows-1252"),
       );

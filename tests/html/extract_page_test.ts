@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { extractHtml, extractPage, resolveLinks } from "../../src/html/extract_page.ts";
+import { crawl } from "../../src/crawl/crawl.ts";
 
 async function* chunked(s: string, size = 5): AsyncGenerator<string> {
   for (let i = 0; i < s.length; i += size) yield s.slice(i, i + size);
@@ -145,4 +146,21 @@ Deno.test("extractHtml() encodes link queries in the page's encoding", async () 
     "http://a.test/",
   );
   assert.deepEqual(utf8.links, ["http://a.test/s?q=caf%C3%A9"]);
+});
+
+Deno.test("crawl() follows links in the page's encoding, parsed inline or on a worker", async () => {
+  const page = latin1(`<meta charset="windows-1252"><a href="/s?q=caf\xe9">x</a>`);
+  const fetcher = (url: string) =>
+    Promise.resolve(
+      url.endsWith("/robots.txt")
+        ? new Response(null, { status: 404 })
+        : new Response(page.slice(), { headers: { "content-type": "text/html" } }),
+    );
+  for (const parseWorkers of [0, 1]) {
+    const links: string[] = [];
+    for await (const e of crawl(["http://a.test/"], { maxDepth: 0, parseWorkers }, { fetcher })) {
+      if (e.type === "page") links.push(...e.links);
+    }
+    assert.deepEqual(links, ["http://a.test/s?q=caf%E9"], `parseWorkers ${parseWorkers}`);
+  }
 });

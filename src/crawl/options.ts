@@ -126,7 +126,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     key: "robotsAgent",
     type: "string",
     pattern: PRODUCT_TOKEN,
-    help: "robots.txt product token (default: the User-Agent's)",
+    help: "robots.txt product token; taken from --user-agent when not given",
   },
   { key: "retryAfterMaxMs", type: "int", min: 0, max: 3600000, help: "cap on Retry-After waits" },
   { key: "backoffMs", type: "int", min: 0, max: 600000, help: "first retry back-off" },

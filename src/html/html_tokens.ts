@@ -2,7 +2,10 @@
  * The only place that touches htmlparser2's callbacks: turns a stream of
  * HTML text into an async stream of the few things a crawler needs (links,
  * `<base>`, `<title>`, `<meta name="robots">`). Comments, scripts and styles
- * are not markup, so nothing inside them is a link.
+ * are not markup, so nothing inside them is a link; inside SVG and MathML they
+ * are, and `<template>` content is not part of the document. The links are
+ * those of a browser's `a[href], area[href]` (a differential test checks them
+ * against parse5).
  *
  * It drives htmlparser2's `Tokenizer` directly rather than its `Parser`: the
  * parser builds an attribute object for every tag and tracks the element

@@ -7,9 +7,10 @@
  *
  * @example
  * ```ts
- * import { sniffCharset } from "./sniff_charset.ts";
+ * import { declaredCharset } from "./sniff_charset.ts";
  * const head = new TextEncoder().encode('<meta charset="windows-1251">');
- * sniffCharset("text/html", head); // "windows-1251"
+ * declaredCharset("text/html", head); // "windows-1251"
+ * declaredCharset(null, new Uint8Array()); // null: decode_html.ts decides
  * ```
  * @module
  */
@@ -61,9 +62,4 @@ export function prescanMeta(head: Uint8Array): string | null {
 /** The encoding a document declares (BOM, header, `<meta>`), or `null` when it declares none. */
 export function declaredCharset(contentType: string | null, head: Uint8Array): string | null {
   return bomEncoding(head) ?? encodingFor(charsetParam(contentType)) ?? prescanMeta(head);
-}
-
-/** The declared encoding, or UTF-8 when none is declared; see the module doc. */
-export function sniffCharset(contentType: string | null, head: Uint8Array): string {
-  return declaredCharset(contentType, head) ?? "utf-8";
 }

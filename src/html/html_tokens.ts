@@ -529,7 +529,13 @@ const enum EndTagAttr {
 
 interface EndTagState extends TokenizerInternals {
   endTagAttr: EndTagAttr;
+  state: number;
+  sectionStart: number;
 }
+
+/** The tokenizer's (private) text state: the state a new tokenizer starts in. */
+const TEXT_STATE = (new Tokenizer({}, {} as TokenizerCallbacks) as unknown as { state: number })
+  .state;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
@@ -548,7 +554,9 @@ Object.defineProperty(SpecTokenizer.prototype, "stateAfterClosingTagName", {
   value: function stateAfterClosingTagName(this: EndTagState, c: number): void {
     let st: EndTagAttr = this.endTagAttr;
     if (c === 0x3e /* > */ && st === EndTagAttr.BeforeName) {
-      afterClosingTagName.call(this, c); // the usual `</name>`
+      // The usual `</name>`: what the original does with `>`.
+      this.state = TEXT_STATE;
+      this.sectionStart = this.index + 1;
       return;
     }
     for (;;) {

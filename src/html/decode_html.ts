@@ -30,7 +30,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return c;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Whether `bytes` are UTF-8; with `more`, a sequence cut at their end may go on in later bytes. */
 function isValidUtf8(bytes: Uint8Array, more: boolean): boolean {

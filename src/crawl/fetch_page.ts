@@ -21,9 +21,9 @@ import { CrawlError } from "./crawl_error.ts";
 import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
 import { delay } from "../async/delay.ts";
 import { type AttemptOutcome, retryDelayMs, shouldRetry } from "./retry_policy.ts";
-import { bodyBytes, bodyText } from "./read_body.ts";
+import { bodyBytes } from "./read_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
-import { extractPage } from "../html/extract_page.ts";
+import { extractHtml } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
 
 /** What {@linkcode fetchPage} needs from its crawl. */
@@ -89,8 +89,10 @@ export function classifyError(e: unknown, deadline: AbortSignal): CrawlError {
 async function allowedByRobots(env: PageEnv, url: string, signal: AbortSignal): Promise<boolean> {
   if (!env.robots) return true;
   const rules = await env.robots.get(originOf(url), signal);
-  env.onRobots(url, rules.crawlDelayMs(env.options.userAgent));
-  return rules.isAllowed(url, env.options.userAgent);
+  env.onRobots(url, rules.crawlDelayMs(env.options.robotsAgent));
+  // The address guard refused robots.txt: the URL is refused for the same reason.
+  if (rules.refusal) throw rules.refusal;
+  return rules.isAllowed(url, env.options.robotsAgent);
 }
 
 interface Fetched {
@@ -184,7 +186,7 @@ async function attempt(
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
       const info = env.parsePool
         ? await env.parsePool.extract(bodyBytes(res, read), contentType, finalUrl, deadline.signal)
-        : await extractPage(bodyText(res, read), finalUrl);
+        : await extractHtml(bodyBytes(res, read), finalUrl, { contentType });
       title = info.title;
       links = info.links;
     } else {
@@ -239,7 +241,23 @@ export async function fetchPage(
   signal: AbortSignal,
   hooks: FetchHooks = {},
 ): Promise<CrawlEvent> {
-  if (!await allowedByRobots(env, task.url, signal)) {
+  let allowed: boolean;
+  try {
+    allowed = await allowedByRobots(env, task.url, signal);
+  } catch (e) {
+    if (signal.aborted) throw signal.reason;
+    const err = classifyError(e, signal);
+    return {
+      type: "error",
+      url: task.url,
+      depth: task.depth,
+      parent: task.parent,
+      code: err.code,
+      message: err.message,
+      attempts: 0,
+    };
+  }
+  if (!allowed) {
     return {
       type: "skipped",
       url: task.url,

@@ -12,6 +12,7 @@
  * @module
  */
 import type { ScopeKind } from "../url/scope.ts";
+import { PRODUCT_TOKEN, productToken } from "../robots/robots_agent.ts";
 
 /** Every setting of a crawl; see {@linkcode DEFAULT_OPTIONS} for the defaults. */
 export interface CrawlOptions {
@@ -46,8 +47,14 @@ export interface CrawlOptions {
   exclude: string[];
   /** Do not fetch or obey robots.txt. @default false */
   ignoreRobots: boolean;
-  /** The `User-Agent` header and robots.txt agent. @default "skein/0.1 (+https://github.com/skein-crawler/skein)" */
+  /** The `User-Agent` header. @default "skein/0.1 (+https://github.com/skein-crawler/skein)" */
   userAgent: string;
+  /**
+   * The product token looked up in robots.txt `User-agent` lines (letters, `_`, `-`; matched
+   * case-insensitively). When not given: the product token of `userAgent` (`skein` for the
+   * default, `Name` for `Mozilla/5.0 (compatible; Name/1.0; +url)`). @default "skein"
+   */
+  robotsAgent: string;
   /** Longest wait honoured from a `Retry-After` header, in ms. @default 30000 */
   retryAfterMaxMs: number;
   /** First retry back-off in ms (doubles each attempt, with jitter). @default 500 */
@@ -76,6 +83,7 @@ export const DEFAULT_OPTIONS: Readonly<CrawlOptions> = Object.freeze({
   exclude: [],
   ignoreRobots: false,
   userAgent: "skein/0.1 (+https://github.com/skein-crawler/skein)",
+  robotsAgent: "skein",
   retryAfterMaxMs: 30000,
   backoffMs: 500,
   parseWorkers: 0,
@@ -87,6 +95,8 @@ export interface OptionSpec {
   type: "int" | "bool" | "string" | "strings" | "scope";
   min?: number;
   max?: number;
+  /** A `string` option must match this too. */
+  pattern?: RegExp;
   help: string;
 }
 
@@ -124,7 +134,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: "include", type: "strings", help: "regexp a URL must match (repeatable)" },
   { key: "exclude", type: "strings", help: "regexp that excludes a URL (repeatable)" },
   { key: "ignoreRobots", type: "bool", help: "do not fetch or obey robots.txt" },
-  { key: "userAgent", type: "string", help: "User-Agent header and robots.txt agent" },
+  { key: "userAgent", type: "string", help: "User-Agent header" },
+  {
+    key: "robotsAgent",
+    type: "string",
+    pattern: PRODUCT_TOKEN,
+    help: "robots.txt product token; taken from --user-agent when not given",
+  },
   { key: "retryAfterMaxMs", type: "int", min: 0, max: 3600000, help: "cap on Retry-After waits" },
   { key: "backoffMs", type: "int", min: 0, max: 600000, help: "first retry back-off" },
   { key: "parseWorkers", type: "int", min: 0, max: 16, help: "threads parsing HTML (0: inline)" },
@@ -144,6 +160,18 @@ export class OptionError extends RangeError {
 /** Fills in defaults and checks every value's type and bounds; throws {@linkcode OptionError}. */
 export function resolveOptions(partial: Partial<CrawlOptions> = {}): CrawlOptions {
   const o = { ...DEFAULT_OPTIONS, ...partial } as CrawlOptions;
+  if (partial.robotsAgent === undefined && typeof o.userAgent === "string") {
+    const token = productToken(o.userAgent);
+    if (token !== null) o.robotsAgent = token;
+    else if (!o.ignoreRobots) {
+      throw new OptionError(
+        "robotsAgent",
+        `Option robotsAgent must be given: userAgent ${
+          JSON.stringify(o.userAgent)
+        } has no product token`,
+      );
+    }
+  }
   const rec = o as unknown as Record<string, unknown>;
   for (const spec of OPTION_SPECS) {
     const v = rec[spec.key];
@@ -167,6 +195,12 @@ export function resolveOptions(partial: Partial<CrawlOptions> = {}): CrawlOption
       case "string":
         if (typeof v !== "string" || v.length === 0 || v.length > 512 || /[\r\n]/.test(v)) {
           throw new OptionError(spec.key, `Option ${spec.key} must be a one-line string`);
+        }
+        if (spec.pattern && !spec.pattern.test(v)) {
+          throw new OptionError(
+            spec.key,
+            `Option ${spec.key} must match ${spec.pattern}, got ${JSON.stringify(v)}`,
+          );
         }
         break;
       case "scope":

@@ -2,7 +2,7 @@
  * Streams a response body, counting decoded bytes and stopping at a cap, so
  * a huge body or a compression bomb costs at most `maxBytes` of reading and
  * a chunk of memory; and decodes byte chunks to text in the encoding sniffed
- * from the header, BOM or `<meta>`.
+ * from the header, BOM or `<meta>` (or the bytes, when none is declared).
  *
  * @example
  * ```ts
@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { PRESCAN_BYTES, sniffCharset } from "../html/sniff_charset.ts";
+import { HtmlDecoder } from "../html/decode_html.ts";
 import { CrawlError } from "./crawl_error.ts";
 
 /** Settings of {@linkcode bodyBytes} and {@linkcode bodyText}. */
@@ -26,13 +26,6 @@ export interface BodyReadOptions {
   counter: { bytes: number };
   /** Called once the body has ended, before its last chunk is yielded. */
   onEnd?: () => void;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const c = new Uint8Array(a.byteLength + b.byteLength);
-  c.set(a);
-  c.set(b, a.byteLength);
-  return c;
 }
 
 /**
@@ -70,32 +63,15 @@ export async function* bodyBytes(
 }
 
 /**
- * Decodes byte chunks of an HTML document to text, in the encoding chosen
- * by `sniffCharset` from `contentType` and the first 1024 bytes.
+ * Decodes byte chunks of an HTML document to text, in the encoding it
+ * declares or, when it declares none, the one its bytes call for (see
+ * `HtmlDecoder`).
  */
-export async function* decodeText(
+export function decodeText(
   chunks: AsyncIterable<Uint8Array>,
   contentType: string | null,
 ): AsyncGenerator<string> {
-  let decoder: TextDecoder | null = null;
-  let head: Uint8Array = new Uint8Array(0);
-  for await (const value of chunks) {
-    if (decoder === null) {
-      head = head.byteLength === 0 ? value : concat(head, value);
-      if (head.byteLength < PRESCAN_BYTES) continue;
-      decoder = new TextDecoder(sniffCharset(contentType, head));
-      yield decoder.decode(head, { stream: true });
-      continue;
-    }
-    yield decoder.decode(value, { stream: true });
-  }
-  if (decoder === null) {
-    decoder = new TextDecoder(sniffCharset(contentType, head));
-    yield decoder.decode(head);
-  } else {
-    const tail = decoder.decode();
-    if (tail) yield tail;
-  }
+  return new HtmlDecoder(contentType).decode(chunks);
 }
 
 /** The body as decoded text chunks: {@linkcode bodyBytes} through {@linkcode decodeText}. */

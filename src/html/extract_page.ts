@@ -14,7 +14,10 @@
  * @module
  */
 import { htmlTokens } from "./html_tokens.ts";
-import { LinkResolver } from "../url/resolve_href.ts";
+import { HtmlDecoder } from "./decode_html.ts";
+import { LinkResolver, stripHref } from "../url/resolve_href.ts";
+import { normalizeParsed, normalizeUrl } from "../url/normalize_url.ts";
+import { encodeHrefQuery } from "../url/encode_query.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -29,6 +32,33 @@ export interface PageInfo {
 export interface ExtractOptions {
   /** Links kept at most per page; the rest are ignored. @default 10000 */
   maxLinks?: number;
+  /**
+   * The document's encoding (a name `TextDecoder` knows), or a function
+   * giving it, called once the last chunk has been read. @default "utf-8"
+   */
+  encoding?: string | (() => string);
+}
+
+/** Settings of {@linkcode extractHtml}. */
+export interface ExtractHtmlOptions {
+  /** Links kept at most per page; the rest are ignored. @default 10000 */
+  maxLinks?: number;
+  /** The response's `Content-Type`, for its charset. @default null */
+  contentType?: string | null;
+}
+
+/** Settings of {@linkcode resolveLinks}. */
+export interface ResolveLinksOptions {
+  /** Links kept at most; the rest are ignored. @default 10000 */
+  maxLinks?: number;
+  /**
+   * The URL of the page itself: an empty or fragment-only href that resolves
+   * to it is a self-link and left out; one that resolves elsewhere (under a
+   * `<base href>` naming another page) is kept. @default the base URL
+   */
+  page?: string | URL;
+  /** The document's encoding, for the queries of links. @default "utf-8" */
+  encoding?: string;
 }
 
 /**
@@ -36,17 +66,47 @@ export interface ExtractOptions {
  * (Resolving a plain href is cheaper than hashing it, so raw hrefs are not
  * de-duplicated first; see `LinkResolver`.)
  */
-export function resolveLinks(hrefs: Iterable<string>, base: URL, maxLinks = 10000): string[] {
-  const resolver = new LinkResolver(base);
+export function resolveLinks(
+  hrefs: Iterable<string>,
+  base: URL,
+  options: ResolveLinksOptions = {},
+): string[] {
+  const maxLinks = options.maxLinks ?? 10000;
+  const resolver = new LinkResolver(base, { encoding: options.encoding });
+  // An empty or fragment-only href names the base URL; it is a link unless the
+  // base is the page itself.
+  const baseUrl = normalizeParsed(base);
+  const page = options.page === undefined ? baseUrl : normalizeUrl(String(options.page));
+  const baseLink = baseUrl !== page ? baseUrl : null;
   const out = new Set<string>();
   for (const raw of hrefs) {
     if (out.size >= maxLinks) break;
-    const href = raw.trim();
-    if (href === "" || href.charCodeAt(0) === 35 /* # */) continue;
+    const href = stripHref(raw);
+    if (href === "" || href.charCodeAt(0) === 35 /* # */) {
+      if (baseLink !== null) out.add(baseLink);
+      continue;
+    }
     const n = resolver.resolve(href);
     if (n !== null) out.add(n);
   }
   return [...out];
+}
+
+/**
+ * Decodes HTML bytes (see `HtmlDecoder`: declared charset, else UTF-8 or
+ * windows-1252 by the bytes) and extracts the title and links with
+ * {@linkcode extractPage}, in the document's encoding.
+ */
+export function extractHtml(
+  bytes: AsyncIterable<Uint8Array>,
+  pageUrl: string,
+  options: ExtractHtmlOptions = {},
+): Promise<PageInfo> {
+  const decoder = new HtmlDecoder(options.contentType ?? null);
+  return extractPage(decoder.decode(bytes), pageUrl, {
+    maxLinks: options.maxLinks,
+    encoding: () => decoder.encoding,
+  });
 }
 
 /** Reads HTML text chunks to the end and returns the page's title and links. */
@@ -79,14 +139,21 @@ export async function extractPage(
   }
   if (nofollow) return { title, links: [], nofollow };
   const page = new URL(pageUrl);
+  const encoding = typeof options.encoding === "function"
+    ? options.encoding()
+    : options.encoding ?? "utf-8";
   let base = page;
   if (baseHref !== null) {
     try {
-      const b = new URL(baseHref.trim(), page);
+      const b = new URL(encodeHrefQuery(baseHref, encoding), page);
       if (b.protocol === "http:" || b.protocol === "https:") base = b;
     } catch {
       // an invalid <base href> is ignored, as browsers do
     }
   }
-  return { title, links: resolveLinks(hrefs, base, options.maxLinks), nofollow };
+  return {
+    title,
+    links: resolveLinks(hrefs, base, { maxLinks: options.maxLinks, page, encoding }),
+    nofollow,
+  };
 }

@@ -1,15 +1,14 @@
 /**
  * The body of a parse worker (see `parse_pool.ts`): receives the byte chunks
  * of HTML documents as they arrive, decodes and parses each document
- * incrementally with {@linkcode extractPage}, and posts back its title and
+ * incrementally with {@linkcode extractHtml}, and posts back its title and
  * links. Several documents may be open at once, told apart by `id`.
  *
  * @module
  */
 /// <reference lib="deno.worker" />
 import { Channel } from "../async/channel.ts";
-import { decodeText } from "../crawl/read_body.ts";
-import { extractPage } from "./extract_page.ts";
+import { extractHtml } from "./extract_page.ts";
 
 /** Messages to the worker. */
 export type ToWorker =
@@ -31,7 +30,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     case "open": {
       const ch = new Channel<Uint8Array>(Number.MAX_SAFE_INTEGER);
       open.set(m.id, ch);
-      extractPage(decodeText(ch, m.contentType), m.url).then(
+      extractHtml(ch, m.url, { contentType: m.contentType }).then(
         (info) => {
           if (open.delete(m.id)) self.postMessage({ id: m.id, ok: true, ...info } as FromWorker);
         },

@@ -2,13 +2,15 @@
  * Picks the character encoding of an HTML byte stream the way browsers do,
  * simplified: byte order mark, then the `charset` of the `Content-Type`
  * header, then a `<meta charset>` or `<meta http-equiv>` in the first 1024
- * bytes, then UTF-8.
+ * bytes ({@linkcode declaredCharset}); with none of those, `decode_html.ts`
+ * looks at the bytes themselves (UTF-8 when valid, else windows-1252).
  *
  * @example
  * ```ts
- * import { sniffCharset } from "./sniff_charset.ts";
+ * import { declaredCharset } from "./sniff_charset.ts";
  * const head = new TextEncoder().encode('<meta charset="windows-1251">');
- * sniffCharset("text/html", head); // "windows-1251"
+ * declaredCharset("text/html", head); // "windows-1251"
+ * declaredCharset(null, new Uint8Array()); // null: decode_html.ts decides
  * ```
  * @module
  */
@@ -57,8 +59,7 @@ export function prescanMeta(head: Uint8Array): string | null {
   return enc;
 }
 
-/** The encoding to decode a document with; see the module doc. */
-export function sniffCharset(contentType: string | null, head: Uint8Array): string {
-  return bomEncoding(head) ?? encodingFor(charsetParam(contentType)) ?? prescanMeta(head) ??
-    "utf-8";
+/** The encoding a document declares (BOM, header, `<meta>`), or `null` when it declares none. */
+export function declaredCharset(contentType: string | null, head: Uint8Array): string | null {
+  return bomEncoding(head) ?? encodingFor(charsetParam(contentType)) ?? prescanMeta(head);
 }

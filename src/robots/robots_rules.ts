@@ -9,19 +9,30 @@
  * ```
  * @module
  */
-import robotsParserModule from "robots-parser";
 import type { Fetcher } from "../net/fetcher.ts";
+import { NetError } from "../net/net_error.ts";
 import { deadlineSignal } from "../async/deadline_signal.ts";
 import { readCapped } from "../streams/read_capped.ts";
+import { canonicalRobotsPath, robotsPatternMatches } from "./robots_pattern.ts";
+import { PRODUCT_TOKEN, productToken } from "./robots_agent.ts";
 
 /** The decision a crawl needs from robots.txt. */
 export interface RobotsRules {
-  /** Whether `userAgent` may fetch `url` (a URL of the same origin). */
-  isAllowed(url: string, userAgent: string): boolean;
-  /** `Crawl-delay` in milliseconds for `userAgent`, if any. */
-  crawlDelayMs(userAgent: string): number | undefined;
-  /** How the rules came about: `parsed`, `allow_all` (4xx), `disallow_all` (5xx or unreachable). */
-  readonly source: "parsed" | "allow_all" | "disallow_all";
+  /**
+   * Whether the crawler named `agent` (a product token such as `skein`,
+   * compared case-insensitively) may fetch `url` (a URL of the same origin).
+   */
+  isAllowed(url: string, agent: string): boolean;
+  /** `Crawl-delay` in milliseconds for `agent`, if any. */
+  crawlDelayMs(agent: string): number | undefined;
+  /**
+   * How the rules came about: `parsed`, `allow_all` (4xx), `disallow_all`
+   * (5xx or unreachable), `refused` (the fetch was refused by the address
+   * guard; see {@linkcode RobotsRules.refusal}).
+   */
+  readonly source: "parsed" | "allow_all" | "disallow_all" | "refused";
+  /** Why the robots.txt fetch was refused (a `NetError` of the guard), when `source` is `refused`. */
+  readonly refusal?: Error;
 }
 
 /** Rules that allow everything (robots.txt 4xx, or robots ignored). */
@@ -38,22 +49,116 @@ export const DISALLOW_ALL: RobotsRules = {
   source: "disallow_all",
 };
 
-interface ParsedRobots {
-  isAllowed(url: string, ua?: string): boolean | undefined;
-  getCrawlDelay(ua?: string): number | undefined;
+/** One `Allow` or `Disallow` line, its pattern in canonical form. */
+interface Rule {
+  pattern: string;
+  allow: boolean;
 }
 
-// The package's typings declare a default export that Deno sees as a namespace.
-const robotsParser = robotsParserModule as unknown as (url: string, txt: string) => ParsedRobots;
+/** The records of the groups naming one product token (or `*`), merged. */
+interface Group {
+  rules: Rule[];
+  crawlDelay?: number;
+}
 
-/** Parses the text of a robots.txt served at `robotsUrl`. */
-export function parseRobots(robotsUrl: string, text: string): RobotsRules {
-  const r = robotsParser(robotsUrl, text);
+/** The lower-cased product token of a `User-agent` value, `*`, or `null` when it has none. */
+function agentOf(value: string): string | null {
+  if (value.startsWith("*")) return "*";
+  const m = /^[A-Za-z_-]+/.exec(value);
+  return m ? m[0].toLowerCase() : null;
+}
+
+/** Groups by lower-cased product token; a token named by several groups gets them all (§2.2.1). */
+function parseGroups(text: string): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  let current: Group[] = [];
+  let inRules = false; // a rule was seen since the last user-agent line
+  for (const rawLine of text.split(/\r\n|\r|\n/)) {
+    const hash = rawLine.indexOf("#");
+    const line = hash === -1 ? rawLine : rawLine.slice(0, hash);
+    const colon = line.indexOf(":");
+    if (colon === -1) continue;
+    const key = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    switch (key) {
+      case "user-agent": {
+        if (inRules) {
+          current = [];
+          inRules = false;
+        }
+        const agent = agentOf(value);
+        if (agent === null) break;
+        let g = groups.get(agent);
+        if (!g) groups.set(agent, g = { rules: [] });
+        if (!current.includes(g)) current.push(g);
+        break;
+      }
+      case "allow":
+      case "disallow":
+        inRules = true;
+        if (value === "") break; // an empty rule matches nothing
+        for (const g of current) {
+          g.rules.push({ pattern: canonicalRobotsPath(value), allow: key === "allow" });
+        }
+        break;
+      case "crawl-delay": {
+        const d = Number(value);
+        if (value === "" || !Number.isFinite(d) || d < 0) break;
+        for (const g of current) g.crawlDelay ??= d;
+        break;
+      }
+    }
+  }
+  return groups;
+}
+
+/** The path and query of `url` in canonical form. */
+function pathOf(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return canonicalRobotsPath(url);
+  }
+  return canonicalRobotsPath((u.pathname || "/") + u.search);
+}
+
+/**
+ * Whether `path` (canonical) is allowed by `rules`: the rule with the longest
+ * pattern that matches decides, and `Allow` wins a tie (§2.2.2); no match
+ * allows.
+ */
+function allowedBy(rules: Rule[], path: string): boolean {
+  let best: Rule | null = null;
+  for (const r of rules) {
+    if (best !== null && r.pattern.length < best.pattern.length) continue;
+    if (best !== null && r.pattern.length === best.pattern.length && !r.allow) continue;
+    if (robotsPatternMatches(r.pattern, path)) best = r;
+  }
+  return best === null || best.allow;
+}
+
+/**
+ * Parses the text of a robots.txt (RFC 9309). `robotsUrl` is where it was
+ * served; the rules are meant for URLs of that origin.
+ */
+export function parseRobots(_robotsUrl: string, text: string): RobotsRules {
+  const groups = parseGroups(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const groupFor = (agent: string): Group | undefined => {
+    const token = PRODUCT_TOKEN.test(agent) ? agent : productToken(agent) ?? "*";
+    return groups.get(token.toLowerCase()) ?? groups.get("*");
+  };
   return {
-    isAllowed: (url, ua) => r.isAllowed(url, ua) !== false,
-    crawlDelayMs: (ua) => {
-      const d = r.getCrawlDelay(ua);
-      return typeof d === "number" && Number.isFinite(d) && d >= 0 ? d * 1000 : undefined;
+    isAllowed: (url, agent) => {
+      const g = groupFor(agent);
+      if (!g || g.rules.length === 0) return true;
+      const path = pathOf(url);
+      if (path === "/robots.txt") return true; // implicitly allowed (§2.2.2)
+      return allowedBy(g.rules, path);
+    },
+    crawlDelayMs: (agent) => {
+      const d = groupFor(agent)?.crawlDelay;
+      return d === undefined ? undefined : d * 1000;
     },
     source: "parsed",
   };
@@ -72,10 +177,30 @@ export interface FetchRobotsOptions {
   signal?: AbortSignal;
 }
 
+/** Whether `e` is the address guard refusing a request (not a failure of the network). */
+function isGuardRefusal(e: unknown): e is NetError {
+  return e instanceof NetError &&
+    (e.code === "blocked_address" || e.code === "blocked_port" || e.code === "blocked_scheme");
+}
+
+/** Rules saying that the robots.txt fetch itself was refused by the address guard. */
+export function refusedRules(refusal: Error): RobotsRules {
+  return {
+    isAllowed: () => false,
+    crawlDelayMs: () => undefined,
+    source: "refused",
+    refusal,
+  };
+}
+
 /**
  * Fetches and interprets the robots.txt of `origin` (RFC 9309): 2xx is
  * parsed; 4xx allows all; 5xx, a network failure or a timeout disallows all.
- * Only an abort of `signal` rejects.
+ * When the address guard refuses the origin itself, the rules are
+ * {@linkcode refusedRules} (the URL needing them is refused for the same
+ * reason); when it refuses a redirect target, robots.txt counts as
+ * unavailable (allow all, as after too many redirects). Only an abort of
+ * `signal` rejects.
  */
 export async function fetchRobots(
   origin: string,
@@ -85,8 +210,9 @@ export async function fetchRobots(
   const maxRedirects = options.maxRedirects ?? 5;
   using deadline = deadlineSignal(options.timeoutMs ?? 15000, signal);
   let url = new URL("/robots.txt", origin).href;
+  let hop = 0;
   try {
-    for (let hop = 0; hop <= maxRedirects; hop++) {
+    for (; hop <= maxRedirects; hop++) {
       const res = await fetcher(url, {
         headers: new Headers({ "user-agent": userAgent, accept: "text/plain,*/*;q=0.5" }),
         signal: deadline.signal,
@@ -109,9 +235,10 @@ export async function fetchRobots(
       return res.status >= 400 && res.status < 500 ? ALLOW_ALL : DISALLOW_ALL;
     }
     return ALLOW_ALL; // RFC 9309 §2.3.1.2: too many redirects may be treated as unavailable (4xx)
-  } catch {
-    // RFC 9309 §2.3.1.4: an unreachable robots.txt disallows everything.
+  } catch (e) {
     if (signal?.aborted) throw signal.reason;
+    if (isGuardRefusal(e)) return hop === 0 ? refusedRules(e) : ALLOW_ALL;
+    // RFC 9309 §2.3.1.4: an unreachable robots.txt disallows everything.
     return DISALLOW_ALL;
   }
 }

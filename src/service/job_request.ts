@@ -46,7 +46,8 @@ function optionSchema(): z.ZodType<Partial<CrawlOptions>> {
         shape[s.key] = z.boolean().optional();
         break;
       case "string":
-        shape[s.key] = z.string().min(1).max(512).regex(/^[^\r\n]*$/).optional();
+        shape[s.key] = z.string().min(1).max(512).regex(/^[^\r\n]*$/).regex(s.pattern ?? /(?:)/)
+          .optional();
         break;
       case "strings":
         shape[s.key] = z.array(

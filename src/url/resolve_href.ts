@@ -19,6 +19,7 @@
  */
 import { normalizeParsed } from "./normalize_url.ts";
 import { originOf } from "./url_parts.ts";
+import { encodeHrefQuery, queryEncoder } from "./encode_query.ts";
 
 /** Characters that pass through the URL parser and the normalizer unchanged in a path or query. */
 const SAFE = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?]*$/;
@@ -30,6 +31,28 @@ function needsParser(s: string): boolean {
   return !SAFE.test(s) || DOTS.test(s) || s.endsWith("?") || s.startsWith("//");
 }
 
+/**
+ * `s` without leading and trailing C0 controls and spaces, which is what the
+ * URL parser strips (the HTML standard's ASCII whitespace is among them);
+ * other white space, such as NBSP or U+3000, is part of the URL.
+ */
+export function stripHref(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 0x20) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+/** Settings of {@linkcode LinkResolver}. */
+export interface LinkResolverOptions {
+  /**
+   * The document's encoding: non-ASCII characters of a query are
+   * percent-encoded from their bytes in it (see `encode_query.ts`). @default "utf-8"
+   */
+  encoding?: string;
+}
+
 /** Resolves hrefs against one base; see the module doc. */
 export class LinkResolver {
   /** The base as parsed, for the slow path. */
@@ -37,10 +60,14 @@ export class LinkResolver {
   #origin: string;
   #dir: string;
   #fast: boolean;
+  /** The document's encoding when queries are not UTF-8 there. */
+  #encoding: string | null;
 
   /** @param base a normalized http(s) URL */
-  constructor(base: string | URL) {
+  constructor(base: string | URL, options: LinkResolverOptions = {}) {
     this.base = typeof base === "string" ? new URL(base) : base;
+    const encoding = options.encoding ?? "utf-8";
+    this.#encoding = encoding !== "utf-8" && queryEncoder(encoding) !== null ? encoding : null;
     const href = normalizeParsed(this.base) ?? this.base.href;
     this.#origin = originOf(href);
     // Fast paths only where the base itself is plain: no credentials, plain path.
@@ -76,7 +103,9 @@ export class LinkResolver {
     }
     let u: URL;
     try {
-      u = new URL(raw.trim(), this.base);
+      // The URL parser strips leading and trailing C0 controls and spaces
+      // itself, and only those (not NBSP, U+3000, U+FEFF or U+2028).
+      u = new URL(this.#encoding ? encodeHrefQuery(raw, this.#encoding) : raw, this.base);
     } catch {
       return null;
     }

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { normalizePercent, normalizeUrl } from "../../src/url/normalize_url.ts";
-import { compileScope, inScope } from "../../src/url/scope.ts";
-import { hostnameOf, hostOf, originOf } from "../../src/url/url_parts.ts";
 
 const cases: [string, string | null][] = [
   ["HTTP://Example.COM/", "http://example.com/"],
@@ -48,45 +46,4 @@ Deno.test("normalizeUrl() is idempotent", () => {
 Deno.test("normalizePercent() leaves malformed escapes alone", () => {
   assert.equal(normalizePercent("/a%zz%4"), "/a%zz%4");
   assert.equal(normalizePercent("/%e2%82%ac"), "/%E2%82%AC");
-});
-
-Deno.test("url parts read host, hostname and origin without parsing", () => {
-  assert.equal(originOf("http://u:p@a.test:81/x"), "http://a.test:81");
-  assert.equal(hostOf("https://a.test/x"), "a.test");
-  assert.equal(hostnameOf("http://a.test:81/x"), "a.test");
-  assert.equal(hostnameOf("http://[::1]:81/x"), "[::1]");
-  assert.equal(originOf("http://a.test"), "http://a.test");
-});
-
-Deno.test("inScope() with origin scope keeps scheme, host and port", () => {
-  const s = compileScope(["http://a.example.com/"], {});
-  assert.ok(inScope(s, "http://a.example.com/x"));
-  assert.ok(!inScope(s, "https://a.example.com/x"));
-  assert.ok(!inScope(s, "http://a.example.com:8080/x"));
-  assert.ok(!inScope(s, "http://b.example.com/x"));
-});
-
-Deno.test("inScope() with host scope ignores scheme and port", () => {
-  const s = compileScope(["http://a.example.com/"], { scope: "host" });
-  assert.ok(inScope(s, "https://a.example.com:8443/x"));
-  assert.ok(!inScope(s, "http://b.example.com/x"));
-});
-
-Deno.test("inScope() with domain scope uses the registrable domain (public suffix list)", () => {
-  const s = compileScope(["http://www.example.co.uk/"], { scope: "domain" });
-  assert.ok(inScope(s, "https://shop.example.co.uk/"));
-  assert.ok(!inScope(s, "https://other.co.uk/"));
-  const gh = compileScope(["https://alice.github.io/"], { scope: "domain" });
-  assert.ok(!inScope(gh, "https://bob.github.io/"), "private suffixes split sites");
-});
-
-Deno.test("inScope() applies include then exclude to the normalized URL", () => {
-  const s = compileScope(["http://a.test/"], {
-    scope: "all",
-    include: ["/docs/"],
-    exclude: ["\\.pdf$"],
-  });
-  assert.ok(inScope(s, "http://elsewhere.test/docs/x.html"));
-  assert.ok(!inScope(s, "http://a.test/blog/x.html"));
-  assert.ok(!inScope(s, "http://a.test/docs/x.pdf"));
 });

@@ -33,7 +33,11 @@ Deno.test("README flag table lists every engine option with its default", () => 
     const flag = kebab(spec.key);
     assert.ok(rows.has(flag), `README has no row for --${flag}`);
     const def = (DEFAULT_OPTIONS as unknown as Record<string, unknown>)[spec.key];
-    assert.equal(rows.get(flag), shown(def), `README default of --${flag}`);
+    const cell = rows.get(flag)!;
+    // A default derived from another option is described, with its value in it.
+    if (typeof def === "string" && cell !== shown(def)) {
+      assert.ok(cell.includes(shown(def)), `README default of --${flag}: ${cell}`);
+    } else assert.equal(cell, shown(def), `README default of --${flag}`);
   }
 });
 

@@ -160,7 +160,10 @@ export class OptionError extends RangeError {
 /** Fills in defaults and checks every value's type and bounds; throws {@linkcode OptionError}. */
 export function resolveOptions(partial: Partial<CrawlOptions> = {}): CrawlOptions {
   const o = { ...DEFAULT_OPTIONS, ...partial } as CrawlOptions;
-  if (partial.robotsAgent === undefined && typeof o.userAgent === "string") {
+  if (
+    partial.robotsAgent === undefined && typeof o.userAgent === "string" &&
+    o.userAgent.length > 0 && !/[\r\n]/.test(o.userAgent)
+  ) {
     const token = productToken(o.userAgent);
     if (token !== null) o.robotsAgent = token;
     else if (!o.ignoreRobots) {

@@ -24,11 +24,6 @@ export class RobotsCache {
     this.#load = load;
   }
 
-  /** Number of origins fetched or being fetched. */
-  get size(): number {
-    return this.#byOrigin.size;
-  }
-
   /** The rules of `origin`, loading them on first use. */
   get(origin: string, signal?: AbortSignal): Promise<RobotsRules> {
     let p = this.#byOrigin.get(origin);

@@ -21,10 +21,17 @@ import { CrawlError, isRetryable } from "./crawl_error.ts";
 import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
 import { delay } from "../async/delay.ts";
 import { retryDelayMs } from "./backoff.ts";
-import { bodyBytes, bodyText } from "./read_body.ts";
+import { bodyBytes, decodeText } from "./read_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
 import { extractPage } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
+import { BodyHash } from "../content/content_hash.ts";
+import {
+  headerRobots,
+  type PageMeta,
+  robotsNofollow,
+  withHeaderRobots,
+} from "../html/page_meta.ts";
 
 /** What {@linkcode fetchPage} needs from its crawl. */
 export interface PageEnv {
@@ -175,15 +182,26 @@ async function attempt(
     const counter = { bytes: 0 };
     let title: string | null = null;
     let links: string[] = [];
+    let meta: PageMeta | null = null;
+    let contentHash: string | null = null;
+    const content: string | null = null;
     const parse = res.status >= 200 && res.status < 300 &&
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
+      const hash = new BodyHash();
+      const bytes = hash.pass(bodyBytes(res, read));
       const info = env.parsePool
-        ? await env.parsePool.extract(bodyBytes(res, read), contentType, finalUrl, deadline.signal)
-        : await extractPage(bodyText(res, read), finalUrl);
+        ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal)
+        : await extractPage(decodeText(bytes, contentType), finalUrl);
       title = info.title;
-      links = info.links;
+      meta = withHeaderRobots(
+        info.meta,
+        headerRobots(res.headers.get("x-robots-tag"), options.userAgent),
+      );
+      // X-Robots-Tag: nofollow is honoured like <meta name=robots content=nofollow>.
+      links = robotsNofollow(meta.robots) ? [] : info.links;
+      contentHash = hash.hex();
     } else {
       await res.body?.cancel().catch(() => {});
     }
@@ -202,6 +220,10 @@ async function attempt(
         bytes: counter.bytes,
         ms: Math.round(performance.now() - started),
         attempts: n,
+        meta,
+        contentHash,
+        content,
+        ...(task.source ? { source: task.source, lastmod: task.lastmod ?? null } : {}),
       },
     };
   } catch (e) {
@@ -223,6 +245,7 @@ async function attempt(
         code: err.code,
         message: err.message,
         attempts: n,
+        ...(task.source ? { source: task.source } : {}),
       },
     };
   }

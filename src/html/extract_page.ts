@@ -15,6 +15,7 @@
  */
 import { htmlTokens } from "./html_tokens.ts";
 import { LinkResolver } from "../url/resolve_href.ts";
+import { type PageMeta, PageMetaCollector } from "./page_meta.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -23,6 +24,8 @@ export interface PageInfo {
   links: string[];
   /** True when `<meta name="robots">` said nofollow. */
   nofollow: boolean;
+  /** The page's metadata (see `page_meta.ts`). */
+  meta: PageMeta;
 }
 
 /** Settings of {@linkcode extractPage}. */
@@ -59,6 +62,7 @@ export async function extractPage(
   let baseHref: string | null = null;
   let nofollow = false;
   const hrefs: string[] = [];
+  const meta = new PageMetaCollector();
   for await (const batch of htmlTokens(chunks)) {
     for (const t of batch) {
       switch (t.kind) {
@@ -74,10 +78,14 @@ export async function extractPage(
         case "robots":
           nofollow = true;
           break;
+        case "meta":
+        case "linkrel":
+        case "lang":
+          meta.add(t);
+          break;
       }
     }
   }
-  if (nofollow) return { title, links: [], nofollow };
   const page = new URL(pageUrl);
   let base = page;
   if (baseHref !== null) {
@@ -88,5 +96,6 @@ export async function extractPage(
       // an invalid <base href> is ignored, as browsers do
     }
   }
-  return { title, links: resolveLinks(hrefs, base, options.maxLinks), nofollow };
+  const links = nofollow ? [] : resolveLinks(hrefs, base, options.maxLinks);
+  return { title, links, nofollow, meta: meta.finish(base) };
 }

@@ -1,7 +1,8 @@
 /**
  * The only place that touches htmlparser2's callbacks: turns a stream of
  * HTML text into an async stream of the few things a crawler needs (links,
- * `<base>`, `<title>`, `<meta name="robots">`). Comments, scripts and styles
+ * `<base>`, `<title>`, `<meta name="robots">`, and for page metadata the
+ * `<meta>` tags, `<link rel>` tags and `<html lang>`). Comments, scripts and styles
  * are not markup, so nothing inside them is a link.
  *
  * It drives htmlparser2's `Tokenizer` directly rather than its `Parser`: the
@@ -27,7 +28,41 @@ export type HtmlToken =
   | { kind: "link"; href: string; nofollow: boolean }
   | { kind: "base"; href: string }
   | { kind: "title"; text: string }
-  | { kind: "robots"; nofollow: boolean };
+  | { kind: "robots"; nofollow: boolean }
+  | { kind: "meta"; attrs: MetaAttrs }
+  | { kind: "linkrel"; rel: string; href: string; hreflang?: string }
+  | { kind: "lang"; lang: string };
+
+/** The attributes of a `<meta>` tag that page metadata reads (see `page_meta.ts`). */
+export interface MetaAttrs {
+  name?: string;
+  property?: string;
+  content?: string;
+  "http-equiv"?: string;
+  itemprop?: string;
+}
+
+type Attr =
+  | "href"
+  | "rel"
+  | "name"
+  | "content"
+  | "property"
+  | "hreflang"
+  | "lang"
+  | "http-equiv"
+  | "itemprop";
+const ATTRS = new Set<string>([
+  "href",
+  "rel",
+  "name",
+  "content",
+  "property",
+  "hreflang",
+  "lang",
+  "http-equiv",
+  "itemprop",
+]);
 
 /** Longest `<title>` kept, in characters. */
 export const MAX_TITLE = 1000;
@@ -40,6 +75,8 @@ const enum Tag {
   Base,
   Meta,
   Title,
+  Link,
+  Html,
 }
 
 function hasNofollow(v: string | undefined): boolean {
@@ -56,9 +93,9 @@ class Sink implements TokenizerCallbacks {
   #buffers: string[] = [];
   #offset = 0;
   #tag = Tag.Other;
-  #attr: "href" | "rel" | "name" | "content" | null = null;
+  #attr: Attr | null = null;
   #value = "";
-  #attrs: { href?: string; rel?: string; name?: string; content?: string } = {};
+  #attrs: Partial<Record<Attr, string>> = {};
   #inTitle = false;
   #titleDone = false;
   #title = "";
@@ -100,6 +137,10 @@ class Sink implements TokenizerCallbacks {
         ? Tag.Meta
         : name === "title"
         ? Tag.Title
+        : name === "link"
+        ? Tag.Link
+        : name === "html"
+        ? Tag.Html
         : Tag.Other;
     }
     if (this.#tag !== Tag.Other) this.#attrs = {};
@@ -109,8 +150,8 @@ class Sink implements TokenizerCallbacks {
     this.#attr = null;
     if (this.#tag === Tag.Other || this.#tag === Tag.Title) return;
     const n = this.#slice(start, end).toLowerCase();
-    if (n === "href" || n === "rel" || n === "name" || n === "content") {
-      this.#attr = n;
+    if (ATTRS.has(n)) {
+      this.#attr = n as Attr;
       this.#value = "";
     }
   }
@@ -146,6 +187,15 @@ class Sink implements TokenizerCallbacks {
         if (a.name?.toLowerCase() === "robots" && hasNofollow(a.content)) {
           this.out.push({ kind: "robots", nofollow: true });
         }
+        if (a.content !== undefined) this.out.push({ kind: "meta", attrs: a });
+        break;
+      case Tag.Link:
+        if (a.rel !== undefined && a.href !== undefined) {
+          this.out.push({ kind: "linkrel", rel: a.rel, href: a.href, hreflang: a.hreflang });
+        }
+        break;
+      case Tag.Html:
+        if (a.lang !== undefined) this.out.push({ kind: "lang", lang: a.lang });
         break;
       case Tag.Title:
         if (!this.#titleDone) this.#inTitle = true;

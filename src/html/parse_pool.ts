@@ -55,7 +55,7 @@ export class ParsePool implements AsyncDisposable {
     const p = this.#pending.get(m.id);
     if (!p) return;
     this.#pending.delete(m.id);
-    if (m.ok) p.resolve({ title: m.title, links: m.links, nofollow: m.nofollow });
+    if (m.ok) p.resolve({ title: m.title, links: m.links, nofollow: m.nofollow, meta: m.meta });
     else p.reject(new Error(m.message));
   }
 

@@ -9,7 +9,7 @@
 /// <reference lib="deno.worker" />
 import { Channel } from "../async/channel.ts";
 import { decodeText } from "../crawl/read_body.ts";
-import { extractPage } from "./extract_page.ts";
+import { extractPage, type PageInfo } from "./extract_page.ts";
 
 /** Messages to the worker. */
 export type ToWorker =
@@ -20,7 +20,7 @@ export type ToWorker =
 
 /** Messages from the worker. */
 export type FromWorker =
-  | { id: number; ok: true; title: string | null; links: string[]; nofollow: boolean }
+  | ({ id: number; ok: true } & PageInfo)
   | { id: number; ok: false; message: string };
 
 const open = new Map<number, Channel<Uint8Array>>();

@@ -730,7 +730,20 @@ function toPageRecord(jobId: string, p: PageEvent): PageRecord {
     bytes: p.bytes,
     ms: p.ms,
     attempts: p.attempts,
+    meta: p.meta ?? null,
+    contentHash: p.contentHash ?? null,
+    content: p.content ?? null,
+    ...optionalPageFields(p),
   };
+}
+
+/** The page fields that are present only sometimes (sitemap source, truncation flag). */
+function optionalPageFields(p: Partial<PageEvent>): Partial<PageEvent> {
+  const o: Partial<PageEvent> = {};
+  if (p.contentTruncated !== undefined) o.contentTruncated = p.contentTruncated;
+  if (p.source !== undefined) o.source = p.source;
+  if (p.lastmod !== undefined) o.lastmod = p.lastmod;
+  return o;
 }
 
 function toPage(d: PageRecord): PageEvent {
@@ -747,6 +760,10 @@ function toPage(d: PageRecord): PageEvent {
     bytes: d.bytes,
     ms: d.ms,
     attempts: d.attempts,
+    meta: d.meta ?? null,
+    contentHash: d.contentHash ?? null,
+    content: d.content ?? null,
+    ...optionalPageFields(d),
   };
 }
 

@@ -477,6 +477,9 @@ function page(url: string, over: Partial<PageEvent> = {}): PageEvent {
     bytes: 1234,
     ms: 5.25,
     attempts: 1,
+    meta: null,
+    contentHash: null,
+    content: null,
     ...over,
   };
 }

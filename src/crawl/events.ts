@@ -59,7 +59,8 @@ export type CrawlErrorCode =
   | "out_of_scope"
   | "blocked_address"
   | "blocked_port"
-  | "dns";
+  | "dns"
+  | "sitemap_invalid";
 
 /** No response could be had for a URL. */
 export interface ErrorEvent {
@@ -72,6 +73,8 @@ export interface ErrorEvent {
   attempts: number;
   /** `"sitemap"` when the URL came from a sitemap; absent otherwise. */
   source?: "sitemap";
+  /** True when the URL that failed is a sitemap file (not a page); absent otherwise. */
+  sitemap?: true;
 }
 
 /** Why a URL was left out. */

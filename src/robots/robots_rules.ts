@@ -22,6 +22,8 @@ export interface RobotsRules {
   crawlDelayMs(userAgent: string): number | undefined;
   /** How the rules came about: `parsed`, `allow_all` (4xx), `disallow_all` (5xx or unreachable). */
   readonly source: "parsed" | "allow_all" | "disallow_all";
+  /** The `Sitemap:` URLs of the file, as written (absent when none was read). */
+  readonly sitemaps?: readonly string[];
 }
 
 /** Rules that allow everything (robots.txt 4xx, or robots ignored). */
@@ -41,6 +43,7 @@ export const DISALLOW_ALL: RobotsRules = {
 interface ParsedRobots {
   isAllowed(url: string, ua?: string): boolean | undefined;
   getCrawlDelay(ua?: string): number | undefined;
+  getSitemaps(): string[];
 }
 
 // The package's typings declare a default export that Deno sees as a namespace.
@@ -56,6 +59,7 @@ export function parseRobots(robotsUrl: string, text: string): RobotsRules {
       return typeof d === "number" && Number.isFinite(d) && d >= 0 ? d * 1000 : undefined;
     },
     source: "parsed",
+    sitemaps: r.getSitemaps(),
   };
 }
 

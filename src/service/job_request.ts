@@ -63,6 +63,9 @@ function optionSchema(): z.ZodType<Partial<CrawlOptions>> {
       case "scope":
         shape[s.key] = z.enum(["origin", "host", "domain", "all"]).optional();
         break;
+      case "enum":
+        shape[s.key] = z.enum(s.values as [string, ...string[]]).optional();
+        break;
     }
   }
   return z.object(shape).strict() as unknown as z.ZodType<Partial<CrawlOptions>>;

@@ -184,16 +184,18 @@ async function attempt(
     let links: string[] = [];
     let meta: PageMeta | null = null;
     let contentHash: string | null = null;
-    const content: string | null = null;
+    let content: string | null = null;
+    let contentTruncated = false;
     const parse = res.status >= 200 && res.status < 300 &&
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
       const hash = new BodyHash();
       const bytes = hash.pass(bodyBytes(res, read));
+      const extract = { content: options.content };
       const info = env.parsePool
-        ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal)
-        : await extractPage(decodeText(bytes, contentType), finalUrl);
+        ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal, extract)
+        : await extractPage(decodeText(bytes, contentType), finalUrl, extract);
       title = info.title;
       meta = withHeaderRobots(
         info.meta,
@@ -202,6 +204,8 @@ async function attempt(
       // X-Robots-Tag: nofollow is honoured like <meta name=robots content=nofollow>.
       links = robotsNofollow(meta.robots) ? [] : info.links;
       contentHash = hash.hex();
+      content = info.content;
+      contentTruncated = info.contentTruncated;
     } else {
       await res.body?.cancel().catch(() => {});
     }
@@ -223,6 +227,7 @@ async function attempt(
         meta,
         contentHash,
         content,
+        ...(content !== null ? { contentTruncated } : {}),
         ...(task.source ? { source: task.source, lastmod: task.lastmod ?? null } : {}),
       },
     };

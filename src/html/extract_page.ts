@@ -16,6 +16,7 @@
 import { htmlTokens } from "./html_tokens.ts";
 import { LinkResolver } from "../url/resolve_href.ts";
 import { type PageMeta, PageMetaCollector } from "./page_meta.ts";
+import { type ContentFormat, PageContent } from "../content/page_content.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -26,12 +27,18 @@ export interface PageInfo {
   nofollow: boolean;
   /** The page's metadata (see `page_meta.ts`). */
   meta: PageMeta;
+  /** The page's content in the `content` mode asked for; `null` for `none`. */
+  content: string | null;
+  /** True when `content` was cut at its cap. */
+  contentTruncated: boolean;
 }
 
 /** Settings of {@linkcode extractPage}. */
 export interface ExtractOptions {
   /** Links kept at most per page; the rest are ignored. @default 10000 */
   maxLinks?: number;
+  /** What to collect as `content` (see `src/content/page_content.ts`). @default "none" */
+  content?: ContentFormat | "none";
 }
 
 /**
@@ -63,7 +70,9 @@ export async function extractPage(
   let nofollow = false;
   const hrefs: string[] = [];
   const meta = new PageMetaCollector();
-  for await (const batch of htmlTokens(chunks)) {
+  const mode = options.content ?? "none";
+  const content = mode === "none" ? null : new PageContent(mode, pageUrl);
+  for await (const batch of htmlTokens(content ? teeChunks(chunks, content) : chunks)) {
     for (const t of batch) {
       switch (t.kind) {
         case "link":
@@ -97,5 +106,24 @@ export async function extractPage(
     }
   }
   const links = nofollow ? [] : resolveLinks(hrefs, base, options.maxLinks);
-  return { title, links, nofollow, meta: meta.finish(base) };
+  const c = content?.finish();
+  return {
+    title,
+    links,
+    nofollow,
+    meta: meta.finish(base),
+    content: c?.content ?? null,
+    contentTruncated: c?.truncated ?? false,
+  };
+}
+
+/** Hands each chunk to the content collector as it passes to the tokenizer. */
+async function* teeChunks(
+  chunks: AsyncIterable<string>,
+  content: PageContent,
+): AsyncGenerator<string> {
+  for await (const c of chunks) {
+    content.write(c);
+    yield c;
+  }
 }

@@ -256,7 +256,7 @@ const CHARS = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
  * it was found, or to the end of the buffer. (htmlparser2 is pinned in
  * deno.json; the tokenizer tests cover this.)
  */
-class FastTokenizer extends Tokenizer {}
+export class FastTokenizer extends Tokenizer {}
 Object.defineProperty(FastTokenizer.prototype, "fastForwardTo", {
   value: function fastForwardTo(this: TokenizerInternals, c: number): boolean {
     const at = this.buffer.indexOf(

@@ -9,11 +9,17 @@
 /// <reference lib="deno.worker" />
 import { Channel } from "../async/channel.ts";
 import { decodeText } from "../crawl/read_body.ts";
-import { extractPage, type PageInfo } from "./extract_page.ts";
+import { type ExtractOptions, extractPage, type PageInfo } from "./extract_page.ts";
 
 /** Messages to the worker. */
 export type ToWorker =
-  | { id: number; kind: "open"; url: string; contentType: string | null }
+  | {
+    id: number;
+    kind: "open";
+    url: string;
+    contentType: string | null;
+    content?: ExtractOptions["content"];
+  }
   | { id: number; kind: "chunk"; bytes: Uint8Array }
   | { id: number; kind: "end" }
   | { id: number; kind: "cancel" };
@@ -31,7 +37,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     case "open": {
       const ch = new Channel<Uint8Array>(Number.MAX_SAFE_INTEGER);
       open.set(m.id, ch);
-      extractPage(decodeText(ch, m.contentType), m.url).then(
+      extractPage(decodeText(ch, m.contentType), m.url, { content: m.content }).then(
         (info) => {
           if (open.delete(m.id)) self.postMessage({ id: m.id, ok: true, ...info } as FromWorker);
         },

@@ -60,3 +60,36 @@ Deno.test("crawl() honours X-Robots-Tag nofollow and reports it in meta.robots",
   assert.deepEqual(other.links, [srv.origin + "/b"], "directive for another agent ignored");
   assert.equal(other.meta?.robots, null);
 });
+
+const ARTICLE = `<html><head><title>Story</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>A story</h1><p>First paragraph of the story, long enough to be content, with commas, yes.</p>
+<p>Second paragraph, with a <a href="/more">link</a> in it, and more words to make it count.</p></article>
+<footer>Copyright 2024</footer></body></html>`;
+
+for (const parseWorkers of [0, 1]) {
+  Deno.test(`crawl() gives pages content in text, markdown and html modes (parseWorkers ${parseWorkers})`, async () => {
+    await using srv = serveRoutes({
+      "/": { body: ARTICLE },
+      "/img": { headers: { "content-type": "image/png" }, body: "PNG" },
+    });
+    const seeds = [srv.origin + "/", srv.origin + "/img"];
+    const base = { ignoreRobots: true, parseWorkers, maxDepth: 0 };
+    const text = await collect(seeds, { ...base, content: "text" });
+    const t = text.byUrl.get(srv.origin + "/") as PageEvent;
+    assert.equal(
+      t.content,
+      "A story\n\nFirst paragraph of the story, long enough to be content, with commas, yes.\n\n" +
+        "Second paragraph, with a link in it, and more words to make it count.",
+    );
+    assert.equal(t.contentTruncated, false);
+    assert.equal((text.byUrl.get(srv.origin + "/img") as PageEvent).content, null);
+    const md = await collect(seeds, { ...base, content: "markdown" });
+    assert.match(
+      (md.byUrl.get(srv.origin + "/") as PageEvent).content!,
+      new RegExp(`^# A story\\n\\n[^]*\\[link\\]\\(${srv.origin}/more\\)`),
+    );
+    const html = await collect(seeds, { ...base, content: "html" });
+    assert.equal((html.byUrl.get(srv.origin + "/") as PageEvent).content, ARTICLE);
+  });
+}

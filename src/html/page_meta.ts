@@ -48,7 +48,14 @@ export interface PageMeta {
 /** Longest metadata value kept, in characters (a page can put megabytes in an attribute). */
 export const MAX_META_VALUE = 2000;
 /** Most `hreflang` alternates kept per page. */
-export const MAX_ALTERNATES = 200;
+export const MAX_ALTERNATES = 100;
+/** Longest URL kept in `canonical`, `image` and `alternates`; a longer one counts as absent. */
+export const MAX_META_URL = 4096;
+
+/** `u` when it is not longer than {@linkcode MAX_META_URL}, else `null`. */
+function capUrl(u: string | null): string | null {
+  return u !== null && u.length <= MAX_META_URL ? u : null;
+}
 
 /** Sources of each text field, first found wins; `n:` is a name, `p:` a property, `i:` an itemprop, `h:` http-equiv. */
 const SOURCES = {
@@ -195,7 +202,7 @@ export class PageMetaCollector {
   finish(base: URL): PageMeta {
     let canonical: string | null = null;
     const rawCanonical = this.#canonical ?? this.#first(SOURCES.canonical);
-    if (rawCanonical !== null) canonical = normalizeUrl(rawCanonical.trim(), base);
+    if (rawCanonical !== null) canonical = capUrl(normalizeUrl(rawCanonical.trim(), base));
     let lang = this.#htmlLang === null ? null : clean(this.#htmlLang);
     if (lang === null) {
       const h = this.#values.get("h:content-language");
@@ -206,7 +213,7 @@ export class PageMetaCollector {
     const image = this.#first(SOURCES.image);
     let alternates: Record<string, string> | null = null;
     for (const [hreflang, href] of this.#alternates) {
-      const u = normalizeUrl(href.trim(), base);
+      const u = capUrl(normalizeUrl(href.trim(), base));
       // A language tag or x-default; anything else (a `$` or `.` would not be a
       // valid MongoDB field name) is left out.
       const key = HREFLANG.test(hreflang) ? hreflang.toLowerCase() : null;
@@ -222,7 +229,7 @@ export class PageMetaCollector {
       author: this.#first(SOURCES.author),
       publishedTime: this.#first(SOURCES.publishedTime),
       siteName: this.#first(SOURCES.siteName),
-      image: image === null ? null : resolveHttp(image, base),
+      image: image === null ? null : capUrl(resolveHttp(image, base)),
       alternates,
     };
   }

@@ -12,7 +12,7 @@
  * @module
  */
 import type { JobDoc, Store } from "../store/store.ts";
-import { newJob, StoreError } from "../store/store.ts";
+import { newJob, PAGE_FIELDS, pickPageFields, StoreError } from "../store/store.ts";
 import type { ServiceConfig } from "./config.ts";
 import { errorResponse, HttpError, json } from "./http_error.ts";
 import { parseJobRequest } from "./job_request.ts";
@@ -90,6 +90,24 @@ function intParam(params: URLSearchParams, name: string, min: number, max: numbe
     );
   }
   return Number(v);
+}
+
+/** `?fields=url,title,content`: the page fields asked for, or `undefined` for all. */
+function fieldsParam(params: URLSearchParams): string[] | undefined {
+  const v = params.get("fields");
+  if (v === null) return undefined;
+  const fields = [...new Set(v.split(",").map((f) => f.trim()).filter((f) => f !== ""))];
+  for (const f of fields) {
+    if (!PAGE_FIELDS.has(f)) {
+      throw new HttpError(
+        400,
+        "invalid_query",
+        `Unknown page field ${JSON.stringify(f)}`,
+        "fields",
+      );
+    }
+  }
+  return fields;
 }
 
 function methodNotAllowed(allow: string[]): never {
@@ -307,6 +325,7 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
       limit: intParam(params, "limit", 1, 1_000_000) ?? Infinity,
       url: rawUrl === null ? undefined : normalizeUrl(rawUrl) ?? rawUrl,
       after: params.get("after") ?? undefined,
+      fields: fieldsParam(params),
     };
   }
 
@@ -315,13 +334,15 @@ export function createApp(deps: AppDeps): (req: Request, info?: ClientInfo) => P
     query: ReturnType<typeof pageQuery>,
     signal: AbortSignal,
   ): AsyncGenerator<PageEvent> {
-    const { status, url } = query;
+    const { status, url, fields } = query;
+    // the paging cursor needs each page's URL, asked for or not
+    const read = fields && !fields.includes("url") ? [...fields, "url"] : fields;
     let { after, limit: left } = query;
     while (left > 0) {
       signal.throwIfAborted();
       const want = Math.min(500, left);
-      const batch = await store.listPages(id, { status, url, after, limit: want });
-      for (const p of batch) yield p;
+      const batch = await store.listPages(id, { status, url, after, limit: want, fields: read });
+      for (const p of batch) yield read === fields ? p : pickPageFields(p, fields);
       if (batch.length < want) return;
       left -= batch.length;
       after = batch[batch.length - 1].url;

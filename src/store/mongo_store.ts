@@ -64,12 +64,13 @@ import {
   type JobPatch,
   type JobStatus,
   type PageQuery,
+  pickPageFields,
   type Store,
   type StoredEvent,
   StoreError,
   type WriteBatch,
 } from "./store.ts";
-import { checkBatch, checkLimit, checkNumber, checkString } from "./check_input.ts";
+import { checkBatch, checkFields, checkLimit, checkNumber, checkString } from "./check_input.ts";
 
 /** Options of {@linkcode MongoStore}. */
 export interface MongoStoreOptions {
@@ -513,11 +514,20 @@ export class MongoStore implements Store {
     if (query.url !== undefined) url.$eq = checkString("Url", query.url);
     if (query.after !== undefined) url.$gt = checkString("After", query.after);
     if (query.url !== undefined || query.after !== undefined) filter.url = url;
+    const fields = query.fields === undefined ? undefined : checkFields(query.fields);
+    // A projection reads only the named fields (a page's content can be megabytes).
+    const projection = fields === undefined
+      ? undefined
+      : Object.fromEntries([["_id", 0], ...fields.map((f) => [f, 1])]);
     const docs = await this.#run(
       "list pages",
-      () => this.#pages.find(filter, { sort: { url: 1 }, limit: query.limit }).toArray(),
+      () =>
+        this.#pages.find(filter, { sort: { url: 1 }, limit: query.limit, projection })
+          .toArray(),
     );
-    return docs.map(toPage);
+    return fields === undefined
+      ? docs.map(toPage)
+      : docs.map((d) => pickPageFields(toPage(d), fields));
   }
 
   /**

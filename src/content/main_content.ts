@@ -30,6 +30,7 @@
 import type { TokenizerCallbacks } from "htmlparser2";
 import { decodeHTML, decodeHTMLAttribute } from "entities";
 import { FastTokenizer } from "../html/html_tokens.ts";
+import { LinkResolver } from "../url/resolve_href.ts";
 
 /** What {@linkcode MainContent.finish} renders. */
 export type MainContentFormat = "text" | "markdown";
@@ -189,8 +190,23 @@ interface Open {
   container: boolean;
 }
 
+/** Runs of white space as one space (most text needs nothing: checked first, natively). */
 function collapse(s: string): string {
+  if (
+    s.indexOf("\n") === -1 && s.indexOf("  ") === -1 && s.indexOf("\t") === -1 &&
+    s.indexOf("\r") === -1 && s.indexOf("\u00a0") === -1 && s.indexOf("\f") === -1
+  ) {
+    return s;
+  }
   return s.replace(/[ \t\n\r\f\u00a0]+/g, " ");
+}
+
+/** Commas in `s` (also the CJK ones), as Readability counts them. */
+function commas(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf(","); i !== -1; i = s.indexOf(",", i + 1)) n++;
+  if (s.indexOf("，") !== -1 || s.indexOf("、") !== -1) n += s.match(/[，、]/g)!.length;
+  return n;
 }
 
 function headingLevel(kind: string): number {
@@ -204,6 +220,7 @@ export class MainContent {
   /** Markdown markup is built only when it is the output. */
   #wantMd: boolean;
   #base: URL;
+  #resolver: LinkResolver | null = null;
   /** Ids and tags of the open block elements (the containers), outermost first. */
   #path: number[] = [];
   #pathTags: string[] = [];
@@ -280,6 +297,7 @@ export class MainContent {
       this.#baseSeen = true;
       try {
         this.#base = new URL(attrs.href, this.#base);
+        this.#resolver = null;
       } catch { /* an invalid base is ignored */ }
     }
     let skip = this.#skipDepth > 0;
@@ -385,15 +403,15 @@ export class MainContent {
     }
   }
 
+  /** The normalized http(s) URL of a link or image (the link extractor's resolver), for Markdown. */
   #resolve(href: string): string | null {
-    try {
-      const u = new URL(href, this.#base);
-      return u.protocol === "http:" || u.protocol === "https:" || u.protocol === "mailto:"
-        ? u.href.replace(/[()\s]/g, (c) => encodeURIComponent(c))
-        : null;
-    } catch {
-      return null;
-    }
+    this.#resolver ??= new LinkResolver(this.#base);
+    const u = this.#resolver.resolve(href);
+    if (u === null) return null;
+    // a normalized URL has no white space; parentheses would end the Markdown link
+    return u.indexOf("(") === -1 && u.indexOf(")") === -1
+      ? u
+      : u.replace(/[()]/g, (c) => (c === "(" ? "%28" : "%29"));
   }
 
   #close(tag: string): void {
@@ -481,8 +499,7 @@ export class MainContent {
     // three more ancestors (a third of the level each).
     if (!SCORED.has(kind === "quote" ? "blockquote" : kind === "row" ? "td" : kind)) return;
     if (text.length < 25) return;
-    const score = 1 + (text.match(/[,，、]/g)?.length ?? 0) +
-      Math.min(Math.floor(text.length / 100), 3);
+    const score = 1 + commas(text) + Math.min(Math.floor(text.length / 100), 3);
     for (let level = 0; level < 5; level++) {
       const idx = path.length - 2 - level;
       if (idx < 0) break;

@@ -168,8 +168,10 @@ interface Container {
 interface Block {
   /** h1-h6, p, li, pre, quote, row, other. */
   kind: string;
-  md: string;
-  text: string;
+  /** The block as rendered: Markdown or plain text, the format asked for. */
+  out: string;
+  /** Characters of plain text (for scores and link density). */
+  len: number;
   linkLen: number;
   /** Element ids of the block's ancestors, outermost first. */
   path: number[];
@@ -235,6 +237,9 @@ export class MainContent {
   #lists: { ordered: boolean; n: number }[] = [];
   // the block being collected
   #md = "";
+  /** Plain-text characters of the block so far, and the last one (white space handling). */
+  #len = 0;
+  #last = 0;
   #text = "";
   #linkLen = 0;
   #firstH1: string | null = null;
@@ -328,9 +333,10 @@ export class MainContent {
       // the text so far belongs to the enclosing block: end it before this one opens
       if (tag !== "td" && tag !== "th") this.#endBlock();
       this.#stack.push(open);
-      if ((tag === "td" || tag === "th") && this.#text !== "") {
-        this.#md += " | ";
-        this.#text += " ";
+      if ((tag === "td" || tag === "th") && this.#len > 0) {
+        if (this.#wantMd) this.#md += " | ";
+        else this.#text += " ";
+        this.#last = 32;
       }
       const cls = attrs.class ?? "";
       const words = cls + " " + (attrs.id ?? "");
@@ -363,38 +369,43 @@ export class MainContent {
     // inline markup
     switch (tag) {
       case "br":
-        this.#md += "  \n";
-        this.#text += "\n";
+        if (this.#wantMd) this.#md += "  \n";
+        else this.#text += "\n";
+        this.#last = 10;
         break;
       case "strong":
       case "b":
-        this.#md += "**";
-        open.close = "**";
+        if (this.#pre === 0 && this.#wantMd) {
+          this.#md += "**";
+          open.close = "**";
+        }
         break;
       case "em":
       case "i":
-        this.#md += "_";
-        open.close = "_";
+        if (this.#pre === 0 && this.#wantMd) {
+          this.#md += "_";
+          open.close = "_";
+        }
         break;
       case "code":
-        if (this.#pre === 0) {
+        if (this.#pre === 0 && this.#wantMd) {
           this.#md += "`";
           open.close = "`";
         }
         break;
       case "a": {
         const href = attrs.href?.trim();
-        const url = href ? this.#resolve(href) : null;
+        const url = href && this.#wantMd ? this.#resolve(href) : null;
         open.isLink = true;
         this.#links++;
-        if (url !== null && this.#pre === 0) {
+        if (url !== null && this.#pre === 0 && this.#wantMd) {
           this.#md += "[";
           open.close = `](${url})`;
         }
         break;
       }
       case "img": {
-        const src = attrs.src ? this.#resolve(attrs.src.trim()) : null;
+        const src = attrs.src && this.#wantMd ? this.#resolve(attrs.src.trim()) : null;
         if (src !== null && this.#pre === 0) {
           this.#md += `![${collapse(attrs.alt ?? "").trim().replace(/[[\]]/g, "")}](${src})`;
         }
@@ -449,28 +460,34 @@ export class MainContent {
     if (this.#skipDepth > 0) return;
     if (this.#pre > 0) {
       if (this.#wantMd) this.#md += t;
-      this.#text += t;
+      else this.#text += t;
+      this.#len += t.length;
+      this.#last = t.charCodeAt(t.length - 1);
       return;
     }
     let c = collapse(t);
-    const last = this.#text.charCodeAt(this.#text.length - 1);
-    if (this.#text === "" || last === 32 || last === 10) c = c.trimStart();
+    if (this.#len === 0 || this.#last === 32 || this.#last === 10) c = c.trimStart();
+    if (c === "") return;
     if (this.#wantMd) this.#md += c;
-    this.#text += c;
+    else this.#text += c;
+    this.#len += c.length;
+    this.#last = c.charCodeAt(c.length - 1);
     if (this.#links > 0) this.#linkLen += c.length;
   }
 
   /** Ends the block being collected; its own element is the innermost block element open. */
   #endBlock(): void {
     let kind = this.#pathTags.length > 0 ? this.#pathTags[this.#pathTags.length - 1] : "body";
-    const isPre = kind === "pre";
-    const text = isPre ? this.#text.replace(/^\n+|\s+$/g, "") : this.#text.trim();
-    const md = isPre ? text : this.#md.trim();
+    const raw = this.#wantMd ? this.#md : this.#text;
+    const out = kind === "pre" ? raw.replace(/^\n+|\s+$/g, "") : raw.trim();
     const linkLen = this.#linkLen;
+    const len = this.#len;
     this.#md = "";
     this.#text = "";
     this.#linkLen = 0;
-    if (text === "" && md === "") return; // (a block of images only has Markdown but no text)
+    this.#len = 0;
+    this.#last = 0;
+    if (out === "") return; // (a block of images only has Markdown, and no length)
     const path = this.#path.slice();
     if (kind === "blockquote") kind = "quote";
     else if (kind === "tr" || kind === "td" || kind === "th") kind = "row";
@@ -479,11 +496,11 @@ export class MainContent {
       const l = this.#lists[this.#lists.length - 1];
       if (l.ordered) ordinal = l.n;
     }
-    if (kind === "h1" && this.#firstH1 === null) this.#firstH1 = text;
+    if (kind === "h1" && this.#firstH1 === null) this.#firstH1 = out;
     this.#blocks.push({
       kind,
-      md,
-      text,
+      out,
+      len,
       linkLen,
       path,
       listDepth: Math.max(0, this.#lists.length - 1),
@@ -492,14 +509,14 @@ export class MainContent {
     // totals for link density, on every ancestor container
     for (const id of path) {
       const c = this.#containers.get(id)!;
-      c.textLen += text.length;
+      c.textLen += len;
       c.linkLen += linkLen;
     }
     // Readability's paragraph score, to the parent, the grandparent (half) and
     // three more ancestors (a third of the level each).
     if (!SCORED.has(kind === "quote" ? "blockquote" : kind === "row" ? "td" : kind)) return;
-    if (text.length < 25) return;
-    const score = 1 + commas(text) + Math.min(Math.floor(text.length / 100), 3);
+    if (len < 25) return;
+    const score = 1 + commas(out) + Math.min(Math.floor(len / 100), 3);
     for (let level = 0; level < 5; level++) {
       const idx = path.length - 2 - level;
       if (idx < 0) break;
@@ -548,9 +565,8 @@ export class MainContent {
     }
     // Lists and rows that are mostly links (related stories, tag clouds) are not content.
     chosen = chosen.filter((b) =>
-      headingLevel(b.kind) > 0 || b.kind === "pre" || b.linkLen <= b.text.length * 0.5
+      headingLevel(b.kind) > 0 || b.kind === "pre" || b.linkLen <= b.len * 0.5
     );
-    if (format === "text") chosen = chosen.filter((b) => b.text !== "");
     const out: string[] = [];
     const h1 = this.#firstH1;
     if (h1 !== null && !chosen.some((b) => b.kind === "h1")) {
@@ -560,10 +576,10 @@ export class MainContent {
     for (const b of chosen) {
       const tight = (b.kind === "li" || b.kind === "row") && b.kind === prev;
       const sep = out.length === 0 ? "" : tight ? "\n" : "\n\n";
-      let body = format === "markdown" ? this.#markdown(b) : b.text;
+      let body = format === "markdown" ? this.#markdown(b) : b.out;
       if (format === "markdown" && b.kind === "row" && prev !== "row") {
         // a table's first row is its header row in Markdown
-        const cells = b.md.split(" | ").length;
+        const cells = b.out.split(" | ").length;
         body += "\n|" + " --- |".repeat(cells);
       }
       prev = b.kind;
@@ -574,18 +590,18 @@ export class MainContent {
 
   #markdown(b: Block): string {
     const h = headingLevel(b.kind);
-    if (h > 0) return "#".repeat(h) + " " + b.md.replace(/\s*\n\s*/g, " ");
+    if (h > 0) return "#".repeat(h) + " " + b.out.replace(/\s*\n\s*/g, " ");
     switch (b.kind) {
       case "li":
-        return "  ".repeat(b.listDepth) + (b.ordinal > 0 ? `${b.ordinal}. ` : "- ") + b.md;
+        return "  ".repeat(b.listDepth) + (b.ordinal > 0 ? `${b.ordinal}. ` : "- ") + b.out;
       case "pre":
-        return "```\n" + b.md + "\n```";
+        return "```\n" + b.out + "\n```";
       case "quote":
-        return b.md.split("\n").map((l) => "> " + l).join("\n");
+        return b.out.split("\n").map((l) => "> " + l).join("\n");
       case "row":
-        return "| " + b.md + " |";
+        return "| " + b.out + " |";
       default:
-        return b.md;
+        return b.out;
     }
   }
 }

@@ -87,6 +87,8 @@ export interface SkippedEvent {
   reason: SkipReason;
   depth: number;
   parent: string | null;
+  /** `"sitemap"` when the URL came from a sitemap; absent otherwise. */
+  source?: "sitemap";
 }
 
 /** Totals of a crawl. */

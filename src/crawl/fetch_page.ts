@@ -273,6 +273,7 @@ export async function fetchPage(
       reason: "robots",
       depth: task.depth,
       parent: task.parent,
+      ...(task.source ? { source: task.source } : {}),
     };
   }
   const started = performance.now();

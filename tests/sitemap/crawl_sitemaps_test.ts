@@ -113,6 +113,7 @@ Deno.test("crawl() with sitemaps reads robots.txt Sitemap lines, indexes, gzip a
   // robots.txt still applies to sitemap URLs
   const secret = r.byUrl.get(origin + "/private/x");
   assert.equal(secret?.type, "skipped");
+  assert.equal((secret as { source?: string }).source, "sitemap");
   assert.equal(srv.hits.get("/private/x"), undefined);
   // links of sitemap pages are followed at depth 1; seeds keep no source
   assert.equal((r.byUrl.get(origin + "/linked") as PageEvent).depth, 1);

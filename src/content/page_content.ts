@@ -59,6 +59,14 @@ export class PageContent {
     }
   }
 
+  /** Yields `chunks` unchanged, feeding each to {@linkcode write} on its way (to the link parse). */
+  async *pass(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+    for await (const c of chunks) {
+      this.write(c);
+      yield c;
+    }
+  }
+
   /** The content, capped. */
   finish(): ContentResult {
     if (this.#main) return capContent(this.#main.finish());

@@ -72,7 +72,7 @@ export async function extractPage(
   const meta = new PageMetaCollector();
   const mode = options.content ?? "none";
   const content = mode === "none" ? null : new PageContent(mode, pageUrl);
-  for await (const batch of htmlTokens(content ? teeChunks(chunks, content) : chunks)) {
+  for await (const batch of htmlTokens(content ? content.pass(chunks) : chunks)) {
     for (const t of batch) {
       switch (t.kind) {
         case "link":
@@ -115,15 +115,4 @@ export async function extractPage(
     content: c?.content ?? null,
     contentTruncated: c?.truncated ?? false,
   };
-}
-
-/** Hands each chunk to the content collector as it passes to the tokenizer. */
-async function* teeChunks(
-  chunks: AsyncIterable<string>,
-  content: PageContent,
-): AsyncGenerator<string> {
-  for await (const c of chunks) {
-    content.write(c);
-    yield c;
-  }
 }

@@ -270,3 +270,37 @@ Deno.test("crawl() admits sitemap URLs up to maxPages and stops reading", async 
   const [sm] = sitemapEvents(r.events);
   assert.equal(sm.admitted, 4);
 });
+
+Deno.test("crawl() stops at once when aborted while a sitemap is being read", async () => {
+  let cancelled = false;
+  await using srv = serveRoutes({
+    "/": { body: "home" },
+    "/sitemap.xml": {
+      headers: XML,
+      body: () =>
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(new TextEncoder().encode(`<urlset xmlns="${NS}">`));
+          },
+          cancel() {
+            cancelled = true;
+          },
+        }),
+    },
+  });
+  const ac = new AbortController();
+  const started = Date.now();
+  const timer = setTimeout(() => ac.abort(), 300);
+  try {
+    const r = await collect([srv.origin + "/"], { sitemaps: true, ignoreRobots: true }, {
+      signal: ac.signal,
+    });
+    assert.equal(r.done.reason, "aborted");
+    assert.equal(r.pages.length, 0, "the seed waits for the sitemap phase");
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.ok(Date.now() - started < 10_000, "the crawl ended well before the 15 s request deadline");
+  for (let i = 0; i < 100 && !cancelled; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(cancelled, "the sitemap response was cancelled");
+});

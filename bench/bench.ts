@@ -7,11 +7,20 @@
  *
  * Knobs (env): BENCH_PAGES (5000), BENCH_CONCURRENCY (64), BENCH_RUNS (3).
  *
+ * `--content` crawls instead in each content mode (`none`, `text`,
+ * `markdown`), interleaved run by run so that a busy machine affects them
+ * alike, and prints each mode's median pages/s and its share of `none`;
+ * `--content=markdown` (or `text`, `html`) compares that one mode with
+ * `none`. `--parse-workers=N` sets the crawl's `parseWorkers`. Figures go to
+ * `bench/out/bench-content.json`.
+ *
  * @module
  */
 import { generateSite, pagePath } from "./gen_site.ts";
 import { crawl } from "../src/crawl/crawl.ts";
 import { extractPage } from "../src/html/extract_page.ts";
+import type { ContentMode } from "../src/crawl/options.ts";
+import process from "node:process";
 
 const PAGES = Number(Deno.env.get("BENCH_PAGES") ?? 5000);
 const CONCURRENCY = Number(Deno.env.get("BENCH_CONCURRENCY") ?? 64);
@@ -63,12 +72,19 @@ interface CrawlFigures {
   pagesPerSec: number;
   mbPerSec: number;
   peakRssMb: number;
+  /** CPU time (user + system) of the crawling process per page, in ms: steadier than pages/s on a busy machine. */
+  cpuMsPerPage: number;
 }
 
-async function crawlOnce(origin: string): Promise<CrawlFigures> {
+async function crawlOnce(
+  origin: string,
+  content: ContentMode = "none",
+  parseWorkers = 0,
+): Promise<CrawlFigures> {
   let peak = Deno.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 50);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let pages = 0;
   let bytes = 0;
   for await (
@@ -79,6 +95,8 @@ async function crawlOnce(origin: string): Promise<CrawlFigures> {
       maxDepth: 1000,
       maxPages: 10_000_000,
       retries: 0,
+      content,
+      parseWorkers,
     })
   ) {
     if (e.type === "page" && e.status === 200) {
@@ -87,6 +105,7 @@ async function crawlOnce(origin: string): Promise<CrawlFigures> {
     }
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
   peak = Math.max(peak, Deno.memoryUsage().rss);
   return {
@@ -95,6 +114,7 @@ async function crawlOnce(origin: string): Promise<CrawlFigures> {
     pagesPerSec: pages / seconds,
     mbPerSec: bytes / 1e6 / seconds,
     peakRssMb: peak / 1e6,
+    cpuMsPerPage: (cpu.user + cpu.system) / 1000 / Math.max(1, pages),
   };
 }
 
@@ -121,7 +141,69 @@ async function parseOnly(): Promise<{ mb: number; mbPerSec: number; linksPerSec:
   return { mb: bytes / 1e6, mbPerSec, linksPerSec: links * mbPerSec / (bytes / 1e6) };
 }
 
-if (import.meta.main) {
+/** `--content[=mode]`: each content mode against links-only, interleaved. */
+async function contentModes(arg: string, parseWorkers: number): Promise<void> {
+  const modes: ContentMode[] = arg === "--content"
+    ? ["none", "text", "markdown"]
+    : ["none", arg.slice("--content=".length) as ContentMode];
+  const server = await startServer();
+  const byMode = new Map<ContentMode, CrawlFigures[]>(modes.map((m) => [m, []]));
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      for (const mode of modes) {
+        const r = await crawlOnce(server.origin, mode, parseWorkers);
+        console.log(
+          `run ${i + 1} content=${mode}: ${r.pages} pages, ${r.pagesPerSec.toFixed(0)} pages/s, ` +
+            `${r.cpuMsPerPage.toFixed(3)} CPU ms/page, peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+        );
+        byMode.get(mode)!.push(r);
+      }
+    }
+  } finally {
+    server.child.kill("SIGTERM");
+    await server.child.status;
+  }
+  const base = median(byMode.get("none")!.map((r) => r.pagesPerSec));
+  const baseCpu = median(byMode.get("none")!.map((r) => r.cpuMsPerPage));
+  const summary: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    pages: PAGES,
+    concurrency: CONCURRENCY,
+    parseWorkers,
+    runs: RUNS,
+  };
+  console.log(`\nmedians of ${RUNS} interleaved runs (parseWorkers ${parseWorkers}):`);
+  for (const [mode, runs] of byMode) {
+    const pps = median(runs.map((r) => r.pagesPerSec));
+    const rss = Math.max(...runs.map((r) => r.peakRssMb));
+    const cpu = median(runs.map((r) => r.cpuMsPerPage));
+    summary[mode] = {
+      pagesPerSec: pps,
+      share: pps / base,
+      cpuMsPerPage: cpu,
+      peakRssMb: rss,
+      runs,
+    };
+    console.log(
+      `  content=${mode.padEnd(8)} ${pps.toFixed(0).padStart(6)} pages/s = ${
+        (100 * pps / base).toFixed(0)
+      } % of links-only; ${cpu.toFixed(3)} CPU ms/page (links-only/this = ${
+        (100 * baseCpu / cpu).toFixed(0)
+      } %); peak RSS ${rss.toFixed(0)} MB`,
+    );
+  }
+  await Deno.mkdir(OUT, { recursive: true });
+  await Deno.writeTextFile(`${OUT}bench-content.json`, JSON.stringify(summary, null, 2) + "\n");
+}
+
+const contentArg = Deno.args.find((a) => a === "--content" || a.startsWith("--content="));
+const workersArg = Deno.args.find((a) => a.startsWith("--parse-workers="));
+const parseWorkersArg = workersArg ? Number(workersArg.split("=")[1]) : 0;
+
+if (import.meta.main && contentArg) {
+  await ensureSite();
+  await contentModes(contentArg, parseWorkersArg);
+} else if (import.meta.main) {
   await ensureSite();
   const server = await startServer();
   const runs: CrawlFigures[] = [];

@@ -59,6 +59,8 @@ function flagArg(spec: OptionSpec): string {
       return "";
     case "scope":
       return " <kind>";
+    case "enum":
+      return " <mode>";
     default:
       return " <text>";
   }

@@ -28,6 +28,7 @@ import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { setImmediate } from "node:timers";
+import { readSitemaps } from "./read_sitemaps.ts";
 
 /** A URL known from an earlier run of the same crawl (crash-resume). */
 export interface ResumeEntry {
@@ -237,6 +238,24 @@ async function* run(
     for (const ev of invalid) {
       stats.errors++;
       await out.send(ev);
+    }
+    if (opts.sitemaps) {
+      // Sitemap URLs enter at depth 0 before any link is followed, through the
+      // same admission as links (scope, include/exclude, maxPages, dedupe).
+      const sitemapEnv = {
+        options: opts,
+        fetcher,
+        scope,
+        robots,
+        admit: (url: string, sitemap: string, lastmod: string | null) =>
+          !frontier.has(url) && admitsLink(scope, url, 0, opts.maxDepth) &&
+          frontier.add({ url, depth: 0, parent: sitemap, source: "sitemap", lastmod }),
+        full: () => frontier.admitted >= opts.maxPages,
+      };
+      for await (const ev of readSitemaps(seeds, sitemapEnv, signal)) {
+        record(ev);
+        await out.send(ev);
+      }
     }
     while (!signal.aborted) {
       const releaseTask = await tasks.acquire(signal);

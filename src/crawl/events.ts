@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import type { PageMeta } from "../html/page_meta.ts";
 
 /** A response was received (whatever its status). */
 export interface PageEvent {
@@ -28,6 +29,22 @@ export interface PageEvent {
   bytes: number;
   ms: number;
   attempts: number;
+  /** Metadata of an HTML page whose body was read (2xx); `null` otherwise. */
+  meta: PageMeta | null;
+  /** Hex SHA-256 of the decoded body; `null` when the body was not read. */
+  contentHash: string | null;
+  /**
+   * The page's content in the crawl's `content` mode (`text`, `markdown`,
+   * `html`); `null` when the mode is `none`, the page is not HTML or its body
+   * was not read.
+   */
+  content: string | null;
+  /** True when `content` was cut at the stored-content cap. Present only when `content` is not `null`. */
+  contentTruncated?: boolean;
+  /** `"sitemap"` when the URL came from a sitemap; absent otherwise. */
+  source?: "sitemap";
+  /** The sitemap's `<lastmod>` for this URL (as written), when it came from a sitemap. */
+  lastmod?: string | null;
 }
 
 /** The stable codes of an {@linkcode ErrorEvent}. */
@@ -43,7 +60,8 @@ export type CrawlErrorCode =
   | "blocked_address"
   | "blocked_port"
   | "dns"
-  | "tls";
+  | "tls"
+  | "sitemap_invalid";
 
 /** No response could be had for a URL. */
 export interface ErrorEvent {
@@ -54,6 +72,10 @@ export interface ErrorEvent {
   code: CrawlErrorCode;
   message: string;
   attempts: number;
+  /** `"sitemap"` when the URL came from a sitemap; absent otherwise. */
+  source?: "sitemap";
+  /** True when the URL that failed is a sitemap file (not a page); absent otherwise. */
+  sitemap?: true;
 }
 
 /** Why a URL was left out. */
@@ -66,6 +88,8 @@ export interface SkippedEvent {
   reason: SkipReason;
   depth: number;
   parent: string | null;
+  /** `"sitemap"` when the URL came from a sitemap; absent otherwise. */
+  source?: "sitemap";
 }
 
 /** Totals of a crawl. */
@@ -85,5 +109,25 @@ export interface DoneEvent {
   reason: "complete" | "max_pages" | "aborted";
 }
 
+/** A sitemap (or sitemap index) was read. */
+export interface SitemapEvent {
+  type: "sitemap";
+  /** The sitemap's normalized URL. */
+  url: string;
+  /** The sitemap index it was listed in; `null` for robots.txt and `/sitemap.xml`. */
+  parent: string | null;
+  /** `urlset`, `sitemapindex` or `text` (one URL a line). */
+  kind: "urlset" | "sitemapindex" | "text";
+  /** `<loc>` entries read (URLs, or sitemaps for an index), admitted or not. */
+  urls: number;
+  /** Of those, URLs queued for fetching (after scope, robots, include/exclude, maxPages and dedupe). */
+  admitted: number;
+  /** True when reading stopped at a limit (50,000 entries, 50 MB or `maxBytes`). */
+  truncated: boolean;
+  /** Decoded bytes read. */
+  bytes: number;
+  ms: number;
+}
+
 /** Any event of a crawl. */
-export type CrawlEvent = PageEvent | ErrorEvent | SkippedEvent | DoneEvent;
+export type CrawlEvent = PageEvent | ErrorEvent | SkippedEvent | SitemapEvent | DoneEvent;

@@ -25,6 +25,13 @@ import { bodyBytes } from "./read_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
 import { extractHtml } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
+import { BodyHash } from "../content/content_hash.ts";
+import {
+  headerRobots,
+  type PageMeta,
+  robotsNofollow,
+  withHeaderRobots,
+} from "../html/page_meta.ts";
 
 /** What {@linkcode fetchPage} needs from its crawl. */
 export interface PageEnv {
@@ -180,15 +187,30 @@ async function attempt(
     const counter = { bytes: 0 };
     let title: string | null = null;
     let links: string[] = [];
+    let meta: PageMeta | null = null;
+    let contentHash: string | null = null;
+    let content: string | null = null;
+    let contentTruncated = false;
     const parse = res.status >= 200 && res.status < 300 &&
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
+      const hash = new BodyHash();
+      const bytes = hash.pass(bodyBytes(res, read));
+      const extract = { content: options.content };
       const info = env.parsePool
-        ? await env.parsePool.extract(bodyBytes(res, read), contentType, finalUrl, deadline.signal)
-        : await extractHtml(bodyBytes(res, read), finalUrl, { contentType });
+        ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal, extract)
+        : await extractHtml(bytes, finalUrl, { contentType, content: options.content });
       title = info.title;
-      links = info.links;
+      meta = withHeaderRobots(
+        info.meta,
+        headerRobots(res.headers.get("x-robots-tag"), options.robotsAgent),
+      );
+      // X-Robots-Tag: nofollow is honoured like <meta name=robots content=nofollow>.
+      links = robotsNofollow(meta.robots) ? [] : info.links;
+      contentHash = hash.hex();
+      content = info.content;
+      contentTruncated = info.contentTruncated;
     } else {
       await res.body?.cancel().catch(() => {});
     }
@@ -207,6 +229,11 @@ async function attempt(
         bytes: counter.bytes,
         ms: Math.round(performance.now() - started),
         attempts: n,
+        meta,
+        contentHash,
+        content,
+        ...(content !== null ? { contentTruncated } : {}),
+        ...(task.source ? { source: task.source, lastmod: task.lastmod ?? null } : {}),
       },
     };
   } catch (e) {
@@ -226,6 +253,7 @@ async function attempt(
         code: err.code,
         message: err.message,
         attempts: n,
+        ...(task.source ? { source: task.source } : {}),
       },
     };
   }
@@ -264,6 +292,7 @@ export async function fetchPage(
       reason: "robots",
       depth: task.depth,
       parent: task.parent,
+      ...(task.source ? { source: task.source } : {}),
     };
   }
   const started = performance.now();

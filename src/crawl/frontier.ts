@@ -21,6 +21,10 @@ export interface Task {
   url: string;
   depth: number;
   parent: string | null;
+  /** `"sitemap"` for a URL read from a sitemap (then `parent` is the sitemap). */
+  source?: "sitemap";
+  /** The sitemap's `<lastmod>` of the URL, as written. */
+  lastmod?: string | null;
 }
 
 /** Settings of a {@linkcode Frontier}. */

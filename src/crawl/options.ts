@@ -14,6 +14,9 @@
 import type { ScopeKind } from "../url/scope.ts";
 import { PRODUCT_TOKEN, productToken } from "../robots/robots_agent.ts";
 
+/** What a page event's `content` holds: nothing, the main text, the main content as Markdown, or the decoded HTML. */
+export type ContentMode = "none" | "text" | "markdown" | "html";
+
 /** Every setting of a crawl; see {@linkcode DEFAULT_OPTIONS} for the defaults. */
 export interface CrawlOptions {
   /** Fetches in flight at once, all hosts together. @default 16 */
@@ -64,6 +67,14 @@ export interface CrawlOptions {
    * thread. On a 2-core machine 0 is as fast or faster (see the README). @default 0
    */
   parseWorkers: number;
+  /**
+   * What each HTML page's event carries as `content`: `none`, `text` or
+   * `markdown` (the main content, boilerplate left out) or `html` (the
+   * decoded HTML). @default "none"
+   */
+  content: ContentMode;
+  /** Read robots.txt `Sitemap:` lines and `/sitemap.xml` of each seed's origin before following links. @default false */
+  sitemaps: boolean;
 }
 
 /** The defaults of {@linkcode CrawlOptions}. */
@@ -87,12 +98,16 @@ export const DEFAULT_OPTIONS: Readonly<CrawlOptions> = Object.freeze({
   retryAfterMaxMs: 30000,
   backoffMs: 500,
   parseWorkers: 0,
+  content: "none" as ContentMode,
+  sitemaps: false,
 });
 
 /** How one option is typed and bounded; the source of flags, schema and docs. */
 export interface OptionSpec {
   key: keyof CrawlOptions;
-  type: "int" | "bool" | "string" | "strings" | "scope";
+  type: "int" | "bool" | "string" | "strings" | "scope" | "enum";
+  /** The allowed values of an `enum` option. */
+  values?: readonly string[];
   min?: number;
   max?: number;
   /** A `string` option must match this too. */
@@ -144,6 +159,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: "retryAfterMaxMs", type: "int", min: 0, max: 3600000, help: "cap on Retry-After waits" },
   { key: "backoffMs", type: "int", min: 0, max: 600000, help: "first retry back-off" },
   { key: "parseWorkers", type: "int", min: 0, max: 16, help: "threads parsing HTML (0: inline)" },
+  {
+    key: "content",
+    type: "enum",
+    values: ["none", "text", "markdown", "html"],
+    help: "page content: none | text | markdown | html",
+  },
+  { key: "sitemaps", type: "bool", help: "read robots.txt sitemaps and /sitemap.xml first" },
 ];
 
 /** A bad option value; `field` names the option. */
@@ -211,6 +233,14 @@ export function resolveOptions(partial: Partial<CrawlOptions> = {}): CrawlOption
           throw new OptionError(
             spec.key,
             `Option scope must be origin, host, domain or all, got ${v}`,
+          );
+        }
+        break;
+      case "enum":
+        if (!spec.values!.includes(v as string)) {
+          throw new OptionError(
+            spec.key,
+            `Option ${spec.key} must be one of ${spec.values!.join(", ")}, got ${v}`,
           );
         }
         break;

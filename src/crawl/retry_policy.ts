@@ -79,6 +79,7 @@ export const RETRIED_ERRORS: Readonly<Record<CrawlErrorCode, boolean>> = {
   out_of_scope: false,
   blocked_address: false,
   blocked_port: false,
+  sitemap_invalid: false,
 };
 
 /** Whether a response status is worth another attempt: 429 and 5xx. */

@@ -18,6 +18,8 @@ import { HtmlDecoder } from "./decode_html.ts";
 import { LinkResolver, stripHref } from "../url/resolve_href.ts";
 import { normalizeParsed, normalizeUrl } from "../url/normalize_url.ts";
 import { encodeHrefQuery } from "../url/encode_query.ts";
+import { type PageMeta, PageMetaCollector } from "./page_meta.ts";
+import { type ContentFormat, PageContent } from "../content/page_content.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -26,6 +28,12 @@ export interface PageInfo {
   links: string[];
   /** True when `<meta name="robots">` said nofollow. */
   nofollow: boolean;
+  /** The page's metadata (see `page_meta.ts`). */
+  meta: PageMeta;
+  /** The page's content in the `content` mode asked for; `null` for `none`. */
+  content: string | null;
+  /** True when `content` was cut at its cap. */
+  contentTruncated: boolean;
 }
 
 /** Settings of {@linkcode extractPage}. */
@@ -37,6 +45,8 @@ export interface ExtractOptions {
    * giving it, called once the last chunk has been read. @default "utf-8"
    */
   encoding?: string | (() => string);
+  /** What to collect as `content` (see `src/content/page_content.ts`). @default "none" */
+  content?: ContentFormat | "none";
 }
 
 /** Settings of {@linkcode extractHtml}. */
@@ -45,6 +55,8 @@ export interface ExtractHtmlOptions {
   maxLinks?: number;
   /** The response's `Content-Type`, for its charset. @default null */
   contentType?: string | null;
+  /** What to collect as `content` (see `src/content/page_content.ts`). @default "none" */
+  content?: ContentFormat | "none";
 }
 
 /** Settings of {@linkcode resolveLinks}. */
@@ -106,6 +118,7 @@ export function extractHtml(
   return extractPage(decoder.decode(bytes), pageUrl, {
     maxLinks: options.maxLinks,
     encoding: () => decoder.encoding,
+    content: options.content,
   });
 }
 
@@ -119,7 +132,10 @@ export async function extractPage(
   let baseHref: string | null = null;
   let nofollow = false;
   const hrefs: string[] = [];
-  for await (const batch of htmlTokens(chunks)) {
+  const meta = new PageMetaCollector();
+  const mode = options.content ?? "none";
+  const content = mode === "none" ? null : new PageContent(mode, pageUrl);
+  for await (const batch of htmlTokens(content ? content.pass(chunks) : chunks)) {
     for (const t of batch) {
       switch (t.kind) {
         case "link":
@@ -134,10 +150,14 @@ export async function extractPage(
         case "robots":
           nofollow = true;
           break;
+        case "meta":
+        case "linkrel":
+        case "lang":
+          meta.add(t);
+          break;
       }
     }
   }
-  if (nofollow) return { title, links: [], nofollow };
   const page = new URL(pageUrl);
   const encoding = typeof options.encoding === "function"
     ? options.encoding()
@@ -151,9 +171,16 @@ export async function extractPage(
       // an invalid <base href> is ignored, as browsers do
     }
   }
+  const links = nofollow
+    ? []
+    : resolveLinks(hrefs, base, { maxLinks: options.maxLinks, page, encoding });
+  const c = content?.finish();
   return {
     title,
-    links: resolveLinks(hrefs, base, { maxLinks: options.maxLinks, page, encoding }),
+    links,
     nofollow,
+    meta: meta.finish(base),
+    content: c?.content ?? null,
+    contentTruncated: c?.truncated ?? false,
   };
 }

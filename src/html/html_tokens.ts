@@ -1,7 +1,8 @@
 /**
  * The only place that touches htmlparser2's callbacks: turns a stream of
  * HTML text into an async stream of the few things a crawler needs (links,
- * `<base>`, `<title>`, `<meta name="robots">`). Comments, scripts and styles
+ * `<base>`, `<title>`, `<meta name="robots">`, and for page metadata the `<meta>` tags,
+ * `<link rel>` tags and `<html lang>`). Comments, scripts and styles
  * are not markup, so nothing inside them is a link; inside SVG and MathML they
  * are, and `<template>` content is not part of the document. The links are
  * those of a browser's `a[href], area[href]` (a differential test checks them
@@ -30,7 +31,42 @@ export type HtmlToken =
   | { kind: "link"; href: string; nofollow: boolean }
   | { kind: "base"; href: string }
   | { kind: "title"; text: string }
-  | { kind: "robots"; nofollow: boolean };
+  | { kind: "robots"; nofollow: boolean }
+  | { kind: "meta"; attrs: MetaAttrs }
+  | { kind: "linkrel"; rel: string; href: string; hreflang?: string }
+  | { kind: "lang"; lang: string };
+
+/** The attributes of a `<meta>` tag that page metadata reads (see `page_meta.ts`). */
+export interface MetaAttrs {
+  name?: string;
+  property?: string;
+  content?: string;
+  "http-equiv"?: string;
+  itemprop?: string;
+}
+
+type Attr =
+  | "href"
+  | "rel"
+  | "name"
+  | "content"
+  | "property"
+  | "hreflang"
+  | "lang"
+  | "http-equiv"
+  | "itemprop";
+const ATTRS = new Set<string>([
+  "href",
+  "rel",
+  "name",
+  "content",
+  "property",
+  "hreflang",
+  "lang",
+  "http-equiv",
+  "itemprop",
+  "encoding",
+]);
 
 /** Longest `<title>` kept, in characters. */
 export const MAX_TITLE = 1000;
@@ -43,6 +79,8 @@ const enum Tag {
   Base,
   Meta,
   Title,
+  Link,
+  Html,
 }
 
 /** Where the tokenizer is: HTML content, or foreign (SVG, MathML) content. */
@@ -188,7 +226,7 @@ function cleanTitle(t: string): string {
   return t.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE);
 }
 
-type AttrName = "href" | "rel" | "name" | "content" | "encoding";
+type AttrName = Attr | "encoding";
 
 /**
  * Tokenizer callbacks that keep only what {@linkcode HtmlToken} needs. Beside
@@ -206,7 +244,7 @@ class Sink implements TokenizerCallbacks {
   #name = "";
   #attr: AttrName | null = null;
   #value = "";
-  #attrs: { href?: string; rel?: string; name?: string; content?: string; encoding?: string } = {};
+  #attrs: Partial<Record<AttrName, string>> = {};
   /** The open tag's attributes are read. */
   #wantAttrs = false;
   /** The open tag is a `font` with `color`, `face` or `size`. */
@@ -268,7 +306,7 @@ class Sink implements TokenizerCallbacks {
           : len === 3
           ? c === 0x73 /* s */
           : len === 4
-          ? c === 0x61 || c === 0x62 || c === 0x6d /* a b m */
+          ? c === 0x61 || c === 0x62 || c === 0x6d || c === 0x6c || c === 0x68 /* a b m l h */
           : (len === 5 || len === 8) && c === 0x74 /* t */)
       ) return;
     }
@@ -281,6 +319,10 @@ class Sink implements TokenizerCallbacks {
       ? Tag.Meta
       : name === "title"
       ? Tag.Title
+      : name === "link"
+      ? Tag.Link
+      : name === "html"
+      ? Tag.Html
       : Tag.Other;
     // In plain HTML only these tags do anything; in or below SVG and MathML all do.
     if (
@@ -289,7 +331,7 @@ class Sink implements TokenizerCallbacks {
     ) return;
     this.#name = name;
     this.#wantAttrs = this.#tag === Tag.A || this.#tag === Tag.Base || this.#tag === Tag.Meta ||
-      this.isInForeignContext();
+      this.#tag === Tag.Link || this.#tag === Tag.Html || this.isInForeignContext();
     if (this.#wantAttrs) this.#attrs = {};
   }
 
@@ -297,8 +339,8 @@ class Sink implements TokenizerCallbacks {
     this.#attr = null;
     if (!this.#wantAttrs) return;
     const n = this.#slice(start, end).toLowerCase();
-    if (n === "href" || n === "rel" || n === "name" || n === "content" || n === "encoding") {
-      this.#attr = n;
+    if (ATTRS.has(n)) {
+      this.#attr = n as AttrName;
       this.#value = "";
     } else if (n === "color" || n === "face" || n === "size") this.#fontBreaks = true;
   }
@@ -401,6 +443,15 @@ class Sink implements TokenizerCallbacks {
         if (a.name?.toLowerCase() === "robots" && hasNofollow(a.content)) {
           this.out.push({ kind: "robots", nofollow: true });
         }
+        if (a.content !== undefined) this.out.push({ kind: "meta", attrs: a });
+        break;
+      case Tag.Link:
+        if (a.rel !== undefined && a.href !== undefined) {
+          this.out.push({ kind: "linkrel", rel: a.rel, href: a.href, hreflang: a.hreflang });
+        }
+        break;
+      case Tag.Html:
+        if (a.lang !== undefined) this.out.push({ kind: "lang", lang: a.lang });
         break;
       case Tag.Title:
         if (!this.#titleDone) this.#inTitle = true;
@@ -631,7 +682,7 @@ Object.defineProperty(SpecTokenizer.prototype, "stateAfterClosingTagName", {
  * it was found, or to the end of the buffer. (htmlparser2 is pinned in
  * deno.json; the tokenizer tests cover this.)
  */
-class FastTokenizer extends SpecTokenizer {}
+export class FastTokenizer extends SpecTokenizer {}
 Object.defineProperty(FastTokenizer.prototype, "fastForwardTo", {
   value: function fastForwardTo(this: TokenizerInternals, c: number): boolean {
     const at = this.buffer.indexOf(

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import type { PageInfo } from "./extract_page.ts";
+import type { ExtractOptions, PageInfo } from "./extract_page.ts";
 import type { FromWorker, ToWorker } from "./parse_worker.ts";
 
 interface Pending {
@@ -55,8 +55,10 @@ export class ParsePool implements AsyncDisposable {
     const p = this.#pending.get(m.id);
     if (!p) return;
     this.#pending.delete(m.id);
-    if (m.ok) p.resolve({ title: m.title, links: m.links, nofollow: m.nofollow });
-    else p.reject(new Error(m.message));
+    if (m.ok) {
+      const { title, links, nofollow, meta, content, contentTruncated } = m;
+      p.resolve({ title, links, nofollow, meta, content, contentTruncated });
+    } else p.reject(new Error(m.message));
   }
 
   #failAll(e: Error): void {
@@ -74,6 +76,7 @@ export class ParsePool implements AsyncDisposable {
     contentType: string | null,
     url: string,
     signal: AbortSignal,
+    options: ExtractOptions = {},
   ): Promise<PageInfo> {
     if (this.#closed) throw new Error("ParsePool is closed");
     const slot = this.#slots.reduce((a, b) => (b.open < a.open ? b : a));
@@ -93,7 +96,7 @@ export class ParsePool implements AsyncDisposable {
     };
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      post({ id, kind: "open", url, contentType });
+      post({ id, kind: "open", url, contentType, content: options.content });
       for await (const c of chunks) {
         const own = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c : c.slice();
         post({ id, kind: "chunk", bytes: own }, [own.buffer as ArrayBuffer]);

@@ -8,18 +8,24 @@
  */
 /// <reference lib="deno.worker" />
 import { Channel } from "../async/channel.ts";
-import { extractHtml } from "./extract_page.ts";
+import { extractHtml, type ExtractOptions, type PageInfo } from "./extract_page.ts";
 
 /** Messages to the worker. */
 export type ToWorker =
-  | { id: number; kind: "open"; url: string; contentType: string | null }
+  | {
+    id: number;
+    kind: "open";
+    url: string;
+    contentType: string | null;
+    content?: ExtractOptions["content"];
+  }
   | { id: number; kind: "chunk"; bytes: Uint8Array }
   | { id: number; kind: "end" }
   | { id: number; kind: "cancel" };
 
 /** Messages from the worker. */
 export type FromWorker =
-  | { id: number; ok: true; title: string | null; links: string[]; nofollow: boolean }
+  | ({ id: number; ok: true } & PageInfo)
   | { id: number; ok: false; message: string };
 
 const open = new Map<number, Channel<Uint8Array>>();
@@ -30,7 +36,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     case "open": {
       const ch = new Channel<Uint8Array>(Number.MAX_SAFE_INTEGER);
       open.set(m.id, ch);
-      extractHtml(ch, m.url, { contentType: m.contentType }).then(
+      extractHtml(ch, m.url, { contentType: m.contentType, content: m.content }).then(
         (info) => {
           if (open.delete(m.id)) self.postMessage({ id: m.id, ok: true, ...info } as FromWorker);
         },

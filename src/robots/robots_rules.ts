@@ -33,6 +33,8 @@ export interface RobotsRules {
   readonly source: "parsed" | "allow_all" | "disallow_all" | "refused";
   /** Why the robots.txt fetch was refused (a `NetError` of the guard), when `source` is `refused`. */
   readonly refusal?: Error;
+  /** The `Sitemap:` URLs of the file, as written (absent when none was read). */
+  readonly sitemaps?: readonly string[];
 }
 
 /** Rules that allow everything (robots.txt 4xx, or robots ignored). */
@@ -61,6 +63,9 @@ interface Group {
   crawlDelay?: number;
 }
 
+/** `Sitemap` lines kept at most from one robots.txt. */
+const MAX_SITEMAP_LINES = 1000;
+
 /** The lower-cased product token of a `User-agent` value, `*`, or `null` when it has none. */
 function agentOf(value: string): string | null {
   if (value.startsWith("*")) return "*";
@@ -68,8 +73,12 @@ function agentOf(value: string): string | null {
   return m ? m[0].toLowerCase() : null;
 }
 
-/** Groups by lower-cased product token; a token named by several groups gets them all (§2.2.1). */
-function parseGroups(text: string): Map<string, Group> {
+/**
+ * Groups by lower-cased product token; a token named by several groups gets
+ * them all (§2.2.1). `Sitemap` lines, which belong to no group, go to
+ * `sitemaps`.
+ */
+function parseGroups(text: string, sitemaps: string[]): Map<string, Group> {
   const groups = new Map<string, Group>();
   let current: Group[] = [];
   let inRules = false; // a rule was seen since the last user-agent line
@@ -100,6 +109,9 @@ function parseGroups(text: string): Map<string, Group> {
         for (const g of current) {
           g.rules.push({ pattern: canonicalRobotsPath(value), allow: key === "allow" });
         }
+        break;
+      case "sitemap":
+        if (value !== "" && sitemaps.length < MAX_SITEMAP_LINES) sitemaps.push(value);
         break;
       case "crawl-delay": {
         const d = Number(value);
@@ -143,7 +155,8 @@ function allowedBy(rules: Rule[], path: string): boolean {
  * served; the rules are meant for URLs of that origin.
  */
 export function parseRobots(_robotsUrl: string, text: string): RobotsRules {
-  const groups = parseGroups(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const sitemaps: string[] = [];
+  const groups = parseGroups(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, sitemaps);
   const groupFor = (agent: string): Group | undefined => {
     const token = PRODUCT_TOKEN.test(agent) ? agent : productToken(agent) ?? "*";
     return groups.get(token.toLowerCase()) ?? groups.get("*");
@@ -161,6 +174,7 @@ export function parseRobots(_robotsUrl: string, text: string): RobotsRules {
       return d === undefined ? undefined : d * 1000;
     },
     source: "parsed",
+    sitemaps,
   };
 }
 

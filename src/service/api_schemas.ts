@@ -16,6 +16,7 @@
  * @module
  */
 import { z } from "zod";
+import { PAGE_FIELDS } from "../store/store.ts";
 
 /** A whole-number query parameter from `min` to `max`, with the API's message. */
 function wholeNumber(name: string, min: number, max: number) {
@@ -55,6 +56,14 @@ export const PAGES_QUERY = z.object({
   }),
   after: z.string().optional().meta({
     description: "Pages are sorted by URL: only those after this one (for paging)",
+  }),
+  fields: z.string().optional().refine(
+    (v) =>
+      v === undefined || v.split(",").every((f) => f.trim() === "" || PAGE_FIELDS.has(f.trim())),
+    { message: `Unknown page field; known: ${[...PAGE_FIELDS].join(", ")}` },
+  ).meta({
+    description: "Only these fields of each page, comma-separated (e.g. `url,title,content`). " +
+      "Default: all",
   }),
 });
 
@@ -106,6 +115,16 @@ export const PAGE = z.looseObject({
   bytes: z.int(),
   ms: z.number(),
   attempts: z.int(),
+  meta: z.looseObject({}).nullable().optional().meta({
+    description: "description, canonical, lang, robots, author, publishedTime, siteName, image, " +
+      "alternates; null for non-HTML or non-2xx pages",
+  }),
+  contentHash: z.string().nullable().optional().meta({
+    description: "Hex SHA-256 of the decoded body",
+  }),
+  content: z.string().nullable().optional().meta({
+    description: "The main content in the job's `content` mode; null for `none`",
+  }),
 }).meta({ id: "Page" });
 
 const SEQ = { seq: z.int().min(1).meta({ description: "The event's number in the job, from 1" }) };
@@ -130,6 +149,18 @@ export const JOB_EVENT = z.union([
     reason: z.string(),
     depth: z.int(),
     parent: z.string().nullable(),
+  }),
+  z.looseObject({
+    ...SEQ,
+    type: z.literal("sitemap"),
+    url: z.string(),
+    parent: z.string().nullable(),
+    kind: z.enum(["urlset", "sitemapindex", "text"]),
+    urls: z.int(),
+    admitted: z.int(),
+    truncated: z.boolean(),
+    bytes: z.int(),
+    ms: z.number(),
   }),
   z.looseObject({
     ...SEQ,

@@ -64,6 +64,9 @@ function optionSchema(): z.ZodType<Partial<CrawlOptions>> {
       case "scope":
         shape[s.key] = z.enum(["origin", "host", "domain", "all"]).optional();
         break;
+      case "enum":
+        shape[s.key] = z.enum(s.values as [string, ...string[]]).optional();
+        break;
     }
     shape[s.key] = shape[s.key].meta({ description: s.help, default: DEFAULT_OPTIONS[s.key] });
   }

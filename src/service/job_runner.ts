@@ -251,6 +251,12 @@ export class JobRunner {
           doneEvent = ev;
           continue;
         }
+        if (ev.type === "sitemap" || (ev.type === "error" && ev.sitemap)) {
+          // Not a page: stored as an event only. Its URLs are not written to the
+          // frontier; a resumed job reads its sitemaps again (seen URLs are skipped).
+          batch.events.push({ seq: ++seq, key: `sitemap ${ev.url}`, event: ev });
+          continue;
+        }
         batch.events.push({ seq: ++seq, key: ev.url, event: ev });
         batch.frontier.push({ url: ev.url, depth: ev.depth, parent: ev.parent, state: ev.type });
         if (ev.type === "page") {

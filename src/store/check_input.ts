@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { StoreError, type WriteBatch } from "./store.ts";
+import { PAGE_FIELDS, StoreError, type WriteBatch } from "./store.ts";
 
 /** Returns `value` when it is a string; throws `StoreError("invalid")` naming `what` otherwise. */
 export function checkString(what: string, value: unknown): string {
@@ -34,6 +34,17 @@ export function checkLimit(limit: unknown): number {
     throw new StoreError("invalid", `Limit must be a non-negative integer, got ${String(limit)}`);
   }
   return limit;
+}
+
+/** Returns `fields` when each is a page field name; throws `StoreError("invalid")` naming the first that is not. */
+export function checkFields(fields: unknown): readonly string[] {
+  if (!Array.isArray(fields)) throw new StoreError("invalid", "Fields must be a list of names");
+  for (const f of fields) {
+    if (typeof f !== "string" || !PAGE_FIELDS.has(f)) {
+      throw new StoreError("invalid", `Unknown page field ${JSON.stringify(f)}`);
+    }
+  }
+  return fields;
 }
 
 /** Rejects a batch whose keys are not of the declared types before anything is written. */

@@ -23,12 +23,13 @@ import {
   type JobPatch,
   type JobStatus,
   type PageQuery,
+  pickPageFields,
   type Store,
   type StoredEvent,
   StoreError,
   type WriteBatch,
 } from "./store.ts";
-import { checkBatch, checkLimit, checkNumber, checkString } from "./check_input.ts";
+import { checkBatch, checkFields, checkLimit, checkNumber, checkString } from "./check_input.ts";
 
 /** The fields of a {@linkcode JobPatch}, the only ones `updateJob` copies. */
 const PATCH_FIELDS = [
@@ -228,6 +229,7 @@ export class MemoryStore implements Store {
       if (query.url !== undefined) checkString("Url", query.url);
       if (query.after !== undefined) checkString("After", query.after);
       const n = checkLimit(query.limit);
+      const fields = query.fields === undefined ? undefined : checkFields(query.fields);
       return [...(this.#pages.get(jobId)?.values() ?? [])]
         .filter((p) =>
           (query.status === undefined || p.status === query.status) &&
@@ -236,7 +238,7 @@ export class MemoryStore implements Store {
         )
         .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
         .slice(0, n)
-        .map((p) => structuredClone(p));
+        .map((p) => structuredClone(pickPageFields(p, fields)));
     });
   }
 }

@@ -64,12 +64,13 @@ import {
   type JobPatch,
   type JobStatus,
   type PageQuery,
+  pickPageFields,
   type Store,
   type StoredEvent,
   StoreError,
   type WriteBatch,
 } from "./store.ts";
-import { checkBatch, checkLimit, checkNumber, checkString } from "./check_input.ts";
+import { checkBatch, checkFields, checkLimit, checkNumber, checkString } from "./check_input.ts";
 
 /** Options of {@linkcode MongoStore}. */
 export interface MongoStoreOptions {
@@ -513,11 +514,20 @@ export class MongoStore implements Store {
     if (query.url !== undefined) url.$eq = checkString("Url", query.url);
     if (query.after !== undefined) url.$gt = checkString("After", query.after);
     if (query.url !== undefined || query.after !== undefined) filter.url = url;
+    const fields = query.fields === undefined ? undefined : checkFields(query.fields);
+    // A projection reads only the named fields (a page's content can be megabytes).
+    const projection = fields === undefined
+      ? undefined
+      : Object.fromEntries([["_id", 0], ...fields.map((f) => [f, 1])]);
     const docs = await this.#run(
       "list pages",
-      () => this.#pages.find(filter, { sort: { url: 1 }, limit: query.limit }).toArray(),
+      () =>
+        this.#pages.find(filter, { sort: { url: 1 }, limit: query.limit, projection })
+          .toArray(),
     );
-    return docs.map(toPage);
+    return fields === undefined
+      ? docs.map(toPage)
+      : docs.map((d) => pickPageFields(toPage(d), fields));
   }
 
   /**
@@ -730,7 +740,20 @@ function toPageRecord(jobId: string, p: PageEvent): PageRecord {
     bytes: p.bytes,
     ms: p.ms,
     attempts: p.attempts,
+    meta: p.meta ?? null,
+    contentHash: p.contentHash ?? null,
+    content: p.content ?? null,
+    ...optionalPageFields(p),
   };
+}
+
+/** The page fields that are present only sometimes (sitemap source, truncation flag). */
+function optionalPageFields(p: Partial<PageEvent>): Partial<PageEvent> {
+  const o: Partial<PageEvent> = {};
+  if (p.contentTruncated !== undefined) o.contentTruncated = p.contentTruncated;
+  if (p.source !== undefined) o.source = p.source;
+  if (p.lastmod !== undefined) o.lastmod = p.lastmod;
+  return o;
 }
 
 function toPage(d: PageRecord): PageEvent {
@@ -747,6 +770,10 @@ function toPage(d: PageRecord): PageEvent {
     bytes: d.bytes,
     ms: d.ms,
     attempts: d.attempts,
+    meta: d.meta ?? null,
+    contentHash: d.contentHash ?? null,
+    content: d.content ?? null,
+    ...optionalPageFields(d),
   };
 }
 

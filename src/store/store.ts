@@ -133,6 +133,42 @@ export interface PageQuery {
   after?: string;
   /** At most this many, sorted by URL. */
   limit: number;
+  /**
+   * Only these fields of each page (names of {@linkcode PAGE_FIELDS}); every
+   * field when absent. Pages then have only the named fields that they have.
+   */
+  fields?: readonly string[];
+}
+
+/** The fields of a stored page, the names `PageQuery.fields` accepts. */
+export const PAGE_FIELDS: ReadonlySet<string> = new Set<keyof PageEvent>([
+  "type",
+  "url",
+  "finalUrl",
+  "status",
+  "depth",
+  "parent",
+  "contentType",
+  "title",
+  "links",
+  "bytes",
+  "ms",
+  "attempts",
+  "meta",
+  "contentHash",
+  "content",
+  "contentTruncated",
+  "source",
+  "lastmod",
+]);
+
+/** `page` with only `fields` (those it has), or `page` itself when `fields` is absent. */
+export function pickPageFields(page: PageEvent, fields?: readonly string[]): PageEvent {
+  if (fields === undefined) return page;
+  const out: Record<string, unknown> = {};
+  const rec = page as unknown as Record<string, unknown>;
+  for (const f of fields) if (rec[f] !== undefined) out[f] = rec[f];
+  return out as unknown as PageEvent;
 }
 
 /** Fields of a job that {@linkcode Store.updateJob} may change. */

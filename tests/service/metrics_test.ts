@@ -20,6 +20,9 @@ function page(ms: number, bytes = 100): PageEvent {
     bytes,
     ms,
     attempts: 1,
+    meta: null,
+    contentHash: null,
+    content: null,
   };
 }
 

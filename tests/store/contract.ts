@@ -347,6 +347,41 @@ export function storeContract(
     }]);
   });
 
+  test("listPages() returns meta, contentHash and content, and only the fields asked for", async (store) => {
+    const meta = {
+      description: "D",
+      canonical: "http://a.test/c",
+      lang: "en",
+      robots: ["noindex"],
+      author: null,
+      publishedTime: null,
+      siteName: null,
+      image: null,
+      alternates: { "x-default": "http://a.test/c", "de-de": "http://a.test/de" },
+    };
+    const full = page("http://a.test/m", {
+      meta,
+      contentHash: "ab".repeat(32),
+      content: "# Title\n\nText é",
+      contentTruncated: false,
+      source: "sitemap",
+      lastmod: "2024-01-01",
+    });
+    await store.write("j1", { frontier: [], pages: [full, page("http://a.test/n")], events: [] });
+    assert.deepStrictEqual(await store.listPages("j1", { limit: 1 }), [full]);
+    assert.deepStrictEqual(
+      await store.listPages("j1", { limit: 5, fields: ["url", "title", "content", "source"] }),
+      [
+        { url: "http://a.test/m", title: "Title", content: "# Title\n\nText é", source: "sitemap" },
+        { url: "http://a.test/n", title: "Title", content: null },
+      ],
+    );
+    await assert.rejects(
+      store.listPages("j1", { limit: 5, fields: ["url", "$where"] }),
+      (e) => e instanceof StoreError && e.code === "invalid" && /\$where/.test(e.message),
+    );
+  });
+
   test("listPages() filters by status, url and after; sorted by URL, limited", async (store) => {
     const urls = ["http://a.test/d", "http://a.test/a", "http://a.test/c", "http://a.test/b"];
     await store.write("j1", {
@@ -479,6 +514,9 @@ function page(url: string, over: Partial<PageEvent> = {}): PageEvent {
     bytes: 1234,
     ms: 5.25,
     attempts: 1,
+    meta: null,
+    contentHash: null,
+    content: null,
     ...over,
   };
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import type { PageEvent } from "../../crawl/events.ts";
-import type { Store } from "../../store/store.ts";
+import { pickPageFields, type Store } from "../../store/store.ts";
 import { normalizeUrl } from "../../url/normalize_url.ts";
 import { followEvents } from "../follow_events.ts";
 import { NDJSON } from "../ndjson_response.ts";
@@ -23,6 +23,7 @@ interface PageQuery {
   url?: string;
   after?: string;
   limit: number;
+  fields?: string[];
 }
 
 async function* pagesOf(
@@ -31,13 +32,15 @@ async function* pagesOf(
   query: PageQuery,
   signal: AbortSignal,
 ): AsyncGenerator<PageEvent> {
-  const { status, url } = query;
+  const { status, url, fields } = query;
+  // the paging cursor needs each page's URL, asked for or not
+  const read = fields && !fields.includes("url") ? [...fields, "url"] : fields;
   let { after, limit: left } = query;
   while (left > 0) {
     signal.throwIfAborted();
     const want = Math.min(500, left);
-    const batch = await store.listPages(id, { status, url, after, limit: want });
-    for (const p of batch) yield p;
+    const batch = await store.listPages(id, { status, url, after, limit: want, fields: read });
+    for (const p of batch) yield read === fields ? p : pickPageFields(p, fields);
     if (batch.length < want) return;
     left -= batch.length;
     after = batch[batch.length - 1].url;
@@ -77,6 +80,9 @@ export function jobStreamRoutes(ctx: AppContext): Route[] {
         limit: q.limit ?? Infinity,
         url: q.url === undefined ? undefined : normalizeUrl(q.url) ?? q.url,
         after: q.after,
+        fields: q.fields === undefined ? undefined : [
+          ...new Set(q.fields.split(",").map((f) => f.trim()).filter((f) => f !== "")),
+        ],
       };
       return ctx.streams.respond((signal) => pagesOf(store, params.id, query, signal));
     }),

@@ -3,7 +3,7 @@
  * `fixtures/content/pages/`: word-level F1 against the expected text, and
  * time per page. Run: `deno run -A bench/content_candidates.ts [rounds]`.
  *
- * - skein: `src/content/main_content.ts`, the streaming pass the crawl uses;
+ * - skein: `src/html/main_content.ts`, the streaming pass the crawl uses;
  * - readability+linkedom: Mozilla Readability over a linkedom DOM, its
  *   article turned to text block by block (Defuddle over linkedom was also
  *   tried: F1 median 0.960, min 0.773, 179 ms a page, and dropped);
@@ -17,7 +17,7 @@ import { Readability } from "@mozilla/readability";
 import { parseHTML as linkedomParse } from "linkedom";
 import { NodeHtmlMarkdown } from "node-html-markdown";
 import TurndownService from "turndown";
-import { MainContent } from "../src/content/main_content.ts";
+import { MainContent } from "../src/html/main_content.ts";
 import { fixturePages, median, wordF1 } from "../tests/content/_f1.ts";
 
 const rounds = Number(Deno.args[0] ?? 20);

@@ -25,7 +25,7 @@ import { bodyBytes } from "./read_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
 import { extractHtml } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
-import { BodyHash } from "../content/content_hash.ts";
+import { BodyHash } from "./body_hash.ts";
 import {
   headerRobots,
   type PageMeta,

@@ -19,7 +19,7 @@ import { LinkResolver, stripHref } from "../url/resolve_href.ts";
 import { normalizeParsed, normalizeUrl } from "../url/normalize_url.ts";
 import { encodeHrefQuery } from "../url/encode_query.ts";
 import { type PageMeta, PageMetaCollector } from "./page_meta.ts";
-import { type ContentFormat, PageContent } from "../content/page_content.ts";
+import { type ContentFormat, PageContent } from "./page_content.ts";
 
 /** The result of {@linkcode extractPage}. */
 export interface PageInfo {
@@ -45,7 +45,7 @@ export interface ExtractOptions {
    * giving it, called once the last chunk has been read. @default "utf-8"
    */
   encoding?: string | (() => string);
-  /** What to collect as `content` (see `src/content/page_content.ts`). @default "none" */
+  /** What to collect as `content` (see `src/html/page_content.ts`). @default "none" */
   content?: ContentFormat | "none";
 }
 
@@ -55,7 +55,7 @@ export interface ExtractHtmlOptions {
   maxLinks?: number;
   /** The response's `Content-Type`, for its charset. @default null */
   contentType?: string | null;
-  /** What to collect as `content` (see `src/content/page_content.ts`). @default "none" */
+  /** What to collect as `content` (see `src/html/page_content.ts`). @default "none" */
   content?: ContentFormat | "none";
 }
 

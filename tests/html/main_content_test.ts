@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { MainContent } from "../../src/content/main_content.ts";
-import { capContent, MAX_CONTENT_CHARS, PageContent } from "../../src/content/page_content.ts";
-import { blockTextNaive, fixturePages, median, wordF1 } from "./_f1.ts";
+import { MainContent } from "../../src/html/main_content.ts";
+import { capContent, MAX_CONTENT_CHARS, PageContent } from "../../src/html/page_content.ts";
+import { blockTextNaive, fixturePages, median, wordF1 } from "../content/_f1.ts";
 
 function extract(html: string, format: "text" | "markdown", url = "http://a.test/dir/page") {
   const c = new MainContent(url, format);

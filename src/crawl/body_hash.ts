@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { BodyHash } from "./content_hash.ts";
+ * import { BodyHash } from "./body_hash.ts";
  * async function* body() { yield new TextEncoder().encode("abc"); }
  * const hash = new BodyHash();
  * for await (const _ of hash.pass(body())) { /* parse it *\/ }

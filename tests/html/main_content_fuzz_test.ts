@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MainContent } from "../../src/content/main_content.ts";
+import { MainContent } from "../../src/html/main_content.ts";
 import { PageMetaCollector } from "../../src/html/page_meta.ts";
 import { htmlTokens } from "../../src/html/html_tokens.ts";
 

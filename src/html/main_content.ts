@@ -29,7 +29,7 @@
  */
 import type { TokenizerCallbacks } from "htmlparser2";
 import { decodeHTML, decodeHTMLAttribute } from "entities";
-import { FastTokenizer } from "../html/html_tokens.ts";
+import { FastTokenizer } from "./html_tokens.ts";
 import { LinkResolver } from "../url/resolve_href.ts";
 
 /** What {@linkcode MainContent.finish} renders. */

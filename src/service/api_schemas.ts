@@ -57,11 +57,19 @@ export const PAGES_QUERY = z.object({
   after: z.string().optional().meta({
     description: "Pages are sorted by URL: only those after this one (for paging)",
   }),
-  fields: z.string().optional().refine(
-    (v) =>
-      v === undefined || v.split(",").every((f) => f.trim() === "" || PAGE_FIELDS.has(f.trim())),
-    { message: `Unknown page field; known: ${[...PAGE_FIELDS].join(", ")}` },
-  ).meta({
+  fields: z.string().optional().superRefine((v, ctx) => {
+    const unknown = (v ?? "").split(",").map((f) => f.trim()).find((f) =>
+      f !== "" && !PAGE_FIELDS.has(f)
+    );
+    if (unknown !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Unknown page field ${JSON.stringify(unknown)}; known: ${
+          [...PAGE_FIELDS].join(", ")
+        }`,
+      });
+    }
+  }).meta({
     description: "Only these fields of each page, comma-separated (e.g. `url,title,content`). " +
       "Default: all",
   }),

@@ -14,7 +14,7 @@
 import { parseCliArgs, usage, UsageError } from "./parse_cli_args.ts";
 import { crawl, type CrawlRun } from "../crawl/crawl.ts";
 import type { CrawlEvent } from "../crawl/events.ts";
-import { writeNdjson } from "../ndjson/write_ndjson.ts";
+import { writeNdjson } from "../streams/write_ndjson.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { formatProgress } from "./progress_line.ts";

@@ -21,7 +21,7 @@ import { CrawlError } from "./crawl_error.ts";
 import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
 import { delay } from "../async/delay.ts";
 import { type AttemptOutcome, retryDelayMs, shouldRetry } from "./retry_policy.ts";
-import { bodyBytes } from "./read_body.ts";
+import { bodyBytes } from "./response_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
 import { extractHtml } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";

@@ -12,7 +12,7 @@
 import type { Fetcher } from "../net/fetcher.ts";
 import { NetError } from "../net/net_error.ts";
 import { deadlineSignal } from "../async/deadline_signal.ts";
-import { readCapped } from "../streams/read_capped.ts";
+import { readPrefix } from "../streams/read_prefix.ts";
 import { canonicalRobotsPath, robotsPatternMatches } from "./robots_pattern.ts";
 import { PRODUCT_TOKEN, productToken } from "./robots_agent.ts";
 
@@ -240,7 +240,7 @@ export async function fetchRobots(
       if (res.status >= 200 && res.status < 300) {
         const text = res.body
           ? new TextDecoder().decode(
-            (await readCapped(res.body, options.maxBytes ?? 512_000)).bytes,
+            (await readPrefix(res.body, options.maxBytes ?? 512_000)).bytes,
           )
           : "";
         return parseRobots(new URL("/robots.txt", origin).href, text);

@@ -23,7 +23,7 @@ import { z } from "zod";
 import { type CrawlOptions, DEFAULT_OPTIONS, OPTION_SPECS } from "../crawl/options.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { HttpError } from "./http_error.ts";
-import { readBodyCapped } from "./read_body_capped.ts";
+import { readRequestText } from "./request_body.ts";
 import type { Limits } from "./config.ts";
 
 /** A validated job request. */
@@ -195,7 +195,7 @@ export async function parseJobRequest(req: Request, limits: Limits): Promise<Job
       "content-type",
     );
   }
-  const text = await readBodyCapped(req, limits.maxBodyBytes);
+  const text = await readRequestText(req, limits.maxBodyBytes);
   let urls: string[];
   let options: Partial<CrawlOptions>;
   if (type === "application/json") {

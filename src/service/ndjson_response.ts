@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import { ndjsonStream } from "../ndjson/ndjson_stream.ts";
+import { ndjsonStream } from "../streams/ndjson_stream.ts";
 
 /** The media type of NDJSON. */
 export const NDJSON = "application/x-ndjson";

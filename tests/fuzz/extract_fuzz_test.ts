@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { extractPage } from "../../src/html/extract_page.ts";
 import { normalizeUrl } from "../../src/url/normalize_url.ts";
-import { bodyText } from "../../src/crawl/read_body.ts";
+import { bodyText } from "../../src/crawl/response_body.ts";
 import { htmlTokens } from "../../src/html/html_tokens.ts";
 
 const fragments = [

@@ -4,14 +4,14 @@
  *
  * @example
  * ```ts
- * import { readBodyCapped } from "./read_body_capped.ts";
- * const text = await readBodyCapped(new Request("http://x/", { method: "POST", body: "hi" }), 10);
+ * import { readRequestText } from "./request_body.ts";
+ * const text = await readRequestText(new Request("http://x/", { method: "POST", body: "hi" }), 10);
  * // text === "hi"
  * ```
  * @module
  */
 import { HttpError } from "./http_error.ts";
-import { readCapped } from "../streams/read_capped.ts";
+import { readPrefix } from "../streams/read_prefix.ts";
 
 function tooLarge(max: number): HttpError {
   return new HttpError(
@@ -23,11 +23,11 @@ function tooLarge(max: number): HttpError {
 }
 
 /** The body as UTF-8 text; throws HttpError 413 past `maxBytes`, 400 when not UTF-8. */
-export async function readBodyCapped(req: Request, maxBytes: number): Promise<string> {
+export async function readRequestText(req: Request, maxBytes: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return "";
-  const { bytes, truncated } = await readCapped(req.body, maxBytes);
+  const { bytes, truncated } = await readPrefix(req.body, maxBytes);
   if (truncated) throw tooLarge(maxBytes);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);

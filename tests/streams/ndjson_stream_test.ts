@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ndjsonStream, toNdjsonLines } from "../../src/ndjson/ndjson_stream.ts";
+import { ndjsonStream, toNdjsonLines } from "../../src/streams/ndjson_stream.ts";
 import { within } from "../_wait_until.ts";
 
 Deno.test("ndjsonStream() gives one JSON document per line, newlines in strings escaped", async () => {

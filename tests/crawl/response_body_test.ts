@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { extractPage } from "../../src/html/extract_page.ts";
-import { bodyText } from "../../src/crawl/read_body.ts";
+import { bodyText } from "../../src/crawl/response_body.ts";
 import { CrawlError } from "../../src/crawl/crawl_error.ts";
 
 Deno.test("bodyText() decodes windows-1251 across chunk boundaries", async () => {

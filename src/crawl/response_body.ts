@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { bodyText } from "./read_body.ts";
+ * import { bodyText } from "./response_body.ts";
  * const res = new Response("<p>hi</p>", { headers: { "content-type": "text/html" } });
  * const counter = { bytes: 0 };
  * let text = "";

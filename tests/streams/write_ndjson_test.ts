@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeNdjson } from "../../src/ndjson/write_ndjson.ts";
+import { writeNdjson } from "../../src/streams/write_ndjson.ts";
 import { delay } from "../../src/async/delay.ts";
 import { waitUntil } from "../_wait_until.ts";
 

@@ -4,15 +4,15 @@
  *
  * @example
  * ```ts
- * import { readCapped } from "./read_capped.ts";
- * const { bytes, truncated } = await readCapped(new Response("hello").body!, 4);
+ * import { readPrefix } from "./read_prefix.ts";
+ * const { bytes, truncated } = await readPrefix(new Response("hello").body!, 4);
  * // new TextDecoder().decode(bytes) === "hell", truncated === true
  * ```
  * @module
  */
 
-/** What {@linkcode readCapped} read. */
-export interface CappedRead {
+/** What {@linkcode readPrefix} read. */
+export interface PrefixRead {
   /** At most `maxBytes` bytes. */
   bytes: Uint8Array;
   /** True when the stream had more than `maxBytes` bytes. */
@@ -20,10 +20,10 @@ export interface CappedRead {
 }
 
 /** Reads up to `maxBytes` of `stream`; see the module doc. */
-export async function readCapped(
+export async function readPrefix(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
-): Promise<CappedRead> {
+): Promise<PrefixRead> {
   const parts: Uint8Array[] = [];
   let n = 0;
   let truncated = false;

@@ -4,7 +4,13 @@
  * @example
  * ```ts
  * import type { CrawlEvent } from "./events.ts";
- * const e: CrawlEvent = { type: "skipped", url: "http://a.test/x", reason: "robots" };
+ * const e: CrawlEvent = {
+ *   type: "skipped",
+ *   url: "http://a.test/private/",
+ *   reason: "robots",
+ *   depth: 1,
+ *   parent: "http://a.test/",
+ * };
  * ```
  * @module
  */

@@ -29,6 +29,8 @@ import { fetchPage, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { setImmediate } from "node:timers";
 
+export type { Task };
+
 /** A URL known from an earlier run of the same crawl (crash-resume). */
 export interface ResumeEntry {
   url: string;
@@ -46,6 +48,21 @@ export interface CrawlContext {
   fetcher?: Fetcher;
   /** URLs of an interrupted run: done ones are not fetched again, pending ones are. */
   resume?: Iterable<ResumeEntry>;
+  /**
+   * Called once for each URL the engine queues (a seed or an admitted link;
+   * not the `pending` URLs of `resume`, which were reported by the run that
+   * queued them), synchronously, before the event of the page it was found on
+   * is yielded. Exactly these URLs are fetched, unless the crawl is stopped:
+   * a store that records them holds the crawl's frontier, with no second
+   * scope check and no second seen-set.
+   */
+  onQueued?: (task: Task) => void;
+  /**
+   * Called for each in-scope link refused because `maxPages` URLs were
+   * already queued (once per time it is found, so a link found on three pages
+   * is reported three times).
+   */
+  onDropped?: (task: Task) => void;
 }
 
 /** A live view of a running crawl, e.g. for a progress line. */
@@ -193,8 +210,15 @@ async function* run(
     onRedirect: (url) => frontier.markSeen(url),
     parsePool,
   };
+  const { onQueued, onDropped } = context;
+  /** Queues a task through the frontier and says what became of it. */
+  const enqueue = (task: Task) => {
+    if (frontier.has(task.url)) return;
+    if (frontier.add(task)) onQueued?.(task);
+    else onDropped?.(task);
+  };
   for (const t of resumed) frontier.add(t);
-  for (const s of seeds) frontier.add({ url: s, depth: 0, parent: null });
+  for (const s of seeds) enqueue({ url: s, depth: 0, parent: null });
 
   // `sem` bounds fetches in flight; a fetch ends when its body is received, and
   // its page may still be parsed and handed on. `tasks` bounds fetched pages
@@ -211,7 +235,7 @@ async function* run(
       if (ev.depth < opts.maxDepth) {
         for (const link of ev.links) {
           if (!frontier.has(link) && admitsLink(scope, link, ev.depth + 1, opts.maxDepth)) {
-            frontier.add({ url: link, depth: ev.depth + 1, parent: ev.url });
+            enqueue({ url: link, depth: ev.depth + 1, parent: ev.url });
           }
         }
       }

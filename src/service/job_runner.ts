@@ -15,9 +15,8 @@
  * @module
  */
 import type { CrawlEvent } from "../crawl/events.ts";
-import { admitsLink, crawl, type CrawlRun } from "../crawl/crawl.ts";
+import { crawl, type CrawlRun } from "../crawl/crawl.ts";
 import { resolveOptions } from "../crawl/options.ts";
-import { compileScope } from "../url/scope.ts";
 import type { Fetcher } from "../net/fetcher.ts";
 import type { JobDoc, JobPatch, Store, WriteBatch } from "../store/store.ts";
 import { delay } from "../async/delay.ts";
@@ -198,19 +197,17 @@ export class JobRunner {
       let seq = await this.#retry(() => store.maxSeq(id), ac.signal);
       this.#o.hub.open(id, seq);
       const options = resolveOptions(job.options);
-      const scope = compileScope(job.urls, options);
-      const known = new Set(frontier.map((e) => e.url));
       let batch = emptyBatch();
-      for (const url of job.urls) {
-        if (!known.has(url)) {
-          known.add(url);
-          batch.frontier.push({ url, depth: 0, parent: null, state: "pending" });
-        }
-      }
+      // The engine says what it queues: exactly those URLs enter the stored
+      // frontier (seeds and admitted links; a resumed job's stored pending
+      // URLs are not reported again).
       const run = crawl(job.urls, options, {
         signal: ac.signal,
         fetcher: this.#o.fetcher,
         resume: frontier,
+        onQueued: (t) => {
+          batch.frontier.push({ url: t.url, depth: t.depth, parent: t.parent, state: "pending" });
+        },
       });
       entry.run = run;
       // A batch stays until it is written, so a failed flush loses nothing.
@@ -245,22 +242,7 @@ export class JobRunner {
         }
         batch.events.push({ seq: ++seq, key: ev.url, event: ev });
         batch.frontier.push({ url: ev.url, depth: ev.depth, parent: ev.parent, state: ev.type });
-        if (ev.type === "page") {
-          batch.pages.push(ev);
-          if (ev.depth < options.maxDepth) {
-            for (const link of ev.links) {
-              if (!known.has(link) && admitsLink(scope, link, ev.depth + 1, options.maxDepth)) {
-                known.add(link);
-                batch.frontier.push({
-                  url: link,
-                  depth: ev.depth + 1,
-                  parent: ev.url,
-                  state: "pending",
-                });
-              }
-            }
-          }
-        }
+        if (ev.type === "page") batch.pages.push(ev);
         if (batch.events.length >= this.#o.batchSize) {
           await flush().catch(() => {});
           lastFlush = Date.now();

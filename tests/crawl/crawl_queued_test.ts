@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { startFixtureServer } from "../../fixtures/server.ts";
+import { crawl, type Task } from "../../src/crawl/crawl.ts";
+import type { CrawlEvent } from "../../src/crawl/events.ts";
+
+Deno.test("crawl() reports each URL it queues before the page that found it, and each it drops at maxPages", async () => {
+  await using srv = startFixtureServer();
+  const queued: Task[] = [];
+  const dropped: Task[] = [];
+  const seen: string[] = [];
+  const events: CrawlEvent[] = [];
+  const seed = `${srv.origin}/h/fanout?n=20&ms=0`;
+  for await (
+    const ev of crawl([seed], { ignoreRobots: true, maxPages: 8 }, {
+      onQueued: (t) => queued.push(t),
+      onDropped: (t) => dropped.push(t),
+    })
+  ) {
+    events.push(ev);
+    if (ev.type === "page") {
+      for (const l of ev.links) {
+        // Every link of this page that was queued is reported before this event.
+        if (queued.some((t) => t.url === l)) seen.push(l);
+      }
+    }
+  }
+  const fetched = events.filter((e) => e.type !== "done").map((e) => (e as { url: string }).url);
+  assert.deepEqual(queued.map((t) => t.url).sort(), fetched.sort());
+  assert.equal(queued.length, 8);
+  assert.equal(queued[0].url, seed);
+  assert.equal(queued[0].depth, 0);
+  assert.ok(queued.slice(1).every((t) => t.parent === seed && t.depth === 1));
+  assert.equal(seen.length, 7);
+  assert.equal(dropped.length, 13);
+  const done = events.at(-1);
+  assert.equal(done?.type === "done" ? done.reason : done?.type, "max_pages");
+});

@@ -46,8 +46,6 @@ export interface ComposedService {
   runner: JobRunner;
   hub: JobHub;
   metrics: Metrics;
-  /** From now on new jobs get 503. */
-  drain(): void;
   /** Stops the runner (checkpointing jobs) and ends open streams. The store stays open. */
   stop(): Promise<void>;
 }
@@ -86,9 +84,6 @@ export function composeService(parts: ServiceParts): ComposedService {
     runner,
     hub,
     metrics,
-    drain() {
-      draining = true;
-    },
     async stop() {
       draining = true;
       await runner.stop();

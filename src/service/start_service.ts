@@ -13,7 +13,7 @@
 import type { ServiceConfig } from "./config.ts";
 import type { Store } from "../store/store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
-import { MongoStore } from "../store/mongo_store.ts";
+import { MongoStore } from "../store/mongo/mongo_store.ts";
 import { createGuardedFetcher } from "../net/guarded_fetcher.ts";
 import { type AddressPolicy, parseAllowNets } from "../net/address_policy.ts";
 import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";

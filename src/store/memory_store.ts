@@ -19,10 +19,12 @@
 import type { PageEvent } from "../crawl/events.ts";
 import {
   type FrontierEntry,
+  type FrontierState,
   type JobDoc,
   type JobPatch,
   type JobStatus,
   type PageQuery,
+  type QueuedUrl,
   type Store,
   type StoredEvent,
   StoreError,
@@ -50,8 +52,7 @@ const PATCH_FIELDS = [
  * import { MemoryStore } from "./memory_store.ts";
  * const store = new MemoryStore();
  * await store.write("j1", {
- *   frontier: [{ url: "http://a.test/", depth: 0, parent: null, state: "pending" }],
- *   pages: [],
+ *   frontier: [{ url: "http://a.test/", depth: 0, parent: null }],
  *   events: [],
  * });
  * (await store.loadFrontier("j1")).length; // 1
@@ -61,8 +62,7 @@ export class MemoryStore implements Store {
   /** Always `memory`. */
   readonly kind = "memory";
   #jobs = new Map<string, JobDoc>();
-  #frontier = new Map<string, Map<string, FrontierEntry>>();
-  #pages = new Map<string, Map<string, PageEvent>>();
+  #frontier = new Map<string, Map<string, QueuedUrl>>();
   #events = new Map<string, Map<string, StoredEvent>>();
 
   /** Nothing to connect to; rejects only when `signal` is already aborted. */
@@ -158,31 +158,19 @@ export class MemoryStore implements Store {
 
   #write(jobId: string, batch: WriteBatch): void {
     checkBatch(jobId, batch);
+    // (1) queued URLs where missing.
     const frontier = bucket(this.#frontier, jobId);
-    // (1) pending entries where missing.
-    for (const entry of batch.frontier) {
-      if (entry.state === "pending" && !frontier.has(entry.url)) {
-        frontier.set(entry.url, structuredClone(entry));
+    for (const q of batch.frontier) {
+      if (!frontier.has(q.url)) {
+        frontier.set(q.url, { url: q.url, depth: q.depth, parent: q.parent });
       }
     }
-    // (2) pages, upserted by URL.
-    const pages = bucket(this.#pages, jobId);
-    for (const page of batch.pages) pages.set(page.url, structuredClone(page));
-    // (3) events where their key is missing.
+    // (2) events where their key is missing (a URL's event is its result).
     const events = bucket(this.#events, jobId);
     for (const event of batch.events) {
       if (!events.has(event.key)) events.set(event.key, structuredClone(event));
     }
-    // (4) final states overwrite the entry's state.
-    for (const entry of batch.frontier) {
-      if (entry.state === "pending") continue;
-      const existing = frontier.get(entry.url);
-      frontier.set(
-        entry.url,
-        existing ? { ...existing, state: entry.state } : structuredClone(entry),
-      );
-    }
-    // (5) counters on the job.
+    // (3) counters on the job.
     const job = this.#jobs.get(jobId);
     if (batch.counters && job) {
       this.#jobs.set(jobId, {
@@ -193,10 +181,16 @@ export class MemoryStore implements Store {
     }
   }
 
-  /** All frontier entries of the job, in the order they were first stored. */
+  /** All queued URLs of the job, in the order they were first stored, with their state. */
   loadFrontier(jobId: string): Promise<FrontierEntry[]> {
+    const events = this.#events.get(jobId);
     const entries = [...(this.#frontier.get(jobId)?.values() ?? [])];
-    return Promise.resolve(entries.map((e) => structuredClone(e)));
+    return Promise.resolve(entries.map((q) => ({
+      url: q.url,
+      depth: q.depth,
+      parent: q.parent,
+      state: stateOf(events?.get(q.url)),
+    })));
   }
 
   /** Highest stored `seq`, 0 when none. */
@@ -228,7 +222,11 @@ export class MemoryStore implements Store {
       if (query.url !== undefined) checkString("Url", query.url);
       if (query.after !== undefined) checkString("After", query.after);
       const n = checkLimit(query.limit);
-      return [...(this.#pages.get(jobId)?.values() ?? [])]
+      const pages: PageEvent[] = [];
+      for (const e of this.#events.get(jobId)?.values() ?? []) {
+        if (e.event.type === "page") pages.push(e.event);
+      }
+      return pages
         .filter((p) =>
           (query.status === undefined || p.status === query.status) &&
           (query.url === undefined || p.url === query.url) &&
@@ -239,6 +237,12 @@ export class MemoryStore implements Store {
         .map((p) => structuredClone(p));
     });
   }
+}
+
+/** The state of a queued URL given its stored event (none: `pending`). */
+function stateOf(e: StoredEvent | undefined): FrontierState {
+  const t = e?.event.type;
+  return t === "page" || t === "error" || t === "skipped" ? t : "pending";
 }
 
 /** The inner map of `outer` for `jobId`, created when missing. */

@@ -55,7 +55,7 @@ Deno.test("followEvents() replays from the store, then follows the hub to done",
   const store = new MemoryStore();
   const hub = new JobHub();
   await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
-  await store.write("j", { frontier: [], pages: [], events: [ev(1, "http://a.test/1")] });
+  await store.write("j", { frontier: [], events: [ev(1, "http://a.test/1")] });
   hub.open("j", 1);
   const seen: number[] = [];
   const following = (async () => {
@@ -63,7 +63,7 @@ Deno.test("followEvents() replays from the store, then follows the hub to done",
   })();
   await new Promise((r) => setTimeout(r, 20));
   const later = [ev(2, "http://a.test/2"), { seq: 3, key: "done", event: done }];
-  await store.write("j", { frontier: [], pages: [], events: later });
+  await store.write("j", { frontier: [], events: later });
   hub.publish("j", later);
   await following;
   assert.deepEqual(seen, [1, 2, 3]);
@@ -79,7 +79,7 @@ Deno.test("followEvents() of a job run elsewhere polls the store and ends with t
   const following = (async () => {
     for await (const e of followEvents(store, hub, "j", { pollMs: 20 })) seen.push(e.type);
   })();
-  await store.write("j", { frontier: [], pages: [], events: [ev(1, "http://a.test/1")] });
+  await store.write("j", { frontier: [], events: [ev(1, "http://a.test/1")] });
   await new Promise((r) => setTimeout(r, 60));
   await store.updateJob("j", { status: "failed", error: "boom" });
   await following;

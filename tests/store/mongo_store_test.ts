@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
-import { MongoStore } from "../../src/store/mongo_store.ts";
+import { MongoStore } from "../../src/store/mongo/mongo_store.ts";
 import { type JobDoc, newJob, StoreError } from "../../src/store/store.ts";
 import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { storeContract } from "./contract.ts";

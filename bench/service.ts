@@ -155,7 +155,8 @@ export async function startService(
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
-      CRAWLER_ALLOW_PRIVATE: "1",
+      // The SSRF guard on, loopback let through: the service's usual set-up.
+      CRAWLER_ALLOW_NETS: "127.0.0.0/8",
       LIMIT_MAX_PAGES: "10000000",
       ...env,
     },

@@ -99,9 +99,15 @@ export class JobHub {
   cached(jobId: string, afterSeq: number): StoredEvent[] | null {
     const log = this.#logs.get(jobId);
     if (!log || afterSeq < log.base) return null;
-    let i = 0;
-    while (i < log.events.length && log.events[i].seq <= afterSeq) i++;
-    return log.events.slice(i);
+    // Binary search: a follower asks after every batch, the log holds up to `keep`.
+    let lo = 0;
+    let hi = log.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (log.events[mid].seq <= afterSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return log.events.slice(lo);
   }
 
   /** Whether this process holds the job's live log (running here, or just ended). */

@@ -64,6 +64,8 @@ export class MemoryStore implements Store {
   #jobs = new Map<string, JobDoc>();
   #frontier = new Map<string, Map<string, QueuedUrl>>();
   #events = new Map<string, Map<string, StoredEvent>>();
+  /** Each job's events ascending by `seq`, for `readEvents` and `maxSeq` without a sort. */
+  #bySeq = new Map<string, StoredEvent[]>();
 
   /** Nothing to connect to; rejects only when `signal` is already aborted. */
   init(signal?: AbortSignal): Promise<void> {
@@ -167,8 +169,15 @@ export class MemoryStore implements Store {
     }
     // (2) events where their key is missing (a URL's event is its result).
     const events = bucket(this.#events, jobId);
+    let bySeq = this.#bySeq.get(jobId);
+    if (!bySeq) this.#bySeq.set(jobId, bySeq = []);
     for (const event of batch.events) {
-      if (!events.has(event.key)) events.set(event.key, structuredClone(event));
+      if (events.has(event.key)) continue;
+      const copy = structuredClone(event);
+      events.set(event.key, copy);
+      // Almost always appended: the runner writes ascending seqs.
+      if (bySeq.length === 0 || bySeq[bySeq.length - 1].seq <= copy.seq) bySeq.push(copy);
+      else bySeq.splice(firstAfter(bySeq, copy.seq), 0, copy);
     }
     // (3) counters on the job.
     const job = this.#jobs.get(jobId);
@@ -195,9 +204,7 @@ export class MemoryStore implements Store {
 
   /** Highest stored `seq`, 0 when none. */
   maxSeq(jobId: string): Promise<number> {
-    let max = 0;
-    for (const e of this.#events.get(jobId)?.values() ?? []) max = Math.max(max, e.seq);
-    return Promise.resolve(max);
+    return Promise.resolve(this.#bySeq.get(jobId)?.at(-1)?.seq ?? 0);
   }
 
   /** Events with `seq > afterSeq`, ascending, at most `limit`. */
@@ -206,11 +213,9 @@ export class MemoryStore implements Store {
       checkString("Job id", jobId);
       checkNumber("afterSeq", afterSeq);
       const n = checkLimit(limit);
-      return [...(this.#events.get(jobId)?.values() ?? [])]
-        .filter((e) => e.seq > afterSeq)
-        .sort((a, b) => a.seq - b.seq)
-        .slice(0, n)
-        .map((e) => structuredClone(e));
+      const bySeq = this.#bySeq.get(jobId) ?? [];
+      const from = firstAfter(bySeq, afterSeq);
+      return bySeq.slice(from, from + n).map((e) => structuredClone(e));
     });
   }
 
@@ -237,6 +242,18 @@ export class MemoryStore implements Store {
         .map((p) => structuredClone(p));
     });
   }
+}
+
+/** Index of the first event with `seq > after` in an ascending array (binary search). */
+function firstAfter(events: StoredEvent[], after: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid].seq <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The state of a queued URL given its stored event (none: `pending`). */

@@ -63,6 +63,12 @@ export interface CrawlContext {
    * is reported three times).
    */
   onDropped?: (task: Task) => void;
+  /**
+   * Aborting it ends the crawl gently: no new fetch starts, those in flight
+   * finish and their events are yielded, then `done` with reason `aborted`
+   * (a graceful shutdown; `signal` is the hard stop).
+   */
+  drain?: AbortSignal;
 }
 
 /** A live view of a running crawl, e.g. for a progress line. */
@@ -210,7 +216,10 @@ async function* run(
     onRedirect: (url) => frontier.markSeen(url),
     parsePool,
   };
-  const { onQueued, onDropped } = context;
+  const wake = new Signal();
+  const { onQueued, onDropped, drain } = context;
+  const onDrain = () => wake.notify();
+  drain?.addEventListener("abort", onDrain, { once: true });
   /** Queues a task through the frontier and says what became of it. */
   const enqueue = (task: Task) => {
     if (frontier.has(task.url)) return;
@@ -225,7 +234,6 @@ async function* run(
   // not yet handed on, so a slow consumer still pauses the crawl.
   const sem = new Semaphore(opts.concurrency);
   const tasks = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
-  const wake = new Signal();
   const running = new Set<Promise<void>>();
 
   const record = (ev: CrawlEvent) => {
@@ -277,7 +285,7 @@ async function* run(
       stats.errors++;
       await out.send(ev);
     }
-    while (!signal.aborted) {
+    while (!signal.aborted && !drain?.aborted) {
       const releaseTask = await tasks.acquire(signal);
       let release: () => void;
       try {
@@ -287,8 +295,8 @@ async function* run(
         throw e;
       }
       let task: Task | null;
-      while ((task = frontier.next(Date.now())) === null) {
-        if (live.tasks === 0 && frontier.pending === 0) {
+      while ((task = drain?.aborted ? null : frontier.next(Date.now())) === null) {
+        if ((live.tasks === 0 && frontier.pending === 0) || drain?.aborted) {
           release();
           releaseTask();
           return;
@@ -329,6 +337,7 @@ async function* run(
     finished = true;
   } finally {
     outer?.removeEventListener("abort", onOuterAbort);
+    drain?.removeEventListener("abort", onDrain);
     if (!finished) {
       internal.abort(new DOMException("Crawl consumer stopped", "AbortError"));
       out.close();
@@ -340,7 +349,7 @@ async function* run(
   const done: DoneEvent = {
     type: "done",
     stats: { ...stats },
-    reason: signal.aborted ? "aborted" : frontier.dropped > 0 ? "max_pages" : "complete",
+    reason: signal.aborted || drain?.aborted ? "aborted" : frontier.dropped > 0 ? "max_pages" : "complete",
   };
   yield done;
 }

@@ -52,6 +52,12 @@ export interface JobRunnerOptions {
    * later, here or elsewhere). @default 60000
    */
   storeRetryMs?: number;
+  /**
+   * At shutdown, how long fetches in flight may take to finish (their pages
+   * are written, so a resume fetches nothing twice) before they are aborted.
+   * @default 5000
+   */
+  shutdownGraceMs?: number;
   /** Where problems are reported. @default console.error */
   log?: (message: string) => void;
 }
@@ -68,6 +74,8 @@ export class JobStop extends Error {
 
 interface Running {
   ac: AbortController;
+  /** Aborted at shutdown: fetches in flight finish, no new one starts. */
+  drain: AbortController;
   run: CrawlRun | null;
   done: Promise<void>;
 }
@@ -98,6 +106,7 @@ export class JobRunner {
       flushMs: options.flushMs ?? 100,
       batchSize: options.batchSize ?? 200,
       storeRetryMs: options.storeRetryMs ?? 60_000,
+      shutdownGraceMs: options.shutdownGraceMs ?? 5000,
       log: options.log ?? ((m) => console.error(m)),
     };
   }
@@ -164,8 +173,14 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.#stop.abort(new JobStop("shutdown"));
     await this.#loop;
-    for (const r of this.#running.values()) r.ac.abort(new JobStop("shutdown"));
-    await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    const all = [...this.#running.values()];
+    for (const r of all) r.drain.abort(new JobStop("shutdown"));
+    const graceful = Promise.allSettled(all.map((r) => r.done));
+    const hard = setTimeout(() => {
+      for (const r of all) r.ac.abort(new JobStop("shutdown"));
+    }, this.#settings.shutdownGraceMs);
+    await graceful;
+    clearTimeout(hard);
   }
 
   async #claimLoop(): Promise<void> {
@@ -200,7 +215,12 @@ export class JobRunner {
 
   #startJob(job: JobDoc): void {
     const ac = new AbortController();
-    const entry: Running = { ac, run: null, done: Promise.resolve() };
+    const entry: Running = {
+      ac,
+      drain: new AbortController(),
+      run: null,
+      done: Promise.resolve(),
+    };
     this.#running.set(job.id, entry);
     entry.done = this.#runJob(job, entry)
       .catch((e) => this.#settings.log(`job ${job.id}: ${(e as Error).stack ?? e}`))
@@ -248,15 +268,27 @@ export class JobRunner {
     let batch = emptyBatch();
     let run: CrawlRun | null = null;
     const stopKind = () => {
-      const stop = ac.signal.aborted ? ac.signal.reason : null;
+      const stop = ac.signal.aborted
+        ? ac.signal.reason
+        : entry.drain.signal.aborted
+        ? entry.drain.signal.reason
+        : null;
       return stop instanceof JobStop ? stop.kind : null;
     };
+    /**
+     * Writes the cut batches in order. While the job runs, a stop ends the
+     * retries; when it ends (`giveUpMs` > 0) they go on for that long anyway.
+     * Retries that give up stop the local run (`store_down`).
+     */
     const writeUnwritten = async (giveUpMs: number) => {
       while (unwritten.length > 0 && stopKind() !== "lease_lost") {
         const b = unwritten[0];
-        await (giveUpMs > 0 ? this.#retry(() => store.write(id, b), null, giveUpMs) : retry(
-          () => store.write(id, b),
-        ));
+        await (giveUpMs > 0
+          ? this.#retry(() => store.write(id, b), null, giveUpMs).catch((e) => {
+            if (!ac.signal.aborted) ac.abort(new JobStop("store_down"));
+            throw e;
+          })
+          : retry(() => store.write(id, b)));
         unwritten.shift();
         s.hub.publish(id, b.events);
       }
@@ -300,6 +332,7 @@ export class JobRunner {
         signal: ac.signal,
         fetcher: s.fetcher,
         resume: frontier,
+        drain: entry.drain.signal,
         onQueued: (t) => batch.frontier.push({ url: t.url, depth: t.depth, parent: t.parent }),
       });
       entry.run = run;
@@ -355,6 +388,7 @@ export class JobRunner {
       const kind = stopKind();
       if (kind === "store_down") {
         s.log(`job ${id}: store unavailable; stopped, to be resumed: ${(e as Error).message}`);
+        await store.updateJob(id, { owner: null, leaseUntil: null }).catch(() => {});
         return;
       }
       if (kind === "shutdown" || kind === "cancel") {

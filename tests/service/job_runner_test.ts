@@ -3,7 +3,13 @@ import { JobRunner, type JobRunnerOptions } from "../../src/service/job_runner.t
 import { JobHub } from "../../src/service/job_hub.ts";
 import { Metrics } from "../../src/service/metrics.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";
-import { type JobDoc, newJob, type Store } from "../../src/store/store.ts";
+import {
+  type JobDoc,
+  newJob,
+  type Store,
+  StoreError,
+  type WriteBatch,
+} from "../../src/store/store.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
 
 /** A site in memory: page N links to pages 10N+1 .. 10N+10; `hits` counts requests per URL. */
@@ -80,5 +86,210 @@ Deno.test("JobRunner stores exactly the URLs the engine queued: a capped job end
     await runner.stop();
     hub.close();
     await store.close();
+  }
+});
+
+/** The store with `write` replaced; every other method goes to `store`. */
+function withWrite(
+  store: Store,
+  write: (jobId: string, batch: WriteBatch) => Promise<void>,
+): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === "write") return write;
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A fetcher whose answers wait until `release()`; aborts end them at once. */
+function heldSite(): { fetcher: Fetcher; started: () => number; release: () => void } {
+  const inner = treeSite();
+  let started = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const fetcher: Fetcher = async (url, init) => {
+    started++;
+    await Promise.race([
+      gate,
+      new Promise((_, reject) => {
+        init.signal.addEventListener("abort", () => reject(init.signal.reason), { once: true });
+      }),
+    ]);
+    return inner.fetcher(url, init);
+  };
+  return { fetcher, started: () => started, release };
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 20_000) {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const SMALL = { maxPages: 12, maxDepth: 5, ignoreRobots: true };
+
+Deno.test("JobRunner ends a job failed, with its error recorded, when the crawl throws", async () => {
+  const store = new MemoryStore();
+  const { fetcher } = treeSite();
+  const { runner, hub } = makeRunner(store, fetcher);
+  await store.createJob(newJob("j1", ["http://a.test/p/0"], { maxPages: -3 }, new Date()));
+  runner.start();
+  try {
+    const job = await waitStatus(store, "j1", ["completed", "failed"]);
+    assert.equal(job.status, "failed");
+    assert.match(job.error ?? "", /maxPages/);
+    assert.equal(job.owner, null);
+    assert.ok(job.finishedAt instanceof Date);
+  } finally {
+    await runner.stop();
+    hub.close();
+  }
+});
+
+Deno.test("JobRunner stops a run whose lease another process took, and writes nothing more", async () => {
+  const base = new MemoryStore();
+  const site = heldSite();
+  let writes = 0;
+  const store = withWrite(base, (id, b) => {
+    writes++;
+    return base.write(id, b);
+  });
+  const lines: string[] = [];
+  const { runner, hub } = makeRunner(store, site.fetcher, {
+    leaseMs: 300,
+    log: (l) => lines.push(l),
+  });
+  await base.createJob(newJob("j1", ["http://a.test/p/0"], SMALL, new Date()));
+  runner.start();
+  try {
+    await waitFor("the first fetch starts", () => site.started() > 0);
+    await base.updateJob("j1", { owner: "other", leaseUntil: new Date(Date.now() + 60_000) });
+    await waitFor(
+      "the runner sees the lease lost",
+      () => lines.some((l) => l.includes("lease lost")),
+    );
+    const writesAtStop = writes;
+    assert.equal(runner.inFlight, 0);
+    site.release();
+    // Were the run still going, the released fetches would now end as events and be written.
+    await new Promise((r) => setTimeout(r, 300));
+    const job = await base.getJob("j1");
+    assert.equal(job?.owner, "other");
+    assert.equal(job?.status, "running");
+    assert.equal(writes, writesAtStop);
+    assert.deepEqual(await base.readEvents("j1", 0, 10), []);
+  } finally {
+    site.release();
+    await runner.stop();
+    hub.close();
+  }
+});
+
+Deno.test("JobRunner stops its job when another process cancels it", async () => {
+  const store = new MemoryStore();
+  const site = heldSite();
+  const a = makeRunner(store, site.fetcher, { leaseMs: 300, owner: "a" });
+  const b = makeRunner(store, site.fetcher, { owner: "b" });
+  await store.createJob(newJob("j1", ["http://a.test/p/0"], SMALL, new Date()));
+  a.runner.start();
+  try {
+    await waitFor("the first fetch starts", () => site.started() > 0);
+    const before = await b.runner.cancel("j1");
+    assert.equal(before?.owner, "a");
+    const job = await waitStatus(store, "j1", ["cancelled", "completed", "failed"], 5_000);
+    assert.equal(job.status, "cancelled");
+    const events = await store.readEvents("j1", 0, 100);
+    const done = events.at(-1)?.event;
+    assert.equal(done?.type === "done" ? done.reason : done?.type, "aborted");
+    assert.equal(await b.runner.cancel("missing"), null);
+  } finally {
+    site.release();
+    await a.runner.stop();
+    await b.runner.stop();
+    a.hub.close();
+    b.hub.close();
+  }
+});
+
+Deno.test("JobRunner cancel() of a queued job nobody runs ends it at once with done", async () => {
+  const store = new MemoryStore();
+  const { runner, hub } = makeRunner(store, treeSite().fetcher);
+  await store.createJob(newJob("j1", ["http://a.test/p/0"], SMALL, new Date()));
+  try {
+    await runner.cancel("j1");
+    const job = await store.getJob("j1");
+    assert.equal(job?.status, "cancelled");
+    assert.equal(job?.cancelRequested, true);
+    const events = await store.readEvents("j1", 0, 10);
+    assert.deepEqual(events.map((e) => [e.seq, e.key, e.event.type]), [[1, "done", "done"]]);
+  } finally {
+    await runner.stop();
+    hub.close();
+  }
+});
+
+Deno.test("JobRunner stops a job cleanly when store writes keep failing, and resumes it later", async () => {
+  const base = new MemoryStore();
+  let healthy = false;
+  let failures = 0;
+  const store = withWrite(base, (id, b) => {
+    if (healthy) return base.write(id, b);
+    failures++;
+    return Promise.reject(new StoreError("unavailable", "database down"));
+  });
+  const { fetcher, hits } = treeSite();
+  const lines: string[] = [];
+  const { runner, hub } = makeRunner(store, fetcher, {
+    storeRetryMs: 400,
+    log: (l) => lines.push(l),
+  });
+  await base.createJob(newJob("j1", ["http://a.test/p/0"], SMALL, new Date()));
+  runner.start();
+  try {
+    await waitFor(
+      "the run gives up",
+      () => lines.some((l) => l.includes("store unavailable")),
+      10_000,
+    );
+    assert.ok(failures > 1, `retried (${failures} attempts)`);
+    const stopped = await base.getJob("j1");
+    assert.equal(stopped?.status, "running", "not failed: it is resumed later");
+    healthy = true;
+    const job = await waitStatus(base, "j1", ["completed", "failed"]);
+    assert.equal(job.status, "completed");
+    assert.equal(job.counters.pages, 12);
+    const frontier = await base.loadFrontier("j1");
+    assert.equal(frontier.filter((e) => e.state === "page").length, 12);
+    assert.ok(hits.size >= 12);
+  } finally {
+    await runner.stop();
+    hub.close();
+  }
+});
+
+Deno.test("JobRunner writes a batch as soon as it holds batchSize events", async () => {
+  const base = new MemoryStore();
+  const sizes: number[] = [];
+  const store = withWrite(base, (id, b) => {
+    sizes.push(b.events.length);
+    return base.write(id, b);
+  });
+  const { fetcher } = treeSite();
+  const { runner, hub } = makeRunner(store, fetcher, { batchSize: 5, flushMs: 600_000 });
+  await base.createJob(newJob("j1", ["http://a.test/p/0"], { ...SMALL, maxPages: 23 }, new Date()));
+  runner.start();
+  try {
+    const job = await waitStatus(base, "j1", ["completed", "failed"]);
+    assert.equal(job.status, "completed");
+    // 23 page events and done: four full batches by size, the rest at the end.
+    assert.deepEqual(sizes, [5, 5, 5, 5, 4]);
+    assert.equal((await base.readEvents("j1", 0, 100)).length, 24);
+  } finally {
+    await runner.stop();
+    hub.close();
   }
 });

@@ -35,3 +35,31 @@ Deno.test("crawl() reports each URL it queues before the page that found it, and
   const done = events.at(-1);
   assert.equal(done?.type === "done" ? done.reason : done?.type, "max_pages");
 });
+
+Deno.test("crawl() with drain aborted lets fetches in flight finish, starts no new one, ends aborted", async () => {
+  await using srv = startFixtureServer();
+  const drain = new AbortController();
+  const events: CrawlEvent[] = [];
+  const seed = `${srv.origin}/h/fanout?n=20&ms=200`;
+  for await (
+    const ev of crawl([seed], { ignoreRobots: true, concurrency: 3, perHost: 3 }, {
+      drain: drain.signal,
+    })
+  ) {
+    events.push(ev);
+    if (ev.type === "page" && ev.url === seed) {
+      // The seed's links are queued; let three start, then drain.
+      const until = Date.now() + 10_000;
+      while (srv.localGauge.inFlight < 3) {
+        if (Date.now() > until) throw new Error("three fetches never in flight");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      drain.abort();
+    }
+  }
+  const pages = events.filter((e) => e.type === "page");
+  assert.equal(pages.length, 4, "the seed and the three in flight");
+  assert.equal([...srv.hits.values()].reduce((a, b) => a + b, 0), 4, "nothing else requested");
+  const done = events.at(-1);
+  assert.equal(done?.type === "done" ? done.reason : done?.type, "aborted");
+});

@@ -349,7 +349,11 @@ async function* run(
   const done: DoneEvent = {
     type: "done",
     stats: { ...stats },
-    reason: signal.aborted || drain?.aborted ? "aborted" : frontier.dropped > 0 ? "max_pages" : "complete",
+    reason: signal.aborted || drain?.aborted
+      ? "aborted"
+      : frontier.dropped > 0
+      ? "max_pages"
+      : "complete",
   };
   yield done;
 }

@@ -133,7 +133,8 @@ async function runCli(seed: string): Promise<RunFigures> {
   }).spawn();
   let peak = 0;
   const sampler = setInterval(async () => {
-    peak = Math.max(peak, await peakRssMb(child.pid));
+    const now = await peakRssMb(child.pid);
+    if (!Number.isNaN(now)) peak = Math.max(peak, now);
   }, 100);
   await child.status;
   clearInterval(sampler);

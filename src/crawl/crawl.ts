@@ -69,6 +69,15 @@ export interface CrawlContext {
    * (a graceful shutdown; `signal` is the hard stop).
    */
   drain?: AbortSignal;
+  /**
+   * Heap bytes in use (`Deno.memoryUsage().heapUsed`) past which the crawl
+   * admits no new URL: links are dropped as at `maxPages`, the URLs already
+   * queued are still fetched, and `done` says `memory_limit`. The frontier
+   * costs about 200 bytes per known URL (see the README), so this turns an
+   * out-of-memory crash of a huge crawl into a clean, early end. Checked every
+   * 1,024 admissions. @default no limit
+   */
+  heapLimitBytes?: number;
 }
 
 /** A live view of a running crawl, e.g. for a progress line. */
@@ -220,10 +229,16 @@ async function* run(
   const { onQueued, onDropped, drain } = context;
   const onDrain = () => wake.notify();
   drain?.addEventListener("abort", onDrain, { once: true });
+  const heapLimit = context.heapLimitBytes ?? Infinity;
+  let memoryFull = false;
+  let admissions = 0;
   /** Queues a task through the frontier and says what became of it. */
   const enqueue = (task: Task) => {
     if (frontier.has(task.url)) return;
-    if (frontier.add(task)) onQueued?.(task);
+    if (!memoryFull && ++admissions % 1024 === 0 && heapLimit !== Infinity) {
+      memoryFull = Deno.memoryUsage().heapUsed > heapLimit;
+    }
+    if (!memoryFull && frontier.add(task)) onQueued?.(task);
     else onDropped?.(task);
   };
   for (const t of resumed) frontier.add(t);
@@ -351,6 +366,8 @@ async function* run(
     stats: { ...stats },
     reason: signal.aborted || drain?.aborted
       ? "aborted"
+      : memoryFull
+      ? "memory_limit"
       : frontier.dropped > 0
       ? "max_pages"
       : "complete",

@@ -80,8 +80,11 @@ export interface CrawlStats {
 export interface DoneEvent {
   type: "done";
   stats: CrawlStats;
-  /** Why the crawl ended: the frontier ran dry, `maxPages` was reached, or it was aborted. */
-  reason: "complete" | "max_pages" | "aborted";
+  /**
+   * Why the crawl ended: the frontier ran dry, `maxPages` was reached, it was
+   * aborted, or admission stopped at the memory limit (`heapLimitBytes`).
+   */
+  reason: "complete" | "max_pages" | "aborted" | "memory_limit";
 }
 
 /** Any event of a crawl. */

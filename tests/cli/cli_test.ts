@@ -223,3 +223,16 @@ Deno.test("makeCliFetcher() uses Deno's fetch when a proxy is configured, its ow
   assert.notEqual(own, defaultFetcher);
   await own[Symbol.asyncDispose]?.();
 });
+
+Deno.test("runCli() says why when the frontier reached the memory limit", async () => {
+  await using srv = startFixtureServer();
+  const io = { ...fakeIo(), heapLimitBytes: 1 };
+  const code = await runCli(
+    ["--ignore-robots", "--max-pages", "5000", `${srv.origin}/h/fanout?n=1100&ms=0`],
+    io,
+  );
+  assert.equal(code, EXIT.ok);
+  const done = events(io.out()).at(-1);
+  assert.equal(done?.type === "done" ? done.reason : done?.type, "memory_limit");
+  assert.match(io.err(), /reached the memory limit/);
+});

@@ -63,3 +63,29 @@ Deno.test("crawl() with drain aborted lets fetches in flight finish, starts no n
   const done = events.at(-1);
   assert.equal(done?.type === "done" ? done.reason : done?.type, "aborted");
 });
+
+Deno.test("crawl() past heapLimitBytes admits no new URL, crawls those queued, ends memory_limit", async () => {
+  await using srv = startFixtureServer();
+  const queued: Task[] = [];
+  let dropped = 0;
+  const events: CrawlEvent[] = [];
+  const seed = `${srv.origin}/h/fanout?n=1500&ms=0`;
+  for await (
+    const ev of crawl([seed], {
+      ignoreRobots: true,
+      maxPages: 100_000,
+      concurrency: 32,
+      perHost: 32,
+    }, {
+      heapLimitBytes: 1,
+      onQueued: (t) => queued.push(t),
+      onDropped: () => dropped++,
+    })
+  ) events.push(ev);
+  // Checked at the 1,024th admission: the 1,023 before it were queued.
+  assert.equal(queued.length, 1023);
+  assert.equal(dropped, 1501 - 1023);
+  assert.equal(events.filter((e) => e.type === "page").length, 1023);
+  const done = events.at(-1);
+  assert.equal(done?.type === "done" ? done.reason : done?.type, "memory_limit");
+});

@@ -220,7 +220,8 @@ export async function storedFigures(
 
 async function runService(seed: string, mongo: boolean): Promise<RunFigures> {
   const db = `bench_${Date.now()}`;
-  const env: Record<string, string> = mongo ? { MONGODB_URI, MONGODB_DB: db } : {};
+  // MONGODB_URI is set empty for the in-memory path: the child inherits this process's env.
+  const env: Record<string, string> = mongo ? { MONGODB_URI, MONGODB_DB: db } : { MONGODB_URI: "" };
   const { child, port } = await startService(env);
   try {
     const t0 = performance.now();

@@ -22,6 +22,7 @@ import { JobRunner } from "./job_runner.ts";
 import { JobHub } from "./job_hub.ts";
 import { Metrics } from "./metrics.ts";
 import { type ClientInfo, createApp } from "./app.ts";
+import { getHeapStatistics } from "node:v8";
 
 /** What {@linkcode composeService} needs. */
 export interface ServiceParts {
@@ -64,6 +65,8 @@ export function composeService(parts: ServiceParts): ComposedService {
     hub,
     metrics,
     flushMs: parts.flushMs,
+    // Three quarters of V8's heap limit: a huge job ends `memory_limit`, the process lives.
+    heapLimitBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.75),
     log: parts.log,
   });
   let draining = false;

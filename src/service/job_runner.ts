@@ -58,6 +58,12 @@ export interface JobRunnerOptions {
    * @default 5000
    */
   shutdownGraceMs?: number;
+  /**
+   * Heap bytes past which a job admits no new URL and ends `memory_limit`
+   * (see `CrawlContext.heapLimitBytes`); all jobs of the process share it.
+   * @default no limit
+   */
+  heapLimitBytes?: number;
   /** Where problems are reported. @default console.error */
   log?: (message: string) => void;
 }
@@ -107,6 +113,7 @@ export class JobRunner {
       batchSize: options.batchSize ?? 200,
       storeRetryMs: options.storeRetryMs ?? 60_000,
       shutdownGraceMs: options.shutdownGraceMs ?? 5000,
+      heapLimitBytes: options.heapLimitBytes ?? Infinity,
       log: options.log ?? ((m) => console.error(m)),
     };
   }
@@ -333,6 +340,7 @@ export class JobRunner {
         fetcher: s.fetcher,
         resume: frontier,
         drain: entry.drain.signal,
+        heapLimitBytes: s.heapLimitBytes,
         onQueued: (t) => batch.frontier.push({ url: t.url, depth: t.depth, parent: t.parent }),
       });
       entry.run = run;

@@ -19,7 +19,10 @@
  *
  * Knobs (env): BENCH_SERVICE_PAGES, BENCH_SERVICE_RUNS, BENCH_SERVICE_PATHS
  * (`cli,memory,ferretdb`), BENCH_SERVICE_ROOT (run `cli.ts`/`main.ts` from
- * another checkout, e.g. an older commit, for an A/B), MONGODB_URI.
+ * another checkout, e.g. an older commit, for an A/B), BENCH_SERVICE_FLAGS
+ * (Deno flags of the service, default those of `deno task start`),
+ * MONGODB_URI. The scale-out figure is `bench/scale_out.ts`, run after this
+ * by the task.
  *
  * @module
  */
@@ -33,6 +36,8 @@ const ROOT = Deno.env.get("BENCH_SERVICE_ROOT") ?? new URL("..", import.meta.url
 const MONGODB_URI = Deno.env.get("MONGODB_URI") ?? "";
 const OUT = new URL("./out/", import.meta.url).pathname;
 const CONCURRENCY = 64;
+const SERVICE_FLAGS = (Deno.env.get("BENCH_SERVICE_FLAGS") ??
+  "--v8-flags=--max-semi-space-size=4,--max-old-space-size=1024").split(" ").filter((f) => f);
 
 /** Figures of one run of one path. */
 export interface RunFigures {
@@ -152,8 +157,10 @@ export async function startService(
 ): Promise<{ child: Deno.ChildProcess; port: number }> {
   const port = await freePort();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}/${entry}`],
+    // As `deno task start` / `deno task worker` run it (BENCH_SERVICE_FLAGS= for none).
+    args: ["run", "-A", ...SERVICE_FLAGS, `${ROOT}/${entry}`],
     env: {
+      MALLOC_ARENA_MAX: "2",
       PORT: String(port),
       HOST: "127.0.0.1",
       // The SSRF guard on, loopback let through: the service's usual set-up.

@@ -48,6 +48,8 @@ import { insertMissing } from "./batch_write.ts";
 import { claimJob } from "./claim.ts";
 import {
   type ClaimRecord,
+  docId,
+  docIdRange,
   type EventRecord,
   type FrontierRecord,
   type JobRecord,
@@ -152,9 +154,9 @@ export class MongoStore implements Store {
   async #createIndexes(): Promise<void> {
     await this.#jobs.createIndex({ status: 1, createdAt: 1 }, { name: "status_createdAt" });
     await this.#jobs.createIndex({ createdAt: -1 }, { name: "createdAt" });
-    await this.#frontier.createIndex({ jobId: 1 }, { name: "jobId" });
+    // A job's frontier entries and its pages are `_id` ranges (`docIdRange`):
+    // no index of their own, one less to maintain on every insert.
     await this.#events.createIndex({ jobId: 1, seq: 1 }, { name: "jobId_seq" });
-    await this.#events.createIndex({ jobId: 1, type: 1, url: 1 }, { name: "jobId_type_url" });
     await this.#claims.createIndex({ jobId: 1, gen: 1 }, { name: "jobId_gen" });
   }
 
@@ -291,7 +293,7 @@ export class MongoStore implements Store {
     checkString("Job id", jobId);
     const docs = await this.#run(
       "load frontier",
-      () => this.#frontier.find({ jobId }).toArray(),
+      () => this.#frontier.find({ _id: docIdRange(jobId) }).toArray(),
     );
     const results = await this.#run(
       "load frontier",
@@ -333,15 +335,16 @@ export class MongoStore implements Store {
   async listPages(jobId: string, query: PageQuery): Promise<PageEvent[]> {
     checkString("Job id", jobId);
     if (checkLimit(query.limit) === 0) return [];
-    const filter: Filter<EventRecord> = { jobId, type: "page" };
+    // The job's events sorted by `_id` are its URLs sorted (see `docIdRange`).
+    const range = docIdRange(jobId);
+    const id: { $gte: string; $lt: string; $gt?: string; $eq?: string } = { ...range };
+    if (query.url !== undefined) id.$eq = docId(jobId, checkString("Url", query.url));
+    if (query.after !== undefined) id.$gt = docId(jobId, checkString("After", query.after));
+    const filter: Filter<EventRecord> = { _id: id, type: "page" };
     if (query.status !== undefined) filter.status = checkNumber("Status", query.status);
-    const url: { $eq?: string; $gt?: string } = {};
-    if (query.url !== undefined) url.$eq = checkString("Url", query.url);
-    if (query.after !== undefined) url.$gt = checkString("After", query.after);
-    if (query.url !== undefined || query.after !== undefined) filter.url = url;
     const docs = await this.#run(
       "list pages",
-      () => this.#events.find(filter, { sort: { url: 1 }, limit: query.limit }).toArray(),
+      () => this.#events.find(filter, { sort: { _id: 1 }, limit: query.limit }).toArray(),
     );
     return docs.map(toPage);
   }

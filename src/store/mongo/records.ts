@@ -6,8 +6,8 @@
  * | collection | `_id`               | other indexes                                | holds                        |
  * | ---------- | ------------------- | -------------------------------------------- | ---------------------------- |
  * | `jobs`     | job id              | `(status, createdAt)`, `createdAt`           | {@linkcode JobRecord}        |
- * | `frontier` | `docId(jobId, url)` | `jobId`                                      | {@linkcode FrontierRecord}   |
- * | `events`   | `docId(jobId, key)` | `(jobId, seq)`, `(jobId, type, url)`         | {@linkcode EventRecord}      |
+ * | `frontier` | `docId(jobId, url)` | none (a job's entries: {@linkcode docIdRange}) | {@linkcode FrontierRecord} |
+ * | `events`   | `docId(jobId, key)` | `(jobId, seq)`                               | {@linkcode EventRecord}      |
  * | `claims`   | `<jobId>#<gen>`     | `(jobId, gen)`                               | {@linkcode ClaimRecord}      |
  *
  * A fetched page costs two inserts and no update: its frontier entry (when
@@ -87,6 +87,17 @@ export type EventRecord = {
  */
 export function docId(jobId: string, key: string): string {
   return `${jobId.length}:${jobId}:${key}`;
+}
+
+/**
+ * The `_id` range of every document of `jobId` in a collection keyed by
+ * {@linkcode docId}: `_id`s of one job share the prefix `<length>:<jobId>:`,
+ * so a range query on `_id` (always indexed) finds them, sorted by key (for
+ * events and frontier entries: by URL; URLs are ASCII once normalized).
+ */
+export function docIdRange(jobId: string): { $gte: string; $lt: string } {
+  const prefix = `${jobId.length}:${jobId}:`;
+  return { $gte: prefix, $lt: `${jobId.length}:${jobId};` };
 }
 
 /** A new job's record. */

@@ -356,6 +356,26 @@ export function storeContract(
     assert.deepStrictEqual(await store.loadFrontier("j3"), []);
   });
 
+  test("jobs whose ids share a prefix keep their frontiers and pages apart", async (store) => {
+    const ids = ["j1", "j10", "j1:", "1:j1"];
+    for (const [i, id] of ids.entries()) {
+      const url = `http://a.test/${i}`;
+      await store.write(id, {
+        frontier: [queued(url), queued(`http://a.test/pending${i}`)],
+        events: [{ seq: 1, key: url, event: page(url) }],
+      });
+    }
+    for (const [i, id] of ids.entries()) {
+      assert.deepStrictEqual(sortByUrl(await store.loadFrontier(id)), [
+        entry(`http://a.test/${i}`, "page"),
+        entry(`http://a.test/pending${i}`, "pending"),
+      ]);
+      assert.deepStrictEqual((await store.listPages(id, { limit: 10 })).map((p) => p.url), [
+        `http://a.test/${i}`,
+      ]);
+    }
+  });
+
   test("maxSeq() is the highest stored seq of the job, 0 when none", async (store) => {
     assert.equal(await store.maxSeq("j1"), 0);
     await store.write("j1", { frontier: [], events: events([3, 1, 2]) });

@@ -44,7 +44,7 @@ export interface JobRunnerOptions {
   metrics: Metrics;
   /** Longest a finished event waits before it is written. @default 100 */
   flushMs?: number;
-  /** Events per write batch at most. @default 200 */
+  /** Events per write batch at most (and 10 x as many queued URLs). @default 200 */
   batchSize?: number;
   /**
    * How long a failing store write is retried before the local run of the
@@ -358,7 +358,9 @@ export class JobRunner {
           continue;
         }
         batch.events.push({ seq: ++seq, key: ev.url, event: ev });
-        if (batch.events.length >= s.batchSize) {
+        // Pages with many links queue many URLs: a batch is cut at batchSize
+        // events or 10 x batchSize queued URLs, whichever comes first.
+        if (batch.events.length >= s.batchSize || batch.frontier.length >= 10 * s.batchSize) {
           cut();
           // Backpressure: one batch written, one waiting, the crawl pauses for more.
           while (unwritten.length > 1 && writing) await writing;

@@ -86,3 +86,33 @@ Deno.test("followEvents() of a job run elsewhere polls the store and ends with t
   assert.deepEqual(seen, ["skipped"], "a failed job without done still ends the stream");
   await store.close();
 });
+
+Deno.test("JobHub keeps at most keepLinks links of a job's page events in memory", () => {
+  const hub = new JobHub({ keep: 1000, keepLinks: 25 });
+  hub.open("j", 0);
+  const page = (seq: number): StoredEvent => {
+    const url = `http://a.test/${seq}`;
+    return {
+      seq,
+      key: url,
+      event: {
+        type: "page",
+        url,
+        finalUrl: url,
+        status: 200,
+        depth: 1,
+        parent: null,
+        contentType: "text/html",
+        title: null,
+        links: Array.from({ length: 10 }, (_, i) => `${url}/${i}`),
+        bytes: 1,
+        ms: 1,
+        attempts: 1,
+      },
+    };
+  };
+  hub.publish("j", [page(1), page(2), page(3), page(4)]);
+  assert.deepEqual(hub.cached("j", 2)?.map((e) => e.seq), [3, 4]);
+  assert.equal(hub.cached("j", 1), null, "older events are left to the store");
+  hub.close();
+});

@@ -78,6 +78,77 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    `e2e: a worker killed with SIGKILL mid-job is replaced by another; followers on two API processes see the same events${suffix}`,
+  ignore: cfg.ignore,
+  async fn() {
+    if (cfg.uri === null) throw new Error(cfg.reason);
+    const db = freshDbName("skein_worker");
+    await using site = startFixtureServer();
+    const env = {
+      MONGODB_URI: cfg.uri,
+      MONGODB_DB: db,
+      CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+      JOB_POLL_MS: "100",
+      JOB_LEASE_MS: "1500",
+    };
+    try {
+      await using api1 = await startServiceProcess({ ...env, RUN_JOBS: "false" });
+      await using api2 = await startServiceProcess({ ...env, RUN_JOBS: "false" });
+      await using w1 = await startServiceProcess(env, "worker.ts");
+      await using w2 = await startServiceProcess(env, "worker.ts");
+      const n = 40;
+      const seed = `${site.origin}/h/fanout?n=${n}&ms=150`;
+      const expected = [
+        seed,
+        ...Array.from({ length: n }, (_, i) => `${site.origin}/h/slow/${i + 1}?ms=150`),
+      ].sort();
+      const job = await postJob(api1.origin, {
+        urls: [seed],
+        options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+      });
+      // Followers on both API processes, from the start, while the job runs.
+      const follow = (origin: string) =>
+        fetch(`${origin}/jobs/${job.id}/events`).then((r) =>
+          ndjson<{ seq: number; type: string; url?: string }>(r)
+        );
+      const followers = [follow(api1.origin), follow(api2.origin)];
+      // Find the worker running the job (pages fetched > 0) once a few pages are in, and kill it.
+      let running: typeof w1 | null = null;
+      const until = Date.now() + 30_000;
+      while (running === null) {
+        if (Date.now() > until) throw new Error("no worker started fetching within 30 s");
+        for (const w of [w1, w2]) {
+          if (pagesFetched(await (await fetch(`${w.origin}/metrics`)).text()) >= 5) running = w;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const other = running === w1 ? w2 : w1;
+      await running.kill();
+      const done = await waitForStatus(api2.origin, job.id, ["completed"], 60_000);
+      assert.equal((done.counters as { pages: number }).pages, n + 1);
+      assert.ok(
+        pagesFetched(await (await fetch(`${other.origin}/metrics`)).text()) > 0,
+        "the other worker took the job over",
+      );
+      const [a, b] = await Promise.all(followers);
+      assert.deepEqual(a, b, "both API processes stream the same events");
+      assert.deepEqual(a.map((e) => e.seq), a.map((_, i) => i + 1), "seq 1, 2, 3, ... once each");
+      const pageUrls = a.filter((e) => e.type === "page").map((e) => e.url!).sort();
+      assert.deepEqual(pageUrls, expected, "every page once, none lost");
+      assert.equal(a.at(-1)?.type, "done");
+      const stored = await ndjson<{ url: string }>(
+        await fetch(`${api1.origin}/jobs/${job.id}/pages?limit=1000`),
+      );
+      assert.deepEqual(stored.map((p) => p.url).sort(), expected);
+      for (const p of [other, api1, api2]) assert.equal(await p.stop(), 0);
+    } finally {
+      await dropDb(cfg.uri, db);
+    }
+  },
+});
+
 Deno.test("e2e: a worker without MONGODB_URI says so and exits 1", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../../worker.ts", import.meta.url).pathname],

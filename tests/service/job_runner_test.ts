@@ -293,3 +293,31 @@ Deno.test("JobRunner writes a batch as soon as it holds batchSize events", async
     hub.close();
   }
 });
+
+Deno.test("JobRunner past heapLimitBytes ends the job completed with done reason memory_limit", async () => {
+  const store = new MemoryStore();
+  const { fetcher } = treeSite();
+  const { runner, hub } = makeRunner(store, fetcher, { heapLimitBytes: 1 });
+  await store.createJob(
+    newJob(
+      "j1",
+      ["http://a.test/p/0"],
+      { maxPages: 5000, maxDepth: 9, ignoreRobots: true },
+      new Date(),
+    ),
+  );
+  runner.start();
+  try {
+    const job = await waitStatus(store, "j1", ["completed", "failed"]);
+    assert.equal(job.status, "completed");
+    const events = await store.readEvents("j1", 0, 5000);
+    const done = events.at(-1)?.event;
+    assert.equal(done?.type === "done" ? done.reason : done?.type, "memory_limit");
+    const frontier = await store.loadFrontier("j1");
+    assert.equal(frontier.length, 1023, "admission stopped at the first check");
+    assert.deepEqual(frontier.filter((e) => e.state === "pending"), []);
+  } finally {
+    await runner.stop();
+    hub.close();
+  }
+});

@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { timingSafeEqual } from "node:crypto";
 import type { Store } from "../store/store.ts";
 import type { JobRunner } from "./job_runner.ts";
 import type { Metrics } from "./metrics.ts";
@@ -22,6 +23,13 @@ export interface WorkerRouteDeps {
   metrics: Metrics;
   /** The bearer token `/metrics` needs, or `null`. */
   token: string | null;
+}
+
+/** Constant-time comparison, so a wrong token's timing says nothing about the right one. */
+function sameSecret(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -60,8 +68,7 @@ export function createWorkerHandler(deps: WorkerRouteDeps): (req: Request) => Pr
         return json({ status: "unavailable", store: store.kind, error: (e as Error).message }, 503);
       }
     }
-    const auth = req.headers.get("authorization") ?? "";
-    if (token !== null && auth !== `Bearer ${token}`) {
+    if (token !== null && !sameSecret(req.headers.get("authorization") ?? "", `Bearer ${token}`)) {
       return error(401, "unauthorized", "Missing or wrong bearer token", {
         "www-authenticate": "Bearer",
       });

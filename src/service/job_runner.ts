@@ -23,7 +23,13 @@ import type { CrawlEvent } from "../crawl/events.ts";
 import { crawl, type CrawlRun } from "../crawl/crawl.ts";
 import { resolveOptions } from "../crawl/options.ts";
 import type { Fetcher } from "../net/fetcher.ts";
-import type { JobDoc, JobPatch, Store, WriteBatch } from "../store/store.ts";
+import {
+  type JobDoc,
+  type JobPatch,
+  type Store,
+  StoreError,
+  type WriteBatch,
+} from "../store/store.ts";
 import { delay } from "../async/delay.ts";
 import { Signal } from "../async/signal.ts";
 import type { JobHub } from "./job_hub.ts";
@@ -248,6 +254,7 @@ export class JobRunner {
       try {
         return await fn();
       } catch (e) {
+        if (e instanceof StoreError && e.code === "lease_lost") throw e; // retrying cannot help
         if (signal?.aborted) throw signal.reason;
         if (Date.now() + wait > giveUpAt) throw e;
         this.#settings.log(`store write failed, retrying in ${wait} ms: ${(e as Error).message}`);
@@ -262,10 +269,15 @@ export class JobRunner {
     const store = this.#store;
     const s = this.#settings;
     const id = job.id;
+    /** Stops the local run for a store error: lease lost (the fence), or retries given up. */
+    const stopFor = (e: unknown) => {
+      const lost = e instanceof StoreError && e.code === "lease_lost";
+      if (!ac.signal.aborted) ac.abort(new JobStop(lost ? "lease_lost" : "store_down"));
+    };
     /** Retries while the job runs; past `storeRetryMs` the local run stops. */
     const retry = <T>(fn: () => Promise<T>) =>
       this.#retry(fn, ac.signal, s.storeRetryMs).catch((e) => {
-        if (!ac.signal.aborted) ac.abort(new JobStop("store_down"));
+        stopFor(e);
         throw e;
       });
     const keeper = this.#keepLease(id, ac);
@@ -292,7 +304,7 @@ export class JobRunner {
         const b = unwritten[0];
         await (giveUpMs > 0
           ? this.#retry(() => store.write(id, b), null, giveUpMs).catch((e) => {
-            if (!ac.signal.aborted) ac.abort(new JobStop("store_down"));
+            stopFor(e);
             throw e;
           })
           : retry(() => store.write(id, b)));
@@ -306,6 +318,7 @@ export class JobRunner {
         const p = run.progress;
         batch.counters = { pages: p.pages, errors: p.errors, skipped: p.skipped, bytes: p.bytes };
       }
+      batch.owner = s.owner; // fenced: written only while this process holds the lease
       unwritten.push(batch);
       batch = emptyBatch();
     };
@@ -396,6 +409,10 @@ export class JobRunner {
       s.hub.end(id);
     } catch (e) {
       const kind = stopKind();
+      if (kind === "lease_lost") {
+        s.log(`job ${id}: lease lost to another process; stopped without writing`);
+        return;
+      }
       if (kind === "store_down") {
         s.log(`job ${id}: store unavailable; stopped, to be resumed: ${(e as Error).message}`);
         await store.updateJob(id, { owner: null, leaseUntil: null }).catch(() => {});

@@ -39,6 +39,7 @@ export function checkLimit(limit: unknown): number {
 /** Rejects a batch whose keys are not of the declared types before anything is written. */
 export function checkBatch(jobId: unknown, batch: WriteBatch): void {
   checkString("Job id", jobId);
+  if (batch.owner !== undefined) checkString("Owner", batch.owner);
   for (const e of batch.frontier) {
     checkString("Frontier url", e.url);
     checkNumber("Frontier depth", e.depth);

@@ -161,6 +161,9 @@ export class MemoryStore implements Store {
 
   #write(jobId: string, batch: WriteBatch): void {
     checkBatch(jobId, batch);
+    if (batch.owner !== undefined && this.#jobs.get(jobId)?.owner !== batch.owner) {
+      throw new StoreError("lease_lost", `Job ${jobId} is no longer leased to ${batch.owner}`);
+    }
     // (1) queued URLs where missing.
     const frontier = bucket(this.#frontier, jobId);
     for (const q of batch.frontier) {

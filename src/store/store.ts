@@ -128,6 +128,13 @@ export interface WriteBatch {
   frontier: QueuedUrl[];
   events: StoredEvent[];
   counters?: JobCounters;
+  /**
+   * The lease holder writing: when set, the batch is written only while the
+   * job's `owner` is this one; otherwise nothing is written and the store
+   * rejects with a `StoreError` of code `lease_lost` (a fence, so a process
+   * that lost its lease cannot write events numbered like the new owner's).
+   */
+  owner?: string;
 }
 
 /** Filters and paging of {@linkcode Store.listPages}. */
@@ -197,7 +204,7 @@ export interface Store {
 }
 
 /** Stable codes of {@linkcode StoreError}. */
-export type StoreErrorCode = "unavailable" | "duplicate" | "invalid";
+export type StoreErrorCode = "unavailable" | "duplicate" | "invalid" | "lease_lost";
 
 /** A failure of the store, with a stable `code`. */
 export class StoreError extends Error {

@@ -334,6 +334,26 @@ export function storeContract(
     assert.deepStrictEqual(await store.readEvents("j1", 0, 10), []);
   });
 
+  test("write() with an owner writes only while that owner holds the lease", async (store) => {
+    await store.createJob(makeJob("j1"));
+    await store.claimJob("w1", 60_000, at(100));
+    const url = "http://a.test/x";
+    const batch = (owner: string): WriteBatch => ({
+      frontier: [queued(url)],
+      events: [{ seq: 1, key: url, event: page(url) }],
+      counters: { pages: 1, errors: 0, skipped: 0, bytes: 1 },
+      owner,
+    });
+    const lost = (e: unknown) => e instanceof StoreError && e.code === "lease_lost";
+    await assert.rejects(store.write("j1", batch("w2")), lost);
+    await assert.rejects(store.write("missing", batch("w1")), lost);
+    assert.deepStrictEqual(await store.loadFrontier("j1"), []);
+    assert.deepStrictEqual(await store.readEvents("j1", 0, 10), []);
+    assert.deepStrictEqual((await store.getJob("j1"))?.counters, makeJob("j1").counters);
+    await store.write("j1", batch("w1"));
+    assert.deepStrictEqual(await store.loadFrontier("j1"), [entry(url, "page")]);
+  });
+
   test("write() sets counters only on its own job and ignores a missing job", async (store) => {
     await store.createJob(makeJob("j1"));
     await store.createJob(makeJob("j2"));

@@ -256,13 +256,24 @@ export class MongoStore implements Store {
   }
 
   /**
-   * Applies the batch in the documented order: two unordered bulk inserts
+   * Applies the batch in the documented order (after a read of the job's
+   * owner when the batch names one): two unordered bulk inserts
    * (queued URLs, then events; keys that exist are left as they are) and one
    * update of the job's counters.
    */
   async write(jobId: string, batch: WriteBatch): Promise<void> {
     checkBatch(jobId, batch);
     const run = <T>(what: string, op: () => Promise<T>) => this.#run(what, op);
+    if (batch.owner !== undefined) {
+      // By `_id` alone (FerretDB uses its index only for that), the owner compared here.
+      const job = await run(
+        "write (lease check)",
+        () => this.#jobs.findOne({ _id: jobId }, { projection: { owner: 1 } }),
+      );
+      if (job?.owner !== batch.owner) {
+        throw new StoreError("lease_lost", `Job ${jobId} is no longer leased to ${batch.owner}`);
+      }
+    }
     const queued = new Map(batch.frontier.map((q) => [q.url, q]));
     await insertMissing(
       "write frontier",

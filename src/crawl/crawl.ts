@@ -59,8 +59,8 @@ export interface CrawlContext {
   onQueued?: (task: Task) => void;
   /**
    * Called for each in-scope link refused because `maxPages` URLs were
-   * already queued (once per time it is found, so a link found on three pages
-   * is reported three times).
+   * already queued or the memory limit was reached (once per time it is
+   * found, so a link found on three pages is reported three times).
    */
   onDropped?: (task: Task) => void;
   /**

@@ -10,6 +10,7 @@
  */
 import type { CliIo } from "./run_cli.ts";
 import { makeCliFetcher } from "./make_cli_fetcher.ts";
+import { getHeapStatistics } from "node:v8";
 
 /** CliIo bound to the process. */
 export function denoCliIo(signal: AbortSignal): CliIo {
@@ -30,5 +31,7 @@ export function denoCliIo(signal: AbortSignal): CliIo {
       (await Deno.open(p, { write: true, create: true, truncate: true })).writable,
     signal,
     makeFetcher: makeCliFetcher,
+    // Three quarters of V8's heap limit: room left for pages in flight.
+    heapLimitBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.75),
   };
 }

@@ -39,6 +39,11 @@ export interface CliIo {
   ) => Fetcher & Partial<AsyncDisposable>;
   /** Milliseconds between progress lines on a terminal. @default 250 */
   progressMs?: number;
+  /**
+   * Heap bytes past which the crawl admits no new URL (done reason
+   * `memory_limit`) instead of dying of an out-of-memory crash. @default no limit
+   */
+  heapLimitBytes?: number;
 }
 
 /** Exit codes of the CLI. */
@@ -119,7 +124,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
-  const run = crawl(urls, args.options, { signal: io.signal, fetcher });
+  const run = crawl(urls, args.options, {
+    signal: io.signal,
+    fetcher,
+    heapLimitBytes: io.heapLimitBytes,
+  });
   const started = performance.now();
   let timer: ReturnType<typeof setInterval> | undefined;
   if (io.stderrIsTerminal && !args.quiet) {
@@ -146,6 +155,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (!args.quiet) {
     const prefix = io.stderrIsTerminal ? "\r\x1b[K" : "";
     io.stderr(prefix + formatProgress(run.progress, performance.now() - started, true) + "\n");
+  }
+  if (doneReason === "memory_limit") {
+    const mb = Math.round((io.heapLimitBytes ?? 0) / 2 ** 20);
+    io.stderr(
+      `note: the frontier reached the memory limit (${mb} MB of heap), so no new URL was ` +
+        `admitted after that; the URLs already queued were crawled. Narrow the crawl ` +
+        `(--max-depth, --scope, --include/--exclude, --max-pages) to stay under it.\n`,
+    );
   }
   return io.signal?.aborted || doneReason === "aborted" ? EXIT.interrupted : EXIT.ok;
 }

@@ -30,6 +30,8 @@ import { ParsePool } from "../html/parse_pool.ts";
 import { setImmediate } from "node:timers";
 import { readSitemaps } from "./read_sitemaps.ts";
 
+export type { Task };
+
 /** A URL known from an earlier run of the same crawl (crash-resume). */
 export interface ResumeEntry {
   url: string;
@@ -47,6 +49,36 @@ export interface CrawlContext {
   fetcher?: Fetcher;
   /** URLs of an interrupted run: done ones are not fetched again, pending ones are. */
   resume?: Iterable<ResumeEntry>;
+  /**
+   * Called once for each URL the engine queues (a seed or an admitted link;
+   * not the `pending` URLs of `resume`, which were reported by the run that
+   * queued them), synchronously, before the event of the page it was found on
+   * is yielded. Exactly these URLs are fetched, unless the crawl is stopped:
+   * a store that records them holds the crawl's frontier, with no second
+   * scope check and no second seen-set.
+   */
+  onQueued?: (task: Task) => void;
+  /**
+   * Called for each in-scope link refused because `maxPages` URLs were
+   * already queued or the memory limit was reached (once per time it is
+   * found, so a link found on three pages is reported three times).
+   */
+  onDropped?: (task: Task) => void;
+  /**
+   * Aborting it ends the crawl gently: no new fetch starts, those in flight
+   * finish and their events are yielded, then `done` with reason `aborted`
+   * (a graceful shutdown; `signal` is the hard stop).
+   */
+  drain?: AbortSignal;
+  /**
+   * Heap bytes in use (`Deno.memoryUsage().heapUsed`) past which the crawl
+   * admits no new URL: links are dropped as at `maxPages`, the URLs already
+   * queued are still fetched, and `done` says `memory_limit`. The frontier
+   * costs about 200 bytes per known URL (see the README), so this turns an
+   * out-of-memory crash of a huge crawl into a clean, early end. Checked every
+   * 1,024 admissions. @default no limit
+   */
+  heapLimitBytes?: number;
 }
 
 /** A live view of a running crawl, e.g. for a progress line. */
@@ -179,15 +211,34 @@ async function* run(
     onRedirect: (url) => frontier.markSeen(url),
     parsePool,
   };
+  const wake = new Signal();
+  const { onQueued, onDropped, drain } = context;
+  const onDrain = () => wake.notify();
+  drain?.addEventListener("abort", onDrain, { once: true });
+  const heapLimit = context.heapLimitBytes ?? Infinity;
+  let memoryFull = false;
+  let admissions = 0;
+  /** Queues a task through the frontier and says what became of it; true when queued. */
+  const enqueue = (task: Task): boolean => {
+    if (frontier.has(task.url)) return false;
+    if (!memoryFull && ++admissions % 1024 === 0 && heapLimit !== Infinity) {
+      memoryFull = Deno.memoryUsage().heapUsed > heapLimit;
+    }
+    if (!memoryFull && frontier.add(task)) {
+      onQueued?.(task);
+      return true;
+    }
+    onDropped?.(task);
+    return false;
+  };
   for (const t of resumed) frontier.add(t);
-  for (const s of seeds) frontier.add({ url: s, depth: 0, parent: null });
+  for (const s of seeds) enqueue({ url: s, depth: 0, parent: null });
 
   // `sem` bounds fetches in flight; a fetch ends when its body is received, and
   // its page may still be parsed and handed on. `tasks` bounds fetched pages
   // not yet handed on, so a slow consumer still pauses the crawl.
   const sem = new Semaphore(opts.concurrency);
   const tasks = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
-  const wake = new Signal();
   const running = new Set<Promise<void>>();
 
   const record = (ev: CrawlEvent) => {
@@ -197,7 +248,7 @@ async function* run(
       if (ev.depth < opts.maxDepth) {
         for (const link of ev.links) {
           if (!frontier.has(link) && admitsLink(scope, link, ev.depth + 1, opts.maxDepth)) {
-            frontier.add({ url: link, depth: ev.depth + 1, parent: ev.url });
+            enqueue({ url: link, depth: ev.depth + 1, parent: ev.url });
           }
         }
       }
@@ -249,7 +300,7 @@ async function* run(
         robots,
         admit: (url: string, sitemap: string, lastmod: string | null) =>
           !frontier.has(url) && admitsLink(scope, url, 0, opts.maxDepth) &&
-          frontier.add({ url, depth: 0, parent: sitemap, source: "sitemap", lastmod }),
+          enqueue({ url, depth: 0, parent: sitemap, source: "sitemap", lastmod }),
         full: () => frontier.admitted >= opts.maxPages,
       };
       for await (const ev of readSitemaps(seeds, sitemapEnv, signal)) {
@@ -257,7 +308,7 @@ async function* run(
         await out.send(ev);
       }
     }
-    while (!signal.aborted) {
+    while (!signal.aborted && !drain?.aborted) {
       const releaseTask = await tasks.acquire(signal);
       let release: () => void;
       try {
@@ -267,8 +318,8 @@ async function* run(
         throw e;
       }
       let task: Task | null;
-      while ((task = frontier.next(Date.now())) === null) {
-        if (live.tasks === 0 && frontier.pending === 0) {
+      while ((task = drain?.aborted ? null : frontier.next(Date.now())) === null) {
+        if ((live.tasks === 0 && frontier.pending === 0) || drain?.aborted) {
           release();
           releaseTask();
           return;
@@ -313,6 +364,7 @@ async function* run(
     finished = true;
   } finally {
     outer?.removeEventListener("abort", onOuterAbort);
+    drain?.removeEventListener("abort", onDrain);
     if (!finished) {
       internal.abort(new DOMException("Crawl consumer stopped", "AbortError"));
       out.close();
@@ -324,7 +376,13 @@ async function* run(
   const done: DoneEvent = {
     type: "done",
     stats: { ...stats },
-    reason: signal.aborted ? "aborted" : frontier.dropped > 0 ? "max_pages" : "complete",
+    reason: signal.aborted || drain?.aborted
+      ? "aborted"
+      : memoryFull
+      ? "memory_limit"
+      : frontier.dropped > 0
+      ? "max_pages"
+      : "complete",
   };
   yield done;
 }

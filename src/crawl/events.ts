@@ -111,8 +111,11 @@ export interface CrawlStats {
 export interface DoneEvent {
   type: "done";
   stats: CrawlStats;
-  /** Why the crawl ended: the frontier ran dry, `maxPages` was reached, or it was aborted. */
-  reason: "complete" | "max_pages" | "aborted";
+  /**
+   * Why the crawl ended: the frontier ran dry, `maxPages` was reached, it was
+   * aborted, or admission stopped at the memory limit (`heapLimitBytes`).
+   */
+  reason: "complete" | "max_pages" | "aborted" | "memory_limit";
 }
 
 /** A sitemap (or sitemap index) was read. */

@@ -22,6 +22,7 @@ import { JobRunner } from "./job_runner.ts";
 import { JobHub } from "./job_hub.ts";
 import { Metrics } from "./metrics.ts";
 import { type App, createApp } from "./app.ts";
+import { getHeapStatistics } from "node:v8";
 
 /** What {@linkcode composeService} needs. */
 export interface ServiceParts {
@@ -46,7 +47,7 @@ export interface ComposedService {
   runner: JobRunner;
   hub: JobHub;
   metrics: Metrics;
-  /** From now on new jobs get 503. */
+  /** New jobs get 503 `shutting_down` from now on (the first step of {@linkcode stop}). */
   drain(): void;
   /** Stops the runner (checkpointing jobs) and ends open streams. The store stays open. */
   stop(): Promise<void>;
@@ -66,6 +67,8 @@ export function composeService(parts: ServiceParts): ComposedService {
     hub,
     metrics,
     flushMs: parts.flushMs,
+    // Three quarters of V8's heap limit: a huge job ends `memory_limit`, the process lives.
+    heapLimitBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.75),
     log: parts.log,
   });
   let draining = false;

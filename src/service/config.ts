@@ -55,6 +55,8 @@ export interface ServiceConfig {
   leaseMs: number;
   /** How often idle processes look for claimable jobs. */
   pollMs: number;
+  /** Whether this process works on jobs (`RUN_JOBS=false`: API only). */
+  runJobs: boolean;
   limits: Limits;
 }
 
@@ -100,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     allowPrivate: env.CRAWLER_ALLOW_PRIVATE === "1",
     leaseMs: int(env, "JOB_LEASE_MS", 30000, 500),
     pollMs: int(env, "JOB_POLL_MS", 1000, 10),
+    runJobs: bool(env, "RUN_JOBS", true),
     limits: {
       maxBodyBytes: int(env, "LIMIT_BODY_BYTES", 1024 * 1024, 1),
       maxUrlsPerJob: int(env, "LIMIT_URLS_PER_JOB", 1000, 1),
@@ -114,4 +117,13 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       maxParseWorkers: int(env, "LIMIT_MAX_PARSE_WORKERS", 1, 0),
     },
   };
+}
+
+/** A `true`/`false` (or `1`/`0`) variable; `fallback` when unset or empty. */
+function bool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }

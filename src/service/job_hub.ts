@@ -22,6 +22,11 @@ import type { StoredEvent } from "../store/store.ts";
 export interface JobHubOptions {
   /** Most recent events kept in memory per job. @default 10000 */
   keep?: number;
+  /**
+   * Most links (of `page` events) kept in memory per job: a page with 1,000
+   * links weighs as much as 1,000 events without. @default 100000
+   */
+  keepLinks?: number;
   /** How long a finished job's events stay in memory, in ms. @default 60000 */
   lingerMs?: number;
 }
@@ -29,6 +34,8 @@ export interface JobHubOptions {
 interface JobLog {
   /** Events after `base`, ascending; those up to `base` are read from the store. */
   events: StoredEvent[];
+  /** Links of the `page` events in `events`. */
+  links: number;
   base: number;
   ended: boolean;
   timer?: ReturnType<typeof setTimeout>;
@@ -39,10 +46,12 @@ export class JobHub {
   #signals = new Map<string, { signal: Signal; waiters: number }>();
   #logs = new Map<string, JobLog>();
   #keep: number;
+  #keepLinks: number;
   #lingerMs: number;
 
   constructor(options: JobHubOptions = {}) {
     this.#keep = options.keep ?? 10_000;
+    this.#keepLinks = options.keepLinks ?? 100_000;
     this.#lingerMs = options.lingerMs ?? 60_000;
   }
 
@@ -52,18 +61,30 @@ export class JobHub {
    */
   open(jobId: string, storedSeq: number): void {
     this.#close(jobId);
-    this.#logs.set(jobId, { events: [], base: storedSeq, ended: false });
+    this.#logs.set(jobId, { events: [], links: 0, base: storedSeq, ended: false });
   }
 
   /** Adds written events (ascending `seq`) and wakes the job's followers. */
   publish(jobId: string, events: StoredEvent[]): void {
     const log = this.#logs.get(jobId);
     if (log) {
-      log.events.push(...events);
-      if (log.events.length > this.#keep) {
-        const drop = log.events.length - this.#keep;
+      for (const e of events) {
+        log.events.push(e);
+        log.links += linkCount(e);
+      }
+      let drop = 0;
+      let links = log.links;
+      while (
+        drop < log.events.length &&
+        (log.events.length - drop > this.#keep || links > this.#keepLinks)
+      ) {
+        links -= linkCount(log.events[drop]);
+        drop++;
+      }
+      if (drop > 0) {
         log.base = log.events[drop - 1].seq;
         log.events.splice(0, drop);
+        log.links = links;
       }
     }
     this.notify(jobId);
@@ -99,9 +120,15 @@ export class JobHub {
   cached(jobId: string, afterSeq: number): StoredEvent[] | null {
     const log = this.#logs.get(jobId);
     if (!log || afterSeq < log.base) return null;
-    let i = 0;
-    while (i < log.events.length && log.events[i].seq <= afterSeq) i++;
-    return log.events.slice(i);
+    // Binary search: a follower asks after every batch, the log holds up to `keep`.
+    let lo = 0;
+    let hi = log.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (log.events[mid].seq <= afterSeq) lo = mid + 1;
+      else hi = mid;
+    }
+    return log.events.slice(lo);
   }
 
   /** Whether this process holds the job's live log (running here, or just ended). */
@@ -144,4 +171,9 @@ export class JobHub {
   close(): void {
     for (const id of [...this.#logs.keys()]) this.#close(id);
   }
+}
+
+/** How many links an event holds (those of a `page`, none otherwise). */
+function linkCount(e: StoredEvent): number {
+  return e.event.type === "page" ? e.event.links.length : 0;
 }

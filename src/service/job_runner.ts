@@ -3,7 +3,12 @@
  * its stored frontier, turns the engine's events into batched idempotent
  * writes, keeps the lease alive, and ends the job as completed, cancelled or
  * failed. A process that dies leaves its lease to expire, and any process
- * (itself after a restart, or another one) takes the job over.
+ * (itself after a restart, or another one) takes the job over. Cancelling a
+ * job goes through {@linkcode JobRunner.cancel}, whichever process runs it.
+ *
+ * Writes are pipelined: while one batch is written the next one fills, and
+ * the crawl is only paused when a second full batch waits for the first. A
+ * batch is cut every `flushMs` or at `batchSize` events.
  *
  * @example
  * ```ts ignore
@@ -15,11 +20,16 @@
  * @module
  */
 import type { CrawlEvent } from "../crawl/events.ts";
-import { admitsLink, crawl, type CrawlRun } from "../crawl/crawl.ts";
+import { crawl, type CrawlRun } from "../crawl/crawl.ts";
 import { resolveOptions } from "../crawl/options.ts";
-import { compileScope } from "../url/scope.ts";
 import type { Fetcher } from "../net/fetcher.ts";
-import type { JobDoc, JobPatch, Store, WriteBatch } from "../store/store.ts";
+import {
+  type JobDoc,
+  type JobPatch,
+  type Store,
+  StoreError,
+  type WriteBatch,
+} from "../store/store.ts";
 import { delay } from "../async/delay.ts";
 import { Signal } from "../async/signal.ts";
 import type { JobHub } from "./job_hub.ts";
@@ -40,16 +50,34 @@ export interface JobRunnerOptions {
   metrics: Metrics;
   /** Longest a finished event waits before it is written. @default 100 */
   flushMs?: number;
-  /** Events per write batch at most. @default 200 */
+  /** Events per write batch at most (and 10 x as many queued URLs). @default 200 */
   batchSize?: number;
+  /**
+   * How long a failing store write is retried before the local run of the
+   * job stops (the job keeps its state; its lease runs out and it is resumed
+   * later, here or elsewhere). @default 60000
+   */
+  storeRetryMs?: number;
+  /**
+   * At shutdown, how long fetches in flight may take to finish (their pages
+   * are written, so a resume fetches nothing twice) before they are aborted.
+   * @default 5000
+   */
+  shutdownGraceMs?: number;
+  /**
+   * Heap bytes past which a job admits no new URL and ends `memory_limit`
+   * (see `CrawlContext.heapLimitBytes`); all jobs of the process share it.
+   * @default no limit
+   */
+  heapLimitBytes?: number;
   /** Where problems are reported. @default console.error */
   log?: (message: string) => void;
 }
 
 /** Why a running job was stopped. */
 export class JobStop extends Error {
-  readonly kind: "cancel" | "shutdown" | "lease_lost";
-  constructor(kind: "cancel" | "shutdown" | "lease_lost") {
+  readonly kind: "cancel" | "shutdown" | "lease_lost" | "store_down";
+  constructor(kind: "cancel" | "shutdown" | "lease_lost" | "store_down") {
     super(`Job stopped: ${kind}`);
     this.name = "JobStop";
     this.kind = kind;
@@ -58,20 +86,25 @@ export class JobStop extends Error {
 
 interface Running {
   ac: AbortController;
+  /** Aborted at shutdown: fetches in flight finish, no new one starts. */
+  drain: AbortController;
   run: CrawlRun | null;
   done: Promise<void>;
 }
 
 function emptyBatch(): WriteBatch {
-  return { frontier: [], pages: [], events: [] };
+  return { frontier: [], events: [] };
 }
 
-const TICK: unique symbol = Symbol("tick");
+/** The `done` event a job cancelled before it ran gets. */
+function cancelledBeforeStart(job: JobDoc): CrawlEvent {
+  return { type: "done", stats: { ...job.counters, durationMs: 0 }, reason: "aborted" };
+}
 
 /** See the module doc. */
 export class JobRunner {
   #store: Store;
-  #o: Required<JobRunnerOptions>;
+  #settings: Required<JobRunnerOptions>;
   #running = new Map<string, Running>();
   #wake = new Signal();
   #stop = new AbortController();
@@ -80,17 +113,15 @@ export class JobRunner {
 
   constructor(store: Store, options: JobRunnerOptions) {
     this.#store = store;
-    this.#o = {
+    this.#settings = {
       ...options,
       flushMs: options.flushMs ?? 100,
       batchSize: options.batchSize ?? 200,
+      storeRetryMs: options.storeRetryMs ?? 60_000,
+      shutdownGraceMs: options.shutdownGraceMs ?? 5000,
+      heapLimitBytes: options.heapLimitBytes ?? Infinity,
       log: options.log ?? ((m) => console.error(m)),
     };
-  }
-
-  /** Jobs running in this process. */
-  get runningJobs(): number {
-    return this.#running.size;
   }
 
   /** Fetches in flight across this process's jobs. */
@@ -117,8 +148,38 @@ export class JobRunner {
     this.#wake.notify();
   }
 
-  /** Cancels a job if this process runs it; false otherwise. */
-  cancelLocal(id: string): boolean {
+  /**
+   * Cancels a job, whichever process runs it: run here, it is aborted at
+   * once; queued and unowned, it ends `cancelled` with a `done` event now;
+   * run by another process, `cancelRequested` is set and its owner stops it
+   * within about a second. Returns the job as it was before, or `null` when
+   * there is no such job. Rejects with a `StoreError` when the store fails.
+   */
+  async cancel(id: string): Promise<JobDoc | null> {
+    const job = await this.#store.getJob(id);
+    if (!job) return null;
+    if (job.status !== "queued" && job.status !== "running") return job;
+    if (this.#cancelLocal(id)) return job;
+    if (job.status === "queued" && job.owner === null) {
+      await this.#store.updateJob(id, {
+        cancelRequested: true,
+        status: "cancelled",
+        finishedAt: new Date(),
+      });
+      const seq = (await this.#store.maxSeq(id)) + 1;
+      await this.#store.write(id, {
+        frontier: [],
+        events: [{ seq, key: "done", event: cancelledBeforeStart(job) }],
+      });
+      this.#settings.hub.notify(id);
+    } else {
+      await this.#store.updateJob(id, { cancelRequested: true });
+    }
+    return job;
+  }
+
+  /** Aborts a job run by this process; false when it runs elsewhere. */
+  #cancelLocal(id: string): boolean {
     const r = this.#running.get(id);
     if (!r) return false;
     r.ac.abort(new JobStop("cancel"));
@@ -132,21 +193,29 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.#stop.abort(new JobStop("shutdown"));
     await this.#loop;
-    for (const r of this.#running.values()) r.ac.abort(new JobStop("shutdown"));
-    await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+    const all = [...this.#running.values()];
+    for (const r of all) r.drain.abort(new JobStop("shutdown"));
+    const graceful = Promise.allSettled(all.map((r) => r.done));
+    const hard = setTimeout(() => {
+      for (const r of all) r.ac.abort(new JobStop("shutdown"));
+    }, this.#settings.shutdownGraceMs);
+    await graceful;
+    clearTimeout(hard);
   }
 
   async #claimLoop(): Promise<void> {
     const signal = this.#stop.signal;
+    const store = this.#store;
+    const s = this.#settings;
     while (!signal.aborted) {
-      if (this.#running.size < this.#o.maxRunning) {
+      if (this.#running.size < s.maxRunning) {
         let job: JobDoc | null = null;
         try {
-          job = await this.#store.claimJob(this.#o.owner, this.#o.leaseMs, new Date());
+          job = await store.claimJob(s.owner, s.leaseMs, new Date());
           this.#claimErrorLogged = false;
         } catch (e) {
           if (!this.#claimErrorLogged) {
-            this.#o.log(`store unavailable, retrying: ${(e as Error).message}`);
+            s.log(`store unavailable, retrying: ${(e as Error).message}`);
           }
           this.#claimErrorLogged = true;
         }
@@ -157,7 +226,7 @@ export class JobRunner {
       }
       const ac = new AbortController();
       const both = AbortSignal.any([signal, ac.signal]);
-      const waits = [this.#wake.wait(both), delay(this.#o.pollMs, both)];
+      const waits = [this.#wake.wait(both), delay(s.pollMs, both)];
       await Promise.race(waits).catch(() => {});
       ac.abort();
       await Promise.allSettled(waits);
@@ -166,28 +235,37 @@ export class JobRunner {
 
   #startJob(job: JobDoc): void {
     const ac = new AbortController();
-    const entry: Running = { ac, run: null, done: Promise.resolve() };
+    const entry: Running = {
+      ac,
+      drain: new AbortController(),
+      run: null,
+      done: Promise.resolve(),
+    };
     this.#running.set(job.id, entry);
     entry.done = this.#runJob(job, entry)
-      .catch((e) => this.#o.log(`job ${job.id}: ${(e as Error).stack ?? e}`))
+      .catch((e) => this.#settings.log(`job ${job.id}: ${(e as Error).stack ?? e}`))
       .finally(() => {
         this.#running.delete(job.id);
         this.#wake.notify();
       });
   }
 
-  /** Retries a store call until it succeeds or the job is stopped. */
-  async #retry<T>(fn: () => Promise<T>, signal: AbortSignal, graceMs = 0): Promise<T> {
+  /**
+   * Retries a store call until it succeeds, the job is stopped (then it
+   * throws the stop reason), or `giveUpMs` passed (then it throws the error).
+   */
+  async #retry<T>(fn: () => Promise<T>, signal: AbortSignal | null, giveUpMs: number): Promise<T> {
     let wait = 250;
-    const giveUpAt = graceMs > 0 ? Date.now() + graceMs : Infinity;
+    const giveUpAt = Date.now() + giveUpMs;
     for (;;) {
       try {
         return await fn();
       } catch (e) {
-        if (signal.aborted && graceMs === 0) throw signal.reason;
-        if (Date.now() >= giveUpAt) throw e;
-        this.#o.log(`store write failed, retrying in ${wait} ms: ${(e as Error).message}`);
-        await delay(wait, graceMs > 0 ? undefined : signal);
+        if (e instanceof StoreError && e.code === "lease_lost") throw e; // retrying cannot help
+        if (signal?.aborted) throw signal.reason;
+        if (Date.now() + wait > giveUpAt) throw e;
+        this.#settings.log(`store write failed, retrying in ${wait} ms: ${(e as Error).message}`);
+        await delay(wait, signal ?? undefined);
         wait = Math.min(wait * 2, 5000);
       }
     }
@@ -196,112 +274,173 @@ export class JobRunner {
   async #runJob(job: JobDoc, entry: Running): Promise<void> {
     const { ac } = entry;
     const store = this.#store;
+    const s = this.#settings;
     const id = job.id;
-    const update = (patch: JobPatch) => this.#retry(() => store.updateJob(id, patch), ac.signal);
-    const keeper = this.#keepLease(id, ac);
-    try {
-      await update({ status: "running", startedAt: job.startedAt ?? new Date(), error: null });
-      const frontier = await this.#retry(() => store.loadFrontier(id), ac.signal);
-      let seq = await this.#retry(() => store.maxSeq(id), ac.signal);
-      this.#o.hub.open(id, seq);
-      const options = resolveOptions(job.options);
-      const scope = compileScope(job.urls, options);
-      const known = new Set(frontier.map((e) => e.url));
-      let batch = emptyBatch();
-      for (const url of job.urls) {
-        if (!known.has(url)) {
-          known.add(url);
-          batch.frontier.push({ url, depth: 0, parent: null, state: "pending" });
-        }
-      }
-      const run = crawl(job.urls, options, {
-        signal: ac.signal,
-        fetcher: this.#o.fetcher,
-        resume: frontier,
+    /** Stops the local run for a store error: lease lost (the fence), or retries given up. */
+    const stopFor = (e: unknown) => {
+      const lost = e instanceof StoreError && e.code === "lease_lost";
+      if (!ac.signal.aborted) ac.abort(new JobStop(lost ? "lease_lost" : "store_down"));
+    };
+    /** Retries while the job runs; past `storeRetryMs` the local run stops. */
+    const retry = <T>(fn: () => Promise<T>) =>
+      this.#retry(fn, ac.signal, s.storeRetryMs).catch((e) => {
+        stopFor(e);
+        throw e;
       });
-      entry.run = run;
-      // A batch stays until it is written, so a failed flush loses nothing.
-      const flush = async (graceMs = 0) => {
-        if (batch.events.length === 0 && batch.frontier.length === 0) return;
+    const keeper = this.#keepLease(id, ac);
+    // Batches cut and not yet written, oldest first; one writer at a time.
+    const unwritten: WriteBatch[] = [];
+    let writing = null as Promise<void> | null;
+    let batch = emptyBatch();
+    let run: CrawlRun | null = null;
+    const stopKind = () => {
+      const stop = ac.signal.aborted
+        ? ac.signal.reason
+        : entry.drain.signal.aborted
+        ? entry.drain.signal.reason
+        : null;
+      return stop instanceof JobStop ? stop.kind : null;
+    };
+    /**
+     * Writes the cut batches in order. While the job runs, a stop ends the
+     * retries; when it ends (`giveUpMs` > 0) they go on for that long anyway.
+     * Retries that give up stop the local run (`store_down`).
+     */
+    const writeUnwritten = async (giveUpMs: number) => {
+      while (unwritten.length > 0 && stopKind() !== "lease_lost") {
+        const b = unwritten[0];
+        const write = () => s.metrics.timeStoreWrite(() => store.write(id, b));
+        await (giveUpMs > 0
+          ? this.#retry(write, null, giveUpMs).catch((e) => {
+            stopFor(e);
+            throw e;
+          })
+          : retry(write));
+        unwritten.shift();
+        s.hub.publish(id, b.events);
+      }
+    };
+    const cut = () => {
+      if (batch.events.length === 0 && batch.frontier.length === 0) return;
+      if (run) {
         const p = run.progress;
         batch.counters = { pages: p.pages, errors: p.errors, skipped: p.skipped, bytes: p.bytes };
-        const write = () => this.#o.metrics.timeStoreWrite(() => store.write(id, batch));
-        await this.#retry(write, ac.signal, graceMs);
-        this.#o.hub.publish(id, batch.events);
-        batch = emptyBatch();
-      };
+      }
+      batch.owner = s.owner; // fenced: written only while this process holds the lease
+      unwritten.push(batch);
+      batch = emptyBatch();
+    };
+    const kick = () => {
+      writing ??= writeUnwritten(0).catch(() => {}).finally(() => (writing = null));
+    };
+    /** Writes everything cut or collected, retrying for up to `giveUpMs` even when stopped. */
+    const drain = async (giveUpMs: number) => {
+      while (writing) await writing;
+      cut();
+      await writeUnwritten(giveUpMs);
+    };
+    let timer: ReturnType<typeof setInterval> | undefined;
+    try {
+      if (job.cancelRequested) ac.abort(new JobStop("cancel"));
+      await retry(() =>
+        store.updateJob(id, {
+          status: "running",
+          startedAt: job.startedAt ?? new Date(),
+          error: null,
+        })
+      );
+      const frontier = await retry(() => store.loadFrontier(id));
+      let seq = await retry(() => store.maxSeq(id));
+      s.hub.open(id, seq);
+      const options = resolveOptions(job.options);
+      // The engine says what it queues: exactly those URLs enter the stored
+      // frontier (seeds and admitted links; a resumed job's stored pending
+      // URLs are not reported again).
+      run = crawl(job.urls, options, {
+        signal: ac.signal,
+        fetcher: s.fetcher,
+        resume: frontier,
+        drain: entry.drain.signal,
+        heapLimitBytes: s.heapLimitBytes,
+        onQueued: (t) => batch.frontier.push({ url: t.url, depth: t.depth, parent: t.parent }),
+      });
+      entry.run = run;
+      timer = setInterval(() => {
+        if (stopKind() !== null) return;
+        cut();
+        if (unwritten.length > 0) kick();
+      }, s.flushMs);
 
-      const it = run[Symbol.asyncIterator]();
-      let next = it.next();
-      let lastFlush = Date.now();
       let doneEvent: CrawlEvent | null = null;
-      for (;;) {
-        const waitMs = this.#o.flushMs - (Date.now() - lastFlush);
-        const r = batch.events.length === 0 ? await next : await raceTimer(next, waitMs);
-        if (r === TICK) {
-          await flush().catch(() => {});
-          lastFlush = Date.now();
-          continue;
-        }
-        if (r.done) break;
-        next = it.next();
-        const ev = r.value;
-        this.#o.metrics.observeEvent(ev);
+      for await (const ev of run) {
+        s.metrics.observeEvent(ev);
         if (ev.type === "done") {
           doneEvent = ev;
           continue;
         }
-        if (ev.type === "sitemap" || (ev.type === "error" && ev.sitemap)) {
-          // Not a page: stored as an event only. Its URLs are not written to the
-          // frontier; a resumed job reads its sitemaps again (seen URLs are skipped).
-          batch.events.push({ seq: ++seq, key: `sitemap ${ev.url}`, event: ev });
-          continue;
-        }
-        batch.events.push({ seq: ++seq, key: ev.url, event: ev });
-        batch.frontier.push({ url: ev.url, depth: ev.depth, parent: ev.parent, state: ev.type });
-        if (ev.type === "page") {
-          batch.pages.push(ev);
-          if (ev.depth < options.maxDepth) {
-            for (const link of ev.links) {
-              if (!known.has(link) && admitsLink(scope, link, ev.depth + 1, options.maxDepth)) {
-                known.add(link);
-                batch.frontier.push({
-                  url: link,
-                  depth: ev.depth + 1,
-                  parent: ev.url,
-                  state: "pending",
-                });
-              }
-            }
-          }
-        }
-        if (batch.events.length >= this.#o.batchSize) {
-          await flush().catch(() => {});
-          lastFlush = Date.now();
+        // A sitemap file is not a URL of the frontier: its event gets a key of its own.
+        const sitemapFile = ev.type === "sitemap" || (ev.type === "error" && ev.sitemap === true);
+        batch.events.push({
+          seq: ++seq,
+          key: sitemapFile ? `sitemap ${ev.url}` : ev.url,
+          event: ev,
+        });
+        // Pages with many links queue many URLs: a batch is cut at batchSize
+        // events or 10 x batchSize queued URLs, whichever comes first.
+        if (batch.events.length >= s.batchSize || batch.frontier.length >= 10 * s.batchSize) {
+          cut();
+          // Backpressure: one batch written, one waiting, the crawl pauses for more.
+          while (unwritten.length > 1 && writing) await writing;
+          kick();
         }
       }
-      const stop = ac.signal.aborted ? ac.signal.reason : null;
-      const kind = stop instanceof JobStop ? stop.kind : null;
-      if (kind === "lease_lost") return; // another process owns the job now
+      clearInterval(timer);
+      const kind = stopKind();
+      if (kind === "lease_lost") {
+        s.log(`job ${id}: lease lost to another process; stopped without writing`);
+        return;
+      }
+      if (kind === "store_down") {
+        s.log(`job ${id}: store unavailable for ${s.storeRetryMs} ms; stopped, to be resumed`);
+        await store.updateJob(id, { owner: null, leaseUntil: null }).catch(() => {});
+        return;
+      }
       if (kind === "shutdown") {
         // Checkpoint: what finished is written; the rest stays pending for whoever resumes.
-        await flush(10_000);
+        await drain(10_000);
         await store.updateJob(id, { owner: null, leaseUntil: null });
         return;
       }
       if (doneEvent) batch.events.push({ seq: ++seq, key: "done", event: doneEvent });
-      await flush(kind ? 10_000 : 0);
+      await drain(kind ? 10_000 : s.storeRetryMs);
       const status = kind === "cancel" ? "cancelled" : "completed";
       await this.#retry(
         () =>
           store.updateJob(id, { status, finishedAt: new Date(), owner: null, leaseUntil: null }),
-        new AbortController().signal,
+        null,
         10_000,
       );
-      this.#o.hub.end(id);
+      s.hub.end(id);
     } catch (e) {
-      const stop = ac.signal.aborted ? ac.signal.reason : null;
-      if (stop instanceof JobStop) return;
+      const kind = stopKind();
+      if (kind === "lease_lost") {
+        s.log(`job ${id}: lease lost to another process; stopped without writing`);
+        return;
+      }
+      if (kind === "store_down") {
+        s.log(`job ${id}: store unavailable; stopped, to be resumed: ${(e as Error).message}`);
+        await store.updateJob(id, { owner: null, leaseUntil: null }).catch(() => {});
+        return;
+      }
+      if (kind === "shutdown" || kind === "cancel") {
+        // Stopped before the crawl could end (the store failed meanwhile): say what is known.
+        const patch: JobPatch = kind === "cancel"
+          ? { status: "cancelled", finishedAt: new Date(), owner: null, leaseUntil: null }
+          : { owner: null, leaseUntil: null };
+        await store.updateJob(id, patch).catch(() => {});
+        return;
+      }
+      if (kind !== null) return;
       await store.updateJob(id, {
         status: "failed",
         error: (e as Error).message,
@@ -309,17 +448,20 @@ export class JobRunner {
         owner: null,
         leaseUntil: null,
       }).catch(() => {});
-      this.#o.hub.end(id);
+      s.hub.end(id);
       throw e;
     } finally {
+      clearInterval(timer);
+      await writing?.catch(() => {});
       await keeper.stop();
-      if (!this.#o.hub.isEnded(id)) this.#o.hub.drop(id);
+      if (!s.hub.isEnded(id)) s.hub.drop(id);
     }
   }
 
   /** Renews the lease and watches for a cancel request by another process. */
   #keepLease(id: string, ac: AbortController): { stop(): Promise<void> } {
-    const every = Math.min(1000, Math.floor(this.#o.leaseMs / 3));
+    const s = this.#settings;
+    const every = Math.min(1000, Math.floor(s.leaseMs / 3));
     const halt = new AbortController();
     const loop = (async () => {
       while (!halt.signal.aborted) {
@@ -329,13 +471,13 @@ export class JobRunner {
           return;
         }
         try {
-          const ok = await this.#store.renewLease(id, this.#o.owner, this.#o.leaseMs, new Date());
-          if (!ok) this.#o.metrics.leaseRenewalFailed();
+          const ok = await this.#store.renewLease(id, s.owner, s.leaseMs, new Date());
+          if (!ok) s.metrics.leaseRenewalFailed();
           if (!ok) ac.abort(new JobStop("lease_lost"));
           const job = await this.#store.getJob(id);
           if (job?.cancelRequested) ac.abort(new JobStop("cancel"));
         } catch {
-          this.#o.metrics.leaseRenewalFailed();
+          s.metrics.leaseRenewalFailed();
           // the store is down; the next tick tries again
         }
       }
@@ -346,16 +488,5 @@ export class JobRunner {
         await loop;
       },
     };
-  }
-}
-
-async function raceTimer<T>(p: Promise<T>, ms: number): Promise<T | typeof TICK> {
-  if (ms <= 0) return TICK;
-  const ac = new AbortController();
-  try {
-    const timer: Promise<typeof TICK> = delay(ms, ac.signal).then(() => TICK, () => TICK);
-    return await Promise.race([p, timer]);
-  } finally {
-    ac.abort();
   }
 }

@@ -13,11 +13,13 @@
 import type { ServiceConfig } from "./config.ts";
 import type { Store } from "../store/store.ts";
 import { MemoryStore } from "../store/memory_store.ts";
-import { MongoStore } from "../store/mongo_store.ts";
+import { MongoStore } from "../store/mongo/mongo_store.ts";
 import { makeFetcher } from "../net/make_fetcher.ts";
 import { type AddressPolicy, parseAllowNets } from "../net/address_policy.ts";
 import type { JobRunner } from "./job_runner.ts";
 import { composeService } from "./compose_service.ts";
+import { createWorkerHandler } from "./worker_routes.ts";
+import { ConfigError } from "./config.ts";
 
 /** A running service. */
 export interface Service {
@@ -31,6 +33,12 @@ export interface Service {
 
 /** Settings of {@linkcode startService} beyond the config. */
 export interface StartOptions {
+  /**
+   * `service`: the API, and (unless `RUN_JOBS=false`) working on jobs.
+   * `worker`: working on jobs, serving only `/healthz` and `/metrics`; needs
+   * `MONGODB_URI`. @default "service"
+   */
+  role?: "service" | "worker";
   /** Use this store instead of the one the config names. */
   store?: Store;
   /** Where start-up and problem lines go. @default console.error */
@@ -43,6 +51,13 @@ export async function startService(
   options: StartOptions = {},
 ): Promise<Service> {
   const log = options.log ?? ((l: string) => console.error(l));
+  const role = options.role ?? "service";
+  if (role === "worker" && !config.mongodbUri && !options.store) {
+    throw new ConfigError("A worker needs MONGODB_URI: it works on the jobs of a shared database");
+  }
+  if (role === "worker" && !config.runJobs) {
+    throw new ConfigError("RUN_JOBS=false makes no sense for a worker");
+  }
   const store = options.store ??
     (config.mongodbUri ? new MongoStore(config.mongodbUri, config.mongodbDb) : new MemoryStore());
   if (!config.mongodbUri && !options.store) {
@@ -68,15 +83,19 @@ export async function startService(
     owner: `${Deno.hostname()}:${Deno.pid}:${crypto.randomUUID().slice(0, 8)}`,
     log,
   });
-  const { handler, runner } = svc;
+  const { runner } = svc;
+  const handler = role === "worker"
+    ? createWorkerHandler({ store, runner, metrics: svc.metrics, token: config.token })
+    : svc.handler;
   const server = Deno.serve({
     port: config.port,
     hostname: config.hostname,
     onListen: () => {},
   }, (req, info) => handler(req, info as { remoteAddr?: { hostname?: string } }));
-  runner.start();
+  if (config.runJobs) runner.start();
   const port = server.addr.port;
-  log(`skein listening on http://${config.hostname}:${port} (store: ${store.kind})`);
+  const what = role === "worker" ? "worker" : config.runJobs ? "api and jobs" : "api only";
+  log(`skein listening on http://${config.hostname}:${port} (store: ${store.kind}; ${what})`);
   return {
     port,
     store,

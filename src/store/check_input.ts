@@ -50,10 +50,20 @@ export function checkFields(fields: unknown): readonly string[] {
 /** Rejects a batch whose keys are not of the declared types before anything is written. */
 export function checkBatch(jobId: unknown, batch: WriteBatch): void {
   checkString("Job id", jobId);
-  for (const e of batch.frontier) checkString("Frontier url", e.url);
-  for (const p of batch.pages) checkString("Page url", p.url);
+  if (batch.owner !== undefined) checkString("Owner", batch.owner);
+  for (const e of batch.frontier) {
+    checkString("Frontier url", e.url);
+    checkNumber("Frontier depth", e.depth);
+  }
   for (const e of batch.events) {
     checkString("Event key", e.key);
     checkNumber("Event seq", e.seq);
+    const url = (e.event as { url?: unknown }).url;
+    if (e.event.type === "done" ? e.key !== "done" : url !== e.key) {
+      throw new StoreError(
+        "invalid",
+        `Event key must be the event's url (or "done" for done), got ${JSON.stringify(e.key)}`,
+      );
+    }
   }
 }

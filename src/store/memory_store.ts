@@ -3,7 +3,8 @@
  * the process ends. It is the default store and the reference the contract
  * suite (`tests/store/contract.ts`) is checked against.
  *
- * Every value going in or out is copied with `structuredClone`, so callers can
+ * Every value going in or out is copied (events field by field, the rest with
+ * `structuredClone`), so callers can
  * never change stored state by mutating what they passed or got back.
  *
  * @example
@@ -16,14 +17,16 @@
  * ```
  * @module
  */
-import type { PageEvent } from "../crawl/events.ts";
+import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
 import {
   type FrontierEntry,
+  type FrontierState,
   type JobDoc,
   type JobPatch,
   type JobStatus,
   type PageQuery,
   pickPageFields,
+  type QueuedUrl,
   type Store,
   type StoredEvent,
   StoreError,
@@ -51,8 +54,7 @@ const PATCH_FIELDS = [
  * import { MemoryStore } from "./memory_store.ts";
  * const store = new MemoryStore();
  * await store.write("j1", {
- *   frontier: [{ url: "http://a.test/", depth: 0, parent: null, state: "pending" }],
- *   pages: [],
+ *   frontier: [{ url: "http://a.test/", depth: 0, parent: null }],
  *   events: [],
  * });
  * (await store.loadFrontier("j1")).length; // 1
@@ -62,9 +64,10 @@ export class MemoryStore implements Store {
   /** Always `memory`. */
   readonly kind = "memory";
   #jobs = new Map<string, JobDoc>();
-  #frontier = new Map<string, Map<string, FrontierEntry>>();
-  #pages = new Map<string, Map<string, PageEvent>>();
+  #frontier = new Map<string, Map<string, QueuedUrl>>();
   #events = new Map<string, Map<string, StoredEvent>>();
+  /** Each job's events ascending by `seq`, for `readEvents` and `maxSeq` without a sort. */
+  #bySeq = new Map<string, StoredEvent[]>();
 
   /** Nothing to connect to; rejects only when `signal` is already aborted. */
   init(signal?: AbortSignal): Promise<void> {
@@ -159,31 +162,29 @@ export class MemoryStore implements Store {
 
   #write(jobId: string, batch: WriteBatch): void {
     checkBatch(jobId, batch);
+    if (batch.owner !== undefined && this.#jobs.get(jobId)?.owner !== batch.owner) {
+      throw new StoreError("lease_lost", `Job ${jobId} is no longer leased to ${batch.owner}`);
+    }
+    // (1) queued URLs where missing.
     const frontier = bucket(this.#frontier, jobId);
-    // (1) pending entries where missing.
-    for (const entry of batch.frontier) {
-      if (entry.state === "pending" && !frontier.has(entry.url)) {
-        frontier.set(entry.url, structuredClone(entry));
+    for (const q of batch.frontier) {
+      if (!frontier.has(q.url)) {
+        frontier.set(q.url, { url: q.url, depth: q.depth, parent: q.parent });
       }
     }
-    // (2) pages, upserted by URL.
-    const pages = bucket(this.#pages, jobId);
-    for (const page of batch.pages) pages.set(page.url, structuredClone(page));
-    // (3) events where their key is missing.
+    // (2) events where their key is missing (a URL's event is its result).
     const events = bucket(this.#events, jobId);
+    let bySeq = this.#bySeq.get(jobId);
+    if (!bySeq) this.#bySeq.set(jobId, bySeq = []);
     for (const event of batch.events) {
-      if (!events.has(event.key)) events.set(event.key, structuredClone(event));
+      if (events.has(event.key)) continue;
+      const copy = copyStored(event);
+      events.set(event.key, copy);
+      // Almost always appended: the runner writes ascending seqs.
+      if (bySeq.length === 0 || bySeq[bySeq.length - 1].seq <= copy.seq) bySeq.push(copy);
+      else bySeq.splice(firstAfter(bySeq, copy.seq), 0, copy);
     }
-    // (4) final states overwrite the entry's state.
-    for (const entry of batch.frontier) {
-      if (entry.state === "pending") continue;
-      const existing = frontier.get(entry.url);
-      frontier.set(
-        entry.url,
-        existing ? { ...existing, state: entry.state } : structuredClone(entry),
-      );
-    }
-    // (5) counters on the job.
+    // (3) counters on the job.
     const job = this.#jobs.get(jobId);
     if (batch.counters && job) {
       this.#jobs.set(jobId, {
@@ -194,17 +195,21 @@ export class MemoryStore implements Store {
     }
   }
 
-  /** All frontier entries of the job, in the order they were first stored. */
+  /** All queued URLs of the job, in the order they were first stored, with their state. */
   loadFrontier(jobId: string): Promise<FrontierEntry[]> {
+    const events = this.#events.get(jobId);
     const entries = [...(this.#frontier.get(jobId)?.values() ?? [])];
-    return Promise.resolve(entries.map((e) => structuredClone(e)));
+    return Promise.resolve(entries.map((q) => ({
+      url: q.url,
+      depth: q.depth,
+      parent: q.parent,
+      state: stateOf(events?.get(q.url)),
+    })));
   }
 
   /** Highest stored `seq`, 0 when none. */
   maxSeq(jobId: string): Promise<number> {
-    let max = 0;
-    for (const e of this.#events.get(jobId)?.values() ?? []) max = Math.max(max, e.seq);
-    return Promise.resolve(max);
+    return Promise.resolve(this.#bySeq.get(jobId)?.at(-1)?.seq ?? 0);
   }
 
   /** Events with `seq > afterSeq`, ascending, at most `limit`. */
@@ -213,11 +218,9 @@ export class MemoryStore implements Store {
       checkString("Job id", jobId);
       checkNumber("afterSeq", afterSeq);
       const n = checkLimit(limit);
-      return [...(this.#events.get(jobId)?.values() ?? [])]
-        .filter((e) => e.seq > afterSeq)
-        .sort((a, b) => a.seq - b.seq)
-        .slice(0, n)
-        .map((e) => structuredClone(e));
+      const bySeq = this.#bySeq.get(jobId) ?? [];
+      const from = firstAfter(bySeq, afterSeq);
+      return bySeq.slice(from, from + n).map(copyStored);
     });
   }
 
@@ -230,7 +233,11 @@ export class MemoryStore implements Store {
       if (query.after !== undefined) checkString("After", query.after);
       const n = checkLimit(query.limit);
       const fields = query.fields === undefined ? undefined : checkFields(query.fields);
-      return [...(this.#pages.get(jobId)?.values() ?? [])]
+      const pages: PageEvent[] = [];
+      for (const e of this.#events.get(jobId)?.values() ?? []) {
+        if (e.event.type === "page") pages.push(e.event);
+      }
+      return pages
         .filter((p) =>
           (query.status === undefined || p.status === query.status) &&
           (query.url === undefined || p.url === query.url) &&
@@ -238,9 +245,49 @@ export class MemoryStore implements Store {
         )
         .sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0))
         .slice(0, n)
-        .map((p) => structuredClone(pickPageFields(p, fields)));
+        .map((p) => copyEvent(pickPageFields(p, fields)) as PageEvent);
     });
   }
+}
+
+/**
+ * A deep copy of an event: its fields are primitives but for a page's `links`
+ * and done's `stats` (and any other plain array or object, copied one level
+ * down). A tenth of the cost of `structuredClone`, which matters on a
+ * 20,000-page job written and read back event by event.
+ */
+function copyEvent(e: CrawlEvent): CrawlEvent {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    out[k] = Array.isArray(v)
+      ? [...v]
+      : v !== null && typeof v === "object"
+      ? structuredClone(v)
+      : v;
+  }
+  return out as unknown as CrawlEvent;
+}
+
+function copyStored(e: StoredEvent): StoredEvent {
+  return { seq: e.seq, key: e.key, event: copyEvent(e.event) };
+}
+
+/** Index of the first event with `seq > after` in an ascending array (binary search). */
+function firstAfter(events: StoredEvent[], after: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid].seq <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The state of a queued URL given its stored event (none: `pending`). */
+function stateOf(e: StoredEvent | undefined): FrontierState {
+  const t = e?.event.type;
+  return t === "page" || t === "error" || t === "skipped" ? t : "pending";
 }
 
 /** The inner map of `outer` for `jobId`, created when missing. */

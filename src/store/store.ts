@@ -6,10 +6,10 @@
  * `MemoryStore` (default, nothing persists) and `MongoStore` (`npm:mongodb`,
  * run against FerretDB in CI).
  *
- * "Each URL once per job" is a fact of the store: pages are keyed by
- * `(jobId, url)`, frontier entries by `(jobId, url)` and events by
- * `(jobId, key)`, and every write is an idempotent upsert, so replaying a
- * batch after a crash never stores anything twice.
+ * "Each URL once per job" is a fact of the store: frontier entries are keyed
+ * by `(jobId, url)` and events by `(jobId, key)` (a URL's event is its result
+ * and, for a `page`, the stored page), and every write inserts where the key is
+ * missing, so replaying a batch after a crash never stores anything twice.
  *
  * @example
  * ```ts
@@ -89,18 +89,26 @@ export interface JobDoc {
   error: string | null;
 }
 
-/** Where a discovered URL stands. `pending` until a page, error or skip ends it. */
+/** Where a queued URL stands: `pending` until its result event is stored. */
 export type FrontierState = "pending" | "page" | "error" | "skipped";
 
-/** One discovered URL of a job. */
-export interface FrontierEntry {
+/** A URL the engine queued: it enters the stored frontier once. */
+export interface QueuedUrl {
   url: string;
   depth: number;
   parent: string | null;
+}
+
+/** One queued URL of a job and where it stands (derived from its stored event). */
+export interface FrontierEntry extends QueuedUrl {
   state: FrontierState;
 }
 
-/** An event of a job, numbered. `key` makes storing it idempotent (the URL, or `done`). */
+/**
+ * An event of a job, numbered. `key` makes storing it idempotent: the URL of a
+ * `page`, `error` or `skipped` event (the URL's result: one per URL), or
+ * `done`.
+ */
 export interface StoredEvent {
   seq: number;
   key: string;
@@ -110,17 +118,23 @@ export interface StoredEvent {
 /**
  * Everything one flush of the job runner writes. A store applies it in this
  * order, so that a crash between steps only ever leaves work to redo, never
- * work lost: (1) `frontier` entries in state `pending` are inserted where
- * missing (an existing entry is left as it is); (2) `pages` are upserted by
- * URL; (3) `events` are inserted where their key is missing; (4) `frontier`
- * entries in a final state overwrite the entry's state; (5) `counters` are set
- * on the job.
+ * work lost: (1) `frontier`: the URLs the engine queued, inserted where
+ * missing; (2) `events`, inserted where their key is missing: a URL's event is
+ * its result (a `page` event is the stored page; its state is the event's
+ * type), so a fetched page costs one frontier entry and one event and nothing
+ * is ever updated; (3) `counters` are set on the job.
  */
 export interface WriteBatch {
-  frontier: FrontierEntry[];
-  pages: PageEvent[];
+  frontier: QueuedUrl[];
   events: StoredEvent[];
   counters?: JobCounters;
+  /**
+   * The lease holder writing: when set, the batch is written only while the
+   * job's `owner` is this one; otherwise nothing is written and the store
+   * rejects with a `StoreError` of code `lease_lost` (a fence, so a process
+   * that lost its lease cannot write events numbered like the new owner's).
+   */
+  owner?: string;
 }
 
 /** Filters and paging of {@linkcode Store.listPages}. */
@@ -215,16 +229,18 @@ export interface Store {
 
   /** Applies a batch in the documented order. */
   write(jobId: string, batch: WriteBatch): Promise<void>;
+  /** Every queued URL of the job with its state, in no particular order. */
   loadFrontier(jobId: string): Promise<FrontierEntry[]>;
   /** Highest stored `seq` of the job, 0 when none. */
   maxSeq(jobId: string): Promise<number>;
   /** Events with `seq > afterSeq`, ascending, at most `limit`. */
   readEvents(jobId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The job's `page` events matching the query, sorted by URL. */
   listPages(jobId: string, query: PageQuery): Promise<PageEvent[]>;
 }
 
 /** Stable codes of {@linkcode StoreError}. */
-export type StoreErrorCode = "unavailable" | "duplicate" | "invalid";
+export type StoreErrorCode = "unavailable" | "duplicate" | "invalid" | "lease_lost";
 
 /** A failure of the store, with a stable `code`. */
 export class StoreError extends Error {

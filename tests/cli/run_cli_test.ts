@@ -129,3 +129,16 @@ Deno.test("runCli() draws a live progress line when stderr is a terminal", async
   );
   assert.match(redraws.at(-1)!, /^done: 7 pages, 0 errors, 0 skipped/);
 });
+
+Deno.test("runCli() says why when the frontier reached the memory limit", async () => {
+  await using srv = startFixtureServer();
+  const io = { ...fakeIo(), heapLimitBytes: 1 };
+  const code = await runCli(
+    ["--ignore-robots", "--max-pages", "5000", `${srv.origin}/h/fanout?n=1100&ms=0`],
+    io,
+  );
+  assert.equal(code, EXIT.ok);
+  const done = events(io.out()).at(-1);
+  assert.equal(done?.type === "done" ? done.reason : done?.type, "memory_limit");
+  assert.match(io.err(), /reached the memory limit/);
+});

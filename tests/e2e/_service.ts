@@ -1,4 +1,4 @@
-/** Starts `main.ts` as a real process and talks to it over HTTP. */
+/** Starts `main.ts` (or `worker.ts`) as a real process and talks to it over HTTP. */
 
 export interface ServiceProcess extends AsyncDisposable {
   origin: string;
@@ -11,12 +11,14 @@ export interface ServiceProcess extends AsyncDisposable {
   kill(): Promise<void>;
 }
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-/** Runs the service with `env` on a free port; resolves once it listens. */
-export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+/** Runs the service (or a worker) with `env` on a free port; resolves once it listens. */
+export async function startServiceProcess(
+  env: Record<string, string>,
+  entry: "main.ts" | "worker.ts" = "main.ts",
+): Promise<ServiceProcess> {
+  const main = new URL(`../../${entry}`, import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", MAIN],
+    args: ["run", "--allow-net", "--allow-read", "--allow-env", "--allow-sys", main],
     env: { PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", ...env },
     stdout: "null",
     stderr: "piped",

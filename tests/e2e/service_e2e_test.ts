@@ -88,7 +88,13 @@ e2e("DELETE cancels a running job within a second", async (uri, db) => {
     urls: [`${site.origin}/h/fanout?n=30&ms=20000`],
     options: { ignoreRobots: true, concurrency: 8, perHost: 8 },
   });
-  while (site.localGauge.inFlight < 8) await new Promise((r) => setTimeout(r, 25));
+  const deadline = Date.now() + 15_000;
+  while (site.localGauge.inFlight < 8) {
+    if (Date.now() > deadline) {
+      throw new Error(`8 fetches in flight not reached in 15 s (${site.localGauge.inFlight})`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
   const t0 = performance.now();
   const res = await fetch(`${svc.origin}/jobs/${job.id}`, { method: "DELETE" });
   await res.body?.cancel();
@@ -140,27 +146,49 @@ e2e(
   },
 );
 
-e2e("SIGTERM checkpoints a running job and a restart resumes it", async (uri, db) => {
-  await using site = startFixtureServer();
-  const env = {
-    MONGODB_URI: uri,
-    MONGODB_DB: db,
-    CRAWLER_ALLOW_NETS: "127.0.0.0/8",
-    JOB_POLL_MS: "200",
-  };
-  const seed = `${site.origin}/h/fanout?n=30&ms=150`;
-  const first = await startServiceProcess(env);
-  const job = await postJob(first.origin, {
-    urls: [seed],
-    options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
-  });
-  await waitForStatus(first.origin, job.id, ["running"]);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(await first.stop(), 0);
-  await using second = await startServiceProcess(env);
-  const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
-  assert.equal((done.counters as { pages: number }).pages, 31);
-});
+e2e(
+  "SIGTERM checkpoints a running job, hands its lease back at once, and a restart fetches nothing twice",
+  async (uri, db) => {
+    await using site = startFixtureServer();
+    const env = {
+      MONGODB_URI: uri,
+      MONGODB_DB: db,
+      CRAWLER_ALLOW_NETS: "127.0.0.0/8",
+      JOB_POLL_MS: "200",
+      JOB_LEASE_MS: "30000",
+    };
+    const n = 30;
+    const { seed, expected } = fanoutSite(site.origin, n, 150);
+    const first = await startServiceProcess(env);
+    const job = await postJob(first.origin, {
+      urls: [seed],
+      options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
+    });
+    await waitForPages(first.origin, job.id, 4);
+    assert.equal(await first.stop(), 0);
+    const hitsAtStop = [...site.hits.values()].reduce((a, b) => a + b, 0);
+    assert.ok(hitsAtStop < n + 1, "stopped before the crawl finished");
+
+    const t0 = performance.now();
+    await using second = await startServiceProcess(env);
+    // Resumed when the fixture sees a new request; with the lease not released
+    // that would take the whole 30 s lease.
+    const until = Date.now() + 25_000;
+    while ([...site.hits.values()].reduce((a, b) => a + b, 0) === hitsAtStop) {
+      if (Date.now() > until) throw new Error("the restarted service did not resume within 25 s");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const resumedMs = performance.now() - t0;
+    assert.ok(resumedMs < 10_000, `resumed in ${Math.round(resumedMs)} ms, well under the lease`);
+    const done = await waitForStatus(second.origin, job.id, ["completed"], 60_000);
+    assert.equal((done.counters as { pages: number }).pages, n + 1);
+    const twice = [...site.hits].filter(([, count]) => count > 1);
+    assert.deepEqual(twice, [], "no page fetched twice");
+    const fetched = [...site.hits.keys()].map((k) => `${site.origin}${k}`).sort();
+    assert.deepEqual(fetched, expected);
+    assert.equal(await second.stop(), 0);
+  },
+);
 
 Deno.test("e2e: an unreachable database at start-up gives one clear line and exit 1", async () => {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ndjson, startTestApp } from "./_app.ts";
 import { serveRoutes } from "../content/_routes.ts";
-import { MongoStore } from "../../src/store/mongo_store.ts";
+import { MongoStore } from "../../src/store/mongo/mongo_store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
 

@@ -7,7 +7,7 @@ import { MongoClient } from "mongodb";
 import { ndjson, startTestApp } from "./_app.ts";
 import { startTcpProxy } from "../e2e/_tcp_proxy.ts";
 import { freshDbName, mongoTestConfig } from "../_mongo.ts";
-import { MongoStore } from "../../src/store/mongo_store.ts";
+import { MongoStore } from "../../src/store/mongo/mongo_store.ts";
 import { openApiPath } from "../../src/service/openapi.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
 import type { Resolver } from "../../src/net/resolver.ts";

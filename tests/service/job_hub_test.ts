@@ -75,7 +75,7 @@ Deno.test("followEvents() replays from the store, then follows the hub to done",
   const store = new MemoryStore();
   const hub = new JobHub();
   await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
-  await store.write("j", { frontier: [], pages: [], events: [ev(1, "http://a.test/1")] });
+  await store.write("j", { frontier: [], events: [ev(1, "http://a.test/1")] });
   hub.open("j", 1);
   const seen: number[] = [];
   const following = (async () => {
@@ -83,7 +83,7 @@ Deno.test("followEvents() replays from the store, then follows the hub to done",
   })();
   await waitUntil(() => seen.length === 1, "the stored event is replayed");
   const later = [ev(2, "http://a.test/2"), { seq: 3, key: "done", event: done }];
-  await store.write("j", { frontier: [], pages: [], events: later });
+  await store.write("j", { frontier: [], events: later });
   hub.publish("j", later);
   await within(following, "the follower to end at done");
   assert.deepEqual(seen, [1, 2, 3]);
@@ -99,10 +99,43 @@ Deno.test("followEvents() of a job run elsewhere polls the store and ends with t
   const following = (async () => {
     for await (const e of followEvents(store, hub, "j", { pollMs: 20 })) seen.push(e.type);
   })();
-  await store.write("j", { frontier: [], pages: [], events: [ev(1, "http://a.test/1")] });
+  await store.write("j", { frontier: [], events: [ev(1, "http://a.test/1")] });
   await waitUntil(() => seen.length === 1, "the polled event is read");
   await store.updateJob("j", { status: "failed", error: "boom" });
   await within(following, "the follower to end with the failed job");
   assert.deepEqual(seen, ["skipped"], "a failed job without done still ends the stream");
   await store.close();
+});
+
+Deno.test("JobHub keeps at most keepLinks links of a job's page events in memory", () => {
+  const hub = new JobHub({ keep: 1000, keepLinks: 25 });
+  hub.open("j", 0);
+  const page = (seq: number): StoredEvent => {
+    const url = `http://a.test/${seq}`;
+    return {
+      seq,
+      key: url,
+      event: {
+        type: "page",
+        url,
+        finalUrl: url,
+        status: 200,
+        depth: 1,
+        parent: null,
+        contentType: "text/html",
+        title: null,
+        links: Array.from({ length: 10 }, (_, i) => `${url}/${i}`),
+        bytes: 1,
+        ms: 1,
+        attempts: 1,
+        meta: null,
+        contentHash: null,
+        content: null,
+      },
+    };
+  };
+  hub.publish("j", [page(1), page(2), page(3), page(4)]);
+  assert.deepEqual(hub.cached("j", 2)?.map((e) => e.seq), [3, 4]);
+  assert.equal(hub.cached("j", 1), null, "older events are left to the store");
+  hub.close();
 });

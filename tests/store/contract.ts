@@ -19,6 +19,7 @@ import {
   type FrontierEntry,
   type JobDoc,
   newJob,
+  type QueuedUrl,
   type Store,
   type StoredEvent,
   StoreError,
@@ -221,71 +222,97 @@ export function storeContract(
     assert.equal(await store.claimJob("w2", 1_000, new Date(now.getTime() + 5_000)), null);
   });
 
-  test("write() stores each frontier entry, page and event once when replayed", async (store) => {
+  test("write() stores each queued URL and event once when replayed", async (store) => {
     await store.createJob(makeJob("j1"));
     const batch: WriteBatch = {
       frontier: [
-        entry("http://a.test/", "page", 0, null),
-        entry("http://a.test/b", "pending"),
-        entry("http://a.test/c", "pending"),
+        queued("http://a.test/", 0, null),
+        queued("http://a.test/b"),
+        queued("http://a.test/c"),
       ],
-      pages: [page("http://a.test/")],
       events: [
-        { seq: 1, key: "http://a.test/", event: page("http://a.test/") },
+        {
+          seq: 1,
+          key: "http://a.test/",
+          event: page("http://a.test/", { depth: 0, parent: null }),
+        },
       ],
       counters: { pages: 1, errors: 0, skipped: 0, bytes: 100 },
     };
     await store.write("j1", batch);
     await store.write("j1", batch);
-    assert.deepStrictEqual(sortByUrl(await store.loadFrontier("j1")), sortByUrl(batch.frontier));
-    assert.deepStrictEqual(await store.listPages("j1", { limit: 10 }), batch.pages);
+    assert.deepStrictEqual(sortByUrl(await store.loadFrontier("j1")), [
+      entry("http://a.test/", "page", 0, null),
+      entry("http://a.test/b", "pending"),
+      entry("http://a.test/c", "pending"),
+    ]);
+    assert.deepStrictEqual(await store.listPages("j1", { limit: 10 }), [
+      page("http://a.test/", { depth: 0, parent: null }),
+    ]);
     assert.deepStrictEqual(await store.readEvents("j1", 0, 10), batch.events);
     assert.deepStrictEqual((await store.getJob("j1"))?.counters, batch.counters);
   });
 
-  test("write() keeps a final frontier state against a later pending insert", async (store) => {
+  test("write() makes a URL's first event its state; a URL queued again keeps its entry", async (store) => {
     const url = "http://a.test/x";
-    await store.write("j1", { frontier: [entry(url, "pending", 1, "http://a.test/")], ...none() });
-    await store.write("j1", { frontier: [entry(url, "error", 1, "http://a.test/")], ...none() });
+    await store.write("j1", { frontier: [queued(url, 1, "http://a.test/")], events: [] });
+    assert.deepStrictEqual(await store.loadFrontier("j1"), [
+      entry(url, "pending", 1, "http://a.test/"),
+    ]);
+    await store.write("j1", { frontier: [], events: [errorEvent(1, url)] });
     assert.deepStrictEqual(await store.loadFrontier("j1"), [
       entry(url, "error", 1, "http://a.test/"),
     ]);
-    await store.write("j1", { frontier: [entry(url, "pending", 2, "http://a.test/y")], ...none() });
+    await store.write("j1", { frontier: [queued(url, 2, "http://a.test/y")], events: [] });
+    await store.write("j1", {
+      frontier: [],
+      events: events([2]).map((e) => ({
+        ...e,
+        key: url,
+        event: { ...e.event, url } as CrawlEvent,
+      })),
+    });
     assert.deepStrictEqual(await store.loadFrontier("j1"), [
       entry(url, "error", 1, "http://a.test/"),
     ]);
-    await store.write("j1", { frontier: [entry(url, "skipped", 1, "http://a.test/")], ...none() });
-    assert.deepStrictEqual(await store.loadFrontier("j1"), [
-      entry(url, "skipped", 1, "http://a.test/"),
-    ]);
+    assert.deepStrictEqual((await store.readEvents("j1", 0, 10)).map((e) => e.seq), [1]);
   });
 
-  test("write() lets a final state overwrite a pending one of the same batch", async (store) => {
+  test("write() stores queued URLs and their results of one batch together", async (store) => {
     const url = "http://a.test/x";
     await store.write("j1", {
-      frontier: [entry(url, "pending"), entry(url, "page"), entry("http://a.test/new", "skipped")],
-      ...none(),
+      frontier: [queued(url), queued("http://a.test/new"), queued("http://a.test/err")],
+      events: [
+        { seq: 1, key: url, event: page(url) },
+        events([2]).map((e) => ({
+          ...e,
+          key: "http://a.test/new",
+          event: { ...e.event, url: "http://a.test/new" } as CrawlEvent,
+        }))[0],
+        errorEvent(3, "http://a.test/err"),
+        { seq: 4, key: "done", event: doneEvent() },
+      ],
     });
     assert.deepStrictEqual(sortByUrl(await store.loadFrontier("j1")), [
+      entry("http://a.test/err", "error"),
       entry("http://a.test/new", "skipped"),
       entry(url, "page"),
     ]);
+    assert.deepStrictEqual((await store.listPages("j1", { limit: 10 })).map((p) => p.url), [url]);
   });
 
-  test("write() upserts pages by URL and keeps the first event of a key", async (store) => {
+  test("write() keeps the first event of a key: a page is stored once", async (store) => {
     const url = "http://a.test/";
     await store.write("j1", {
       frontier: [],
-      pages: [page(url, { status: 500 })],
       events: [{ seq: 1, key: url, event: page(url, { status: 500 }) }],
     });
     await store.write("j1", {
       frontier: [],
-      pages: [page(url, { status: 200, title: "Again" })],
-      events: [{ seq: 7, key: url, event: page(url, { status: 200 }) }],
+      events: [{ seq: 7, key: url, event: page(url, { status: 200, title: "Again" }) }],
     });
     assert.deepStrictEqual(await store.listPages("j1", { limit: 10 }), [
-      page(url, { status: 200, title: "Again" }),
+      page(url, { status: 500 }),
     ]);
     assert.deepStrictEqual(await store.readEvents("j1", 0, 10), [
       { seq: 1, key: url, event: page(url, { status: 500 }) },
@@ -293,36 +320,95 @@ export function storeContract(
     assert.equal(await store.maxSeq("j1"), 1);
   });
 
+  test("write() rejects an event whose key is not its URL (or done) with code invalid", async (store) => {
+    const invalid = (e: unknown) => e instanceof StoreError && e.code === "invalid";
+    await assert.rejects(
+      store.write("j1", {
+        frontier: [],
+        events: [{ seq: 1, key: "http://a.test/other", event: page("http://a.test/") }],
+      }),
+      invalid,
+    );
+    await assert.rejects(
+      store.write("j1", { frontier: [], events: [{ seq: 1, key: "x", event: doneEvent() }] }),
+      invalid,
+    );
+    assert.deepStrictEqual(await store.readEvents("j1", 0, 10), []);
+  });
+
+  test("write() with an owner writes only while that owner holds the lease", async (store) => {
+    await store.createJob(makeJob("j1"));
+    await store.claimJob("w1", 60_000, at(100));
+    const url = "http://a.test/x";
+    const batch = (owner: string): WriteBatch => ({
+      frontier: [queued(url)],
+      events: [{ seq: 1, key: url, event: page(url) }],
+      counters: { pages: 1, errors: 0, skipped: 0, bytes: 1 },
+      owner,
+    });
+    const lost = (e: unknown) => e instanceof StoreError && e.code === "lease_lost";
+    await assert.rejects(store.write("j1", batch("w2")), lost);
+    await assert.rejects(store.write("missing", batch("w1")), lost);
+    assert.deepStrictEqual(await store.loadFrontier("j1"), []);
+    assert.deepStrictEqual(await store.readEvents("j1", 0, 10), []);
+    assert.deepStrictEqual((await store.getJob("j1"))?.counters, makeJob("j1").counters);
+    await store.write("j1", batch("w1"));
+    assert.deepStrictEqual(await store.loadFrontier("j1"), [entry(url, "page")]);
+  });
+
   test("write() sets counters only on its own job and ignores a missing job", async (store) => {
     await store.createJob(makeJob("j1"));
     await store.createJob(makeJob("j2"));
     const counters = { pages: 7, errors: 2, skipped: 1, bytes: 12345 };
-    await store.write("j1", { ...none(), frontier: [], counters });
-    await store.write("missing", { ...none(), frontier: [], counters });
+    await store.write("j1", { frontier: [], events: [], counters });
+    await store.write("missing", { frontier: [], events: [], counters });
     assert.deepStrictEqual((await store.getJob("j1"))?.counters, counters);
     assert.deepStrictEqual((await store.getJob("j2"))?.counters, makeJob("j2").counters);
     assert.equal(await store.getJob("missing"), null);
   });
 
   test("loadFrontier() returns only the job's entries", async (store) => {
-    await store.write("j1", { frontier: [entry("http://a.test/", "pending")], ...none() });
-    await store.write("j2", { frontier: [entry("http://b.test/", "page")], ...none() });
+    await store.write("j1", { frontier: [queued("http://a.test/")], events: [] });
+    await store.write("j2", {
+      frontier: [queued("http://b.test/")],
+      events: [{ seq: 1, key: "http://b.test/", event: page("http://b.test/") }],
+    });
     assert.deepStrictEqual(await store.loadFrontier("j1"), [entry("http://a.test/", "pending")]);
     assert.deepStrictEqual(await store.loadFrontier("j2"), [entry("http://b.test/", "page")]);
     assert.deepStrictEqual(await store.loadFrontier("j3"), []);
   });
 
+  test("jobs whose ids share a prefix keep their frontiers and pages apart", async (store) => {
+    const ids = ["j1", "j10", "j1:", "1:j1"];
+    for (const [i, id] of ids.entries()) {
+      const url = `http://a.test/${i}`;
+      await store.write(id, {
+        frontier: [queued(url), queued(`http://a.test/pending${i}`)],
+        events: [{ seq: 1, key: url, event: page(url) }],
+      });
+    }
+    for (const [i, id] of ids.entries()) {
+      assert.deepStrictEqual(sortByUrl(await store.loadFrontier(id)), [
+        entry(`http://a.test/${i}`, "page"),
+        entry(`http://a.test/pending${i}`, "pending"),
+      ]);
+      assert.deepStrictEqual((await store.listPages(id, { limit: 10 })).map((p) => p.url), [
+        `http://a.test/${i}`,
+      ]);
+    }
+  });
+
   test("maxSeq() is the highest stored seq of the job, 0 when none", async (store) => {
     assert.equal(await store.maxSeq("j1"), 0);
-    await store.write("j1", { frontier: [], pages: [], events: events([3, 1, 2]) });
-    await store.write("j2", { frontier: [], pages: [], events: events([10]) });
+    await store.write("j1", { frontier: [], events: events([3, 1, 2]) });
+    await store.write("j2", { frontier: [], events: events([10]) });
     assert.equal(await store.maxSeq("j1"), 3);
     assert.equal(await store.maxSeq("j2"), 10);
   });
 
   test("readEvents() returns events after a seq, ascending, at most limit", async (store) => {
-    await store.write("j1", { frontier: [], pages: [], events: events([5, 2, 4, 1, 3]) });
-    await store.write("j2", { frontier: [], pages: [], events: events([6]) });
+    await store.write("j1", { frontier: [], events: events([5, 2, 4, 1, 3]) });
+    await store.write("j2", { frontier: [], events: events([6]) });
     const seqs = async (after: number, limit: number) =>
       (await store.readEvents("j1", after, limit)).map((e) => e.seq);
     assert.deepStrictEqual(await seqs(0, 100), [1, 2, 3, 4, 5]);
@@ -335,11 +421,7 @@ export function storeContract(
       reason: "complete",
       stats: { pages: 1, errors: 0, skipped: 0, bytes: 10, durationMs: 12.5 },
     };
-    await store.write("j1", {
-      frontier: [],
-      pages: [],
-      events: [{ seq: 6, key: "done", event: done }],
-    });
+    await store.write("j1", { frontier: [], events: [{ seq: 6, key: "done", event: done }] });
     assert.deepStrictEqual(await store.readEvents("j1", 5, 10), [{
       seq: 6,
       key: "done",
@@ -367,7 +449,13 @@ export function storeContract(
       source: "sitemap",
       lastmod: "2024-01-01",
     });
-    await store.write("j1", { frontier: [], pages: [full, page("http://a.test/n")], events: [] });
+    await store.write("j1", {
+      frontier: [],
+      events: [
+        { seq: 1, key: full.url, event: full },
+        { seq: 2, key: "http://a.test/n", event: page("http://a.test/n") },
+      ],
+    });
     assert.deepStrictEqual(await store.listPages("j1", { limit: 1 }), [full]);
     assert.deepStrictEqual(
       await store.listPages("j1", { limit: 5, fields: ["url", "title", "content", "source"] }),
@@ -386,10 +474,19 @@ export function storeContract(
     const urls = ["http://a.test/d", "http://a.test/a", "http://a.test/c", "http://a.test/b"];
     await store.write("j1", {
       frontier: [],
-      pages: urls.map((u, i) => page(u, { status: i % 2 === 0 ? 200 : 404 })),
-      events: [],
+      events: [
+        ...urls.map((u, i) => ({
+          seq: i + 1,
+          key: u,
+          event: page(u, { status: i % 2 === 0 ? 200 : 404 }),
+        })),
+        errorEvent(9, "http://a.test/e"),
+      ],
     });
-    await store.write("j2", { frontier: [], pages: [page("http://a.test/0")], events: [] });
+    await store.write("j2", {
+      frontier: [],
+      events: [{ seq: 1, key: "http://a.test/0", event: page("http://a.test/0") }],
+    });
     const list = async (q: Parameters<Store["listPages"]>[1]) =>
       (await store.listPages("j1", q)).map((p) => `${p.url} ${p.status}`);
     assert.deepStrictEqual(await list({ limit: 10 }), [
@@ -443,30 +540,32 @@ export function storeContract(
         attempts: 2,
       },
     };
-    await store.write("j.$1", {
-      frontier: [entry(url, "pending"), entry("http://a.test/$set", "page")],
-      pages: [page(url, { links: ["http://a.test/$inc.x"], title: "$and.or" })],
-      events: [ev],
-    });
-    await store.write("j.$1", { frontier: [entry(url, "error")], pages: [], events: [] });
+    const pageUrl = "http://a.test/$set?a.b=$gt";
+    const pageEv: StoredEvent = {
+      seq: 2,
+      key: pageUrl,
+      event: page(pageUrl, { links: ["http://a.test/$inc.x"], title: "$and.or" }),
+    };
+    await store.write("j.$1", { frontier: [queued(url), queued(pageUrl)], events: [ev, pageEv] });
     assert.deepStrictEqual(sortByUrl(await store.loadFrontier("j.$1")), [
-      entry("http://a.test/$set", "page"),
+      entry(pageUrl, "page"),
       entry(url, "error"),
     ]);
-    assert.deepStrictEqual(await store.listPages("j.$1", { limit: 5, url }), [
-      page(url, { links: ["http://a.test/$inc.x"], title: "$and.or" }),
+    assert.deepStrictEqual(await store.listPages("j.$1", { limit: 5, url: pageUrl }), [
+      pageEv.event,
     ]);
     assert.deepStrictEqual(
-      await store.listPages("j.$1", { limit: 5, after: "http://a.test/$set" }),
-      [
-        page(url, { links: ["http://a.test/$inc.x"], title: "$and.or" }),
-      ],
+      await store.listPages("j.$1", { limit: 5, after: "http://a.test/$" }),
+      [pageEv.event],
     );
-    assert.deepStrictEqual(await store.readEvents("j.$1", 0, 5), [ev]);
+    assert.deepStrictEqual(await store.readEvents("j.$1", 0, 5), [ev, pageEv]);
   });
 
   test("rejects query values of the wrong type with code invalid", async (store) => {
-    await store.write("j1", { frontier: [], pages: [page("http://a.test/")], events: [] });
+    await store.write("j1", {
+      frontier: [],
+      events: [{ seq: 1, key: "http://a.test/", event: page("http://a.test/") }],
+    });
     const injected = { $ne: null } as unknown as string;
     const invalid = (e: unknown) => e instanceof StoreError && e.code === "invalid";
     await assert.rejects(store.listPages("j1", { limit: 10, url: injected }), invalid);
@@ -475,7 +574,7 @@ export function storeContract(
     await assert.rejects(store.listPages("j1", { limit: -1 }), invalid);
     await assert.rejects(store.readEvents("j1", 0, 1.5), invalid);
     await assert.rejects(
-      store.write("j1", { frontier: [entry(injected, "pending")], pages: [], events: [] }),
+      store.write("j1", { frontier: [queued(injected)], events: [] }),
       invalid,
     );
     assert.deepStrictEqual(await store.loadFrontier("j1"), []);
@@ -533,9 +632,32 @@ function events(seqs: number[]): StoredEvent[] {
   });
 }
 
-/** The empty rest of a batch that only writes frontier entries. */
-function none(): Omit<WriteBatch, "frontier"> {
-  return { pages: [], events: [] };
+function queued(url: string, depth = 1, parent: string | null = "http://a.test/"): QueuedUrl {
+  return { url, depth, parent };
+}
+
+function errorEvent(seq: number, url: string): StoredEvent {
+  return {
+    seq,
+    key: url,
+    event: {
+      type: "error",
+      url,
+      depth: 1,
+      parent: "http://a.test/",
+      code: "network",
+      message: "refused",
+      attempts: 1,
+    },
+  };
+}
+
+function doneEvent(): CrawlEvent {
+  return {
+    type: "done",
+    reason: "complete",
+    stats: { pages: 1, errors: 0, skipped: 0, bytes: 10, durationMs: 12.5 },
+  };
 }
 
 function sortByUrl(entries: FrontierEntry[]): FrontierEntry[] {

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
-import { MongoStore } from "../../src/store/mongo_store.ts";
+import { MongoStore } from "../../src/store/mongo/mongo_store.ts";
 import { type JobDoc, newJob, StoreError } from "../../src/store/store.ts";
 import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { storeContract } from "./contract.ts";
+import { JobRunner } from "../../src/service/job_runner.ts";
+import { JobHub } from "../../src/service/job_hub.ts";
+import { Metrics } from "../../src/service/metrics.ts";
 
 const cfg = mongoTestConfig();
 let unavailable: StoreError | null = null;
@@ -174,5 +177,66 @@ Deno.test({
         await again.close();
       }
     });
+  },
+});
+
+Deno.test({
+  name: `MongoStore: a job's fetched page costs one frontier entry and one event, as BSON${
+    cfg.ignore ? ` (ignored: ${cfg.reason})` : ""
+  }`,
+  ignore: cfg.ignore,
+  async fn() {
+    const uri = requireUri();
+    const dbName = freshDbName("skein_store");
+    const store = await openStore(uri, dbName);
+    const hub = new JobHub({ lingerMs: 0 });
+    // Page N links to pages 10N+1 .. 10N+10: 20 pages fetched, 1,000s of links left out.
+    const fetcher = (url: string) => {
+      const n = Number(new URL(url).pathname.split("/").at(-1));
+      const links = Array.from({ length: 10 }, (_, i) => `<a href="/p/${n * 10 + i + 1}">x</a>`);
+      return Promise.resolve(
+        new Response(`<title>${n}</title>${links.join("")}`, {
+          headers: { "content-type": "text/html" },
+        }),
+      );
+    };
+    const runner = new JobRunner(store, {
+      owner: "t",
+      leaseMs: 30_000,
+      pollMs: 20,
+      maxRunning: 1,
+      fetcher,
+      hub,
+      metrics: new Metrics(),
+      flushMs: 10,
+      log: () => {},
+    });
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      await store.createJob(
+        newJob("j1", ["http://a.test/p/0"], { maxPages: 20, ignoreRobots: true }, new Date()),
+      );
+      runner.start();
+      const until = Date.now() + 30_000;
+      while ((await store.getJob("j1"))?.status !== "completed") {
+        if (Date.now() > until) throw new Error("job not completed within 30 s");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const db = client.db(dbName);
+      const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
+      assert.deepEqual(names, ["claims", "events", "frontier", "jobs"]);
+      assert.equal(await db.collection("frontier").countDocuments({ jobId: "j1" }), 20);
+      assert.equal(await db.collection("events").countDocuments({ jobId: "j1" }), 21);
+      const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });
+      assert.ok(Array.isArray(page?.links), "an event is a document, its links an array");
+      const job = await db.collection("jobs").findOne({ _id: "j1" as unknown as never });
+      assert.equal(job?.options?.maxPages, 20, "job options are a document");
+    } finally {
+      await runner.stop();
+      hub.close();
+      await client.close();
+      await store.close();
+      await dropDatabase(uri, dbName);
+    }
   },
 });

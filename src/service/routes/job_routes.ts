@@ -93,29 +93,7 @@ export function jobRoutes(ctx: AppContext): Route[] {
       return json(publicJob(job));
     }
     try {
-      if (!runner.cancelLocal(id)) {
-        const patch = job.status === "queued" && job.owner === null
-          ? { cancelRequested: true, status: "cancelled" as const, finishedAt: new Date() }
-          : { cancelRequested: true };
-        await store.updateJob(id, patch);
-        if (patch.status === "cancelled") {
-          const seq = (await store.maxSeq(id)) + 1;
-          await store.write(id, {
-            frontier: [],
-            pages: [],
-            events: [{
-              seq,
-              key: "done",
-              event: {
-                type: "done",
-                stats: { ...job.counters, durationMs: 0 },
-                reason: "aborted",
-              },
-            }],
-          });
-          hub.notify(id);
-        }
-      }
+      await runner.cancel(id);
     } catch (e) {
       throw unavailable(e);
     }

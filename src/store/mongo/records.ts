@@ -1,0 +1,232 @@
+/**
+ * The documents of the MongoDB store and their converters. Everything is
+ * plain BSON a person can query with the MongoDB tools (`mongosh`,
+ * Compass): job options and events are documents, not JSON strings.
+ *
+ * | collection | `_id`               | other indexes                                | holds                        |
+ * | ---------- | ------------------- | -------------------------------------------- | ---------------------------- |
+ * | `jobs`     | job id              | `(status, createdAt)`, `createdAt`           | {@linkcode JobRecord}        |
+ * | `frontier` | `docId(jobId, url)` | none (a job's entries: {@linkcode docIdRange}) | {@linkcode FrontierRecord} |
+ * | `events`   | `docId(jobId, key)` | `(jobId, seq)`                               | {@linkcode EventRecord}      |
+ * | `claims`   | `<jobId>#<gen>`     | `(jobId, gen)`                               | {@linkcode ClaimRecord}      |
+ *
+ * A fetched page costs two inserts and no update: its frontier entry (when
+ * it was queued, ~130 bytes) and its event (the page itself, which
+ * `GET /jobs/:id/pages` reads back). A URL's state is its event's `type`, or
+ * `pending` while it has none.
+ *
+ * @example
+ * ```ts
+ * import { docId } from "./records.ts";
+ * docId("j1", "http://a.test/"); // "2:j1:http://a.test/"
+ * ```
+ * @module
+ */
+import type { CrawlEvent, PageEvent } from "../../crawl/events.ts";
+import type {
+  FrontierEntry,
+  FrontierState,
+  JobCounters,
+  JobDoc,
+  JobPatch,
+  QueuedUrl,
+  StoredEvent,
+} from "../store.ts";
+
+/** A job as stored: the id is `_id`. */
+export type JobRecord = Omit<JobDoc, "id" | "options"> & {
+  _id: string;
+  /**
+   * A document; a JSON string when a key is not a storable field name, and
+   * in databases written before issue 11 (both read).
+   */
+  options: Record<string, unknown> | string;
+  /** Generation of the last successful claim; see `claimJob` in `claim.ts`. */
+  claims: number;
+};
+
+/** The token of claim number `gen` of a job: `_id` is `<jobId>#<gen>`, unique. */
+export interface ClaimRecord {
+  _id: string;
+  jobId: string;
+  gen: number;
+  owner: string;
+  /** The lease the claimer asked for; a token whose job never took it is stale after this. */
+  leaseUntil: Date;
+}
+
+/** A queued URL as stored; `_id` is {@linkcode docId}`(jobId, url)`. */
+export interface FrontierRecord {
+  _id: string;
+  jobId: string;
+  url: string;
+  depth: number;
+  parent: string | null;
+}
+
+/**
+ * An event as stored: its own fields (`type`, `url`, ...) as a document,
+ * plus `_id` ({@linkcode docId}`(jobId, key)`), `jobId` and `seq`.
+ */
+export type EventRecord = {
+  _id: string;
+  jobId: string;
+  seq: number;
+  type: CrawlEvent["type"];
+  url?: string;
+  /** Databases written before issue 11 kept the event as a JSON string here (still read). */
+  event?: string;
+  [field: string]: unknown;
+};
+
+/**
+ * The `_id` of the document of `key` in job `jobId`: FerretDB 1.24 (SQLite)
+ * uses an index only for a filter that is exactly `{ _id: <string> }`, and
+ * its unique `_id` is what makes an insert of the same key a no-op. The
+ * length prefix keeps `("a:b", "c")` and `("a", "b:c")` apart.
+ */
+export function docId(jobId: string, key: string): string {
+  return `${jobId.length}:${jobId}:${key}`;
+}
+
+/**
+ * The `_id` range of every document of `jobId` in a collection keyed by
+ * {@linkcode docId}: `_id`s of one job share the prefix `<length>:<jobId>:`,
+ * so a range query on `_id` (always indexed) finds them, sorted by key (for
+ * events and frontier entries: by URL; URLs are ASCII once normalized).
+ */
+export function docIdRange(jobId: string): { $gte: string; $lt: string } {
+  const prefix = `${jobId.length}:${jobId}:`;
+  return { $gte: prefix, $lt: `${jobId.length}:${jobId};` };
+}
+
+/** A new job's record. */
+export function toRecord(job: JobDoc): JobRecord {
+  return {
+    _id: job.id,
+    status: job.status,
+    urls: job.urls.map(String),
+    options: storableOptions(job.options ?? {}),
+    counters: toCounters(job.counters),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    owner: job.owner,
+    leaseUntil: job.leaseUntil,
+    cancelRequested: job.cancelRequested,
+    error: job.error,
+    claims: 0,
+  };
+}
+
+/**
+ * Job options as a document, or, when a key cannot be a BSON field name
+ * (`$...`, `a.b`: never from the service, whose options are validated), as a
+ * JSON string, so any plain value round-trips.
+ */
+function storableOptions(options: Record<string, unknown>): Record<string, unknown> | string {
+  try {
+    return plainCopy(options) as Record<string, unknown>;
+  } catch {
+    return JSON.stringify(options);
+  }
+}
+
+/** The job of a record. */
+export function toJob(doc: JobRecord): JobDoc {
+  return {
+    id: doc._id,
+    status: doc.status,
+    urls: doc.urls,
+    options: typeof doc.options === "string"
+      ? JSON.parse(doc.options) as Record<string, unknown>
+      : doc.options ?? {},
+    counters: toCounters(doc.counters),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+    startedAt: doc.startedAt ?? null,
+    finishedAt: doc.finishedAt ?? null,
+    owner: doc.owner ?? null,
+    leaseUntil: doc.leaseUntil ?? null,
+    cancelRequested: doc.cancelRequested,
+    error: doc.error ?? null,
+  };
+}
+
+/** The `$set` of a patch: its known fields only, plus `updatedAt`. */
+export function toSet(patch: JobPatch): Partial<JobRecord> {
+  const set: Partial<JobRecord> = { updatedAt: new Date() };
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.counters !== undefined) set.counters = toCounters(patch.counters);
+  if (patch.startedAt !== undefined) set.startedAt = patch.startedAt;
+  if (patch.finishedAt !== undefined) set.finishedAt = patch.finishedAt;
+  if (patch.owner !== undefined) set.owner = patch.owner;
+  if (patch.leaseUntil !== undefined) set.leaseUntil = patch.leaseUntil;
+  if (patch.cancelRequested !== undefined) set.cancelRequested = patch.cancelRequested;
+  if (patch.error !== undefined) set.error = patch.error;
+  return set;
+}
+
+/** The four counters and nothing else. */
+export function toCounters(c: JobCounters): JobCounters {
+  return { pages: c.pages, errors: c.errors, skipped: c.skipped, bytes: c.bytes };
+}
+
+/** A queued URL's record. */
+export function toFrontierRecord(jobId: string, q: QueuedUrl): FrontierRecord {
+  return { _id: docId(jobId, q.url), jobId, url: q.url, depth: q.depth, parent: q.parent };
+}
+
+/** A frontier entry from its record and the type of the URL's event, if any. */
+export function toFrontierEntry(d: FrontierRecord, type: string | undefined): FrontierEntry {
+  const state: FrontierState = type === "page" || type === "error" || type === "skipped"
+    ? type
+    : "pending";
+  return { url: d.url, depth: d.depth, parent: d.parent ?? null, state };
+}
+
+/** An event's record: the event's own fields plus `_id`, `jobId` and `seq`. */
+export function toEventRecord(jobId: string, e: StoredEvent): EventRecord {
+  return {
+    ...(plainCopy(e.event) as Record<string, unknown>),
+    _id: docId(jobId, e.key),
+    jobId,
+    seq: e.seq,
+    type: e.event.type,
+  };
+}
+
+/** The stored event of a record. */
+export function toStoredEvent(d: EventRecord): StoredEvent {
+  if (typeof d.event === "string") {
+    return { seq: d.seq, key: String(d.key), event: JSON.parse(d.event) as CrawlEvent };
+  }
+  const { _id: _, jobId: __, seq, ...event } = d;
+  const ev = event as unknown as CrawlEvent;
+  return { seq, key: ev.type === "done" ? "done" : (ev as { url: string }).url, event: ev };
+}
+
+/** A page event of a record (an event record of type `page`). */
+export function toPage(d: EventRecord): PageEvent {
+  return toStoredEvent(d).event as PageEvent;
+}
+
+/**
+ * A copy of a JSON-like value without `undefined` fields (BSON would store
+ * them as `null`); throws a TypeError on a key BSON cannot take as a field
+ * name (`$...` or containing `.`), so no caller's key becomes an operator.
+ */
+export function plainCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy);
+  if (value === null || typeof value !== "object" || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    if (k.startsWith("$") || k.includes(".") || k === "_id") {
+      throw new TypeError(`Field name not storable: ${JSON.stringify(k)}`);
+    }
+    out[k] = plainCopy(v);
+  }
+  return out;
+}

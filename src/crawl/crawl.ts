@@ -34,8 +34,11 @@ export type { Task };
 
 /** A URL known from an earlier run of the same crawl (crash-resume). */
 export interface ResumeEntry {
+  /** The normalized URL. */
   url: string;
+  /** Link hops from the seeds (seeds are 0). */
   depth: number;
+  /** The page whose link led here; `null` for seeds. */
   parent: string | null;
   /** `pending` URLs are fetched; the others count as done. */
   state: "pending" | "page" | "error" | "skipped";
@@ -83,12 +86,15 @@ export interface CrawlContext {
 
 /** A live view of a running crawl, e.g. for a progress line. */
 export interface CrawlProgress extends CrawlStats {
+  /** URLs waiting in the frontier. */
   queued: number;
+  /** Fetches in flight. */
   inFlight: number;
 }
 
 /** What {@linkcode crawl} returns: the events, plus live progress. */
 export interface CrawlRun extends AsyncIterableIterator<CrawlEvent> {
+  /** Counters so far, read at any time. */
   readonly progress: CrawlProgress;
 }
 

@@ -18,22 +18,29 @@ import type { PageMeta } from "../html/page_meta.ts";
 
 /** A response was received (whatever its status). */
 export interface PageEvent {
+  /** Always `page`. */
   type: "page";
   /** The normalized URL that was requested. */
   url: string;
   /** The URL of the last redirect hop (equal to `url` without redirects). */
   finalUrl: string;
+  /** The HTTP status of the last response. */
   status: number;
+  /** Link hops from the seeds (seeds are 0). */
   depth: number;
   /** The page whose link led here; `null` for seeds. */
   parent: string | null;
+  /** The `Content-Type` header, as sent (`""` when none). */
   contentType: string;
+  /** The first `<title>`, whitespace collapsed; `null` when none. */
   title: string | null;
   /** Normalized http(s) links found on the page, de-duplicated, in document order. */
   links: string[];
   /** Decoded body bytes read. */
   bytes: number;
+  /** Time from the request to the end of the body, in ms. */
   ms: number;
+  /** Requests made for this URL (1 without retries). */
   attempts: number;
   /** Metadata of an HTML page whose body was read (2xx); `null` otherwise. */
   meta: PageMeta | null;
@@ -71,12 +78,19 @@ export type CrawlErrorCode =
 
 /** No response could be had for a URL. */
 export interface ErrorEvent {
+  /** Always `error`. */
   type: "error";
+  /** The normalized URL. */
   url: string;
+  /** Link hops from the seeds (seeds are 0). */
   depth: number;
+  /** The page whose link led here; `null` for seeds. */
   parent: string | null;
+  /** Why, as a stable code. */
   code: CrawlErrorCode;
+  /** What happened, for people. */
   message: string;
+  /** Requests made for this URL (1 without retries). */
   attempts: number;
   /** `"sitemap"` when the URL came from a sitemap; absent otherwise. */
   source?: "sitemap";
@@ -89,10 +103,15 @@ export type SkipReason = "robots";
 
 /** A URL left out on purpose (robots.txt). */
 export interface SkippedEvent {
+  /** Always `skipped`. */
   type: "skipped";
+  /** The normalized URL. */
   url: string;
+  /** Why it was left out. */
   reason: SkipReason;
+  /** Link hops from the seeds (seeds are 0). */
   depth: number;
+  /** The page whose link led here; `null` for seeds. */
   parent: string | null;
   /** `"sitemap"` when the URL came from a sitemap; absent otherwise. */
   source?: "sitemap";
@@ -100,16 +119,23 @@ export interface SkippedEvent {
 
 /** Totals of a crawl. */
 export interface CrawlStats {
+  /** `page` events. */
   pages: number;
+  /** `error` events. */
   errors: number;
+  /** `skipped` events. */
   skipped: number;
+  /** Decoded body bytes read. */
   bytes: number;
+  /** Wall-clock time of the crawl. */
   durationMs: number;
 }
 
 /** Always the last event of a crawl, exactly once. */
 export interface DoneEvent {
+  /** Always `done`. */
   type: "done";
+  /** Totals of the crawl. */
   stats: CrawlStats;
   /**
    * Why the crawl ended: the frontier ran dry, `maxPages` was reached, it was
@@ -120,6 +146,7 @@ export interface DoneEvent {
 
 /** A sitemap (or sitemap index) was read. */
 export interface SitemapEvent {
+  /** Always `sitemap`. */
   type: "sitemap";
   /** The sitemap's normalized URL. */
   url: string;
@@ -135,6 +162,7 @@ export interface SitemapEvent {
   truncated: boolean;
   /** Decoded bytes read. */
   bytes: number;
+  /** Time from the request to the end of the body, in ms. */
   ms: number;
 }
 

@@ -18,8 +18,11 @@ import { hostnameOf } from "../url/url_parts.ts";
 
 /** One URL to fetch. */
 export interface Task {
+  /** The normalized URL to fetch. */
   url: string;
+  /** Link hops from the seeds (seeds are 0). */
   depth: number;
+  /** The page (or sitemap) that led here; `null` for seeds. */
   parent: string | null;
   /** `"sitemap"` for a URL read from a sitemap (then `parent` is the sitemap). */
   source?: "sitemap";

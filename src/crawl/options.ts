@@ -104,14 +104,19 @@ export const DEFAULT_OPTIONS: Readonly<CrawlOptions> = Object.freeze({
 
 /** How one option is typed and bounded; the source of flags, schema and docs. */
 export interface OptionSpec {
+  /** The option's name in `CrawlOptions` (the flag is its kebab case). */
   key: keyof CrawlOptions;
+  /** How the value is typed and checked. */
   type: "int" | "bool" | "string" | "strings" | "scope" | "enum";
   /** The allowed values of an `enum` option. */
   values?: readonly string[];
+  /** Least value of an `int`. */
   min?: number;
+  /** Greatest value of an `int`. */
   max?: number;
   /** A `string` option must match this too. */
   pattern?: RegExp;
+  /** One line for `--help`. */
   help: string;
 }
 
@@ -170,8 +175,11 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
 
 /** A bad option value; `field` names the option. */
 export class OptionError extends RangeError {
+  /** The stable code. */
   readonly code = "invalid_option";
+  /** The option at fault, e.g. `maxPages`. */
   readonly field: string;
+  /** `field` names the option; `message` says what was wrong and what the value was. */
   constructor(field: string, message: string) {
     super(message);
     this.name = "OptionError";

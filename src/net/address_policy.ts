@@ -31,13 +31,15 @@
 import ipaddr from "ipaddr.js";
 import { NetError } from "./net_error.ts";
 
-type IP = ipaddr.IPv4 | ipaddr.IPv6;
+/** A parsed IPv4 or IPv6 address. */
+export type IP = ipaddr.IPv4 | ipaddr.IPv6;
 
 /** One parsed CIDR of an allow-list, e.g. `10.0.0.0/8`. */
 export interface Cidr {
   /** The entry as written (trimmed), e.g. `10.0.0.0/8`. */
   readonly text: string;
   /** The network address. */
+  /** The first address of the network. */
   readonly address: IP;
   /** The prefix length in bits. */
   readonly prefix: number;

@@ -22,6 +22,7 @@ import { NetError } from "./net_error.ts";
 export interface FetcherInit {
   /** The request headers. Read them, never change them: one object serves many requests. */
   headers: Headers;
+  /** Aborts the request, body included. */
   signal: AbortSignal;
   /**
    * Deadline for opening a connection, in ms, within the signal's own

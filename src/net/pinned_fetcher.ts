@@ -50,6 +50,7 @@ export interface PinnedFetcherOptions {
    * @default {cachedResolver(systemResolver)} (`getaddrinfo` through `node:dns`, honours
    * /etc/hosts; answers reused for 30 s)
    */
+  /** How host names are resolved. @default the system resolver, cached 30 s */
   resolve?: Resolver;
   /**
    * Extra trusted CA certificates (PEM) for HTTPS, replacing the default roots.
@@ -77,6 +78,7 @@ export interface PinnedFetcherOptions {
    * Opens TCP connections to the checked address (tests inject one).
    * @default {Deno.connect}
    */
+  /** How connections are opened (tests inject one). @default Deno.connect */
   dial?: Dialer;
 }
 

@@ -60,24 +60,35 @@ export type JobStatus = "queued" | "running" | "completed" | "cancelled" | "fail
 
 /** Running totals of a job. */
 export interface JobCounters {
+  /** Pages fetched (any status). */
   pages: number;
+  /** URLs that ended in an `error` event. */
   errors: number;
+  /** URLs left out by robots.txt. */
   skipped: number;
+  /** Decoded body bytes read. */
   bytes: number;
 }
 
 /** A crawl job as stored. */
 export interface JobDoc {
+  /** The job's id (a UUID). */
   id: string;
+  /** Where the job is in its life cycle. */
   status: JobStatus;
   /** Normalized seed URLs. */
   urls: string[];
   /** The engine options the job was created with (validated, plain JSON). */
   options: Record<string, unknown>;
+  /** Running totals. */
   counters: JobCounters;
+  /** When `POST /jobs` created it. */
   createdAt: Date;
+  /** When it last changed. */
   updatedAt: Date;
+  /** When a process first started it. */
   startedAt: Date | null;
+  /** When it ended (completed, cancelled or failed). */
   finishedAt: Date | null;
   /** The process holding the job's lease, or `null`. */
   owner: string | null;
@@ -94,13 +105,17 @@ export type FrontierState = "pending" | "page" | "error" | "skipped";
 
 /** A URL the engine queued: it enters the stored frontier once. */
 export interface QueuedUrl {
+  /** The normalized URL. */
   url: string;
+  /** Link hops from the seeds. */
   depth: number;
+  /** The page that led here; `null` for seeds. */
   parent: string | null;
 }
 
 /** One queued URL of a job and where it stands (derived from its stored event). */
 export interface FrontierEntry extends QueuedUrl {
+  /** `pending` until a page, error or skip ends it. */
   state: FrontierState;
 }
 
@@ -110,8 +125,11 @@ export interface FrontierEntry extends QueuedUrl {
  * `done`.
  */
 export interface StoredEvent {
+  /** The event's number in its job, from 1. */
   seq: number;
+  /** What makes storing it idempotent: the URL, or `done`. */
   key: string;
+  /** The event as the engine yielded it. */
   event: CrawlEvent;
 }
 
@@ -125,8 +143,11 @@ export interface StoredEvent {
  * is ever updated; (3) `counters` are set on the job.
  */
 export interface WriteBatch {
+  /** URLs the engine queued since the last batch. */
   frontier: QueuedUrl[];
+  /** Events since the last batch, in `seq` order. */
   events: StoredEvent[];
+  /** Running totals. */
   counters?: JobCounters;
   /**
    * The lease holder writing: when set, the batch is written only while the
@@ -208,9 +229,12 @@ export interface Store {
   init(signal?: AbortSignal): Promise<void>;
   /** Resolves when the database answers, rejects with a `StoreError` otherwise. */
   ping(signal?: AbortSignal): Promise<void>;
+  /** Closes the connection; the store is not used after. */
   close(): Promise<void>;
 
+  /** Stores a new job (from {@linkcode newJob}). */
   createJob(job: JobDoc): Promise<void>;
+  /** The job, or `null` when there is none with that id. */
   getJob(id: string): Promise<JobDoc | null>;
   /** Most recent first. */
   listJobs(limit: number): Promise<JobDoc[]>;
@@ -244,7 +268,9 @@ export type StoreErrorCode = "unavailable" | "duplicate" | "invalid" | "lease_lo
 
 /** A failure of the store, with a stable `code`. */
 export class StoreError extends Error {
+  /** The stable code. */
   readonly code: StoreErrorCode;
+  /** `code` says which failure; `options.cause` carries the driver's error. */
   constructor(code: StoreErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "StoreError";

@@ -24,6 +24,7 @@ import { crawl, type CrawlRun } from "../crawl/crawl.ts";
 import { resolveOptions } from "../crawl/options.ts";
 import type { Fetcher } from "../net/fetcher.ts";
 import {
+  eventKey,
   type JobDoc,
   type JobPatch,
   type Store,
@@ -378,13 +379,7 @@ export class JobRunner {
           doneEvent = ev;
           continue;
         }
-        // A sitemap file is not a URL of the frontier: its event gets a key of its own.
-        const sitemapFile = ev.type === "sitemap" || (ev.type === "error" && ev.sitemap === true);
-        batch.events.push({
-          seq: ++seq,
-          key: sitemapFile ? `sitemap ${ev.url}` : ev.url,
-          event: ev,
-        });
+        batch.events.push({ seq: ++seq, key: eventKey(ev), event: ev });
         // Pages with many links queue many URLs: a batch is cut at batchSize
         // events or 10 x batchSize queued URLs, whichever comes first.
         if (batch.events.length >= s.batchSize || batch.frontier.length >= 10 * s.batchSize) {

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { PAGE_FIELDS, StoreError, type WriteBatch } from "./store.ts";
+import { eventKey, PAGE_FIELDS, StoreError, type WriteBatch } from "./store.ts";
 
 /** Returns `value` when it is a string; throws `StoreError("invalid")` naming `what` otherwise. */
 export function checkString(what: string, value: unknown): string {
@@ -58,11 +58,12 @@ export function checkBatch(jobId: unknown, batch: WriteBatch): void {
   for (const e of batch.events) {
     checkString("Event key", e.key);
     checkNumber("Event seq", e.seq);
-    const url = (e.event as { url?: unknown }).url;
-    if (e.event.type === "done" ? e.key !== "done" : url !== e.key) {
+    if (e.key !== eventKey(e.event)) {
       throw new StoreError(
         "invalid",
-        `Event key must be the event's url (or "done" for done), got ${JSON.stringify(e.key)}`,
+        `Event key must be the event's url ("done" for done, "sitemap <url>" for a sitemap), got ${
+          JSON.stringify(e.key)
+        }`,
       );
     }
   }

@@ -23,6 +23,26 @@
 import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
 
 /**
+ * The key an event is stored under, unique within its job: the URL for the
+ * event that ended a URL, `sitemap <url>` for an event about a sitemap file
+ * (which is not a URL of the frontier), `done` for `done`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { eventKey } from "./store.ts";
+ * assert.equal(eventKey({ type: "skipped", url: "http://a.test/x", reason: "robots", depth: 1, parent: null }), "http://a.test/x");
+ * ```
+ */
+export function eventKey(event: CrawlEvent): string {
+  if (event.type === "done") return "done";
+  if (event.type === "sitemap" || (event.type === "error" && event.sitemap === true)) {
+    return `sitemap ${event.url}`;
+  }
+  return event.url;
+}
+
+/**
  * A new job as `POST /jobs` creates it: queued, no owner, zero counters.
  *
  * @example

@@ -32,6 +32,7 @@ import type {
   QueuedUrl,
   StoredEvent,
 } from "../store.ts";
+import { eventKey } from "../store.ts";
 
 /** A job as stored: the id is `_id`. */
 export type JobRecord = Omit<JobDoc, "id" | "options"> & {
@@ -204,7 +205,7 @@ export function toStoredEvent(d: EventRecord): StoredEvent {
   }
   const { _id: _, jobId: __, seq, ...event } = d;
   const ev = event as unknown as CrawlEvent;
-  return { seq, key: ev.type === "done" ? "done" : (ev as { url: string }).url, event: ev };
+  return { seq, key: eventKey(ev), event: ev };
 }
 
 /** A page event of a record (an event record of type `page`). */

@@ -262,7 +262,8 @@ export class JobRunner {
       try {
         return await fn();
       } catch (e) {
-        if (e instanceof StoreError && e.code === "lease_lost") throw e; // retrying cannot help
+        // Retrying cannot help a lost lease, nor a batch the store refuses as invalid.
+        if (e instanceof StoreError && (e.code === "lease_lost" || e.code === "invalid")) throw e;
         if (signal?.aborted) throw signal.reason;
         if (Date.now() + wait > giveUpAt) throw e;
         this.#settings.log(`store write failed, retrying in ${wait} ms: ${(e as Error).message}`);
@@ -279,6 +280,11 @@ export class JobRunner {
     const id = job.id;
     /** Stops the local run for a store error: lease lost (the fence), or retries given up. */
     const stopFor = (e: unknown) => {
+      if (e instanceof StoreError && e.code === "invalid") {
+        // A bug, not an outage: the job fails with the store's message.
+        if (!ac.signal.aborted) ac.abort(e);
+        return;
+      }
       const lost = e instanceof StoreError && e.code === "lease_lost";
       if (!ac.signal.aborted) ac.abort(new JobStop(lost ? "lease_lost" : "store_down"));
     };

@@ -263,6 +263,29 @@ Deno.test("JobRunner stops a job cleanly when store writes keep failing, and res
   }
 });
 
+Deno.test("JobRunner fails a job at once, with the store's message, when a batch is refused as invalid", async () => {
+  const base = new MemoryStore();
+  let attempts = 0;
+  const store = withWrite(base, () => {
+    attempts++;
+    return Promise.reject(new StoreError("invalid", "Event key must be the event's url"));
+  });
+  const { fetcher } = treeSite();
+  const { runner, hub } = makeRunner(store, fetcher, { storeRetryMs: 60_000 });
+  await base.createJob(newJob("j1", ["http://a.test/p/0"], SMALL, new Date()));
+  runner.start();
+  try {
+    // Well before storeRetryMs: an invalid batch is a bug, not an outage, and is not retried.
+    const job = await waitStatus(base, "j1", ["completed", "failed"], 10_000);
+    assert.equal(job.status, "failed");
+    assert.match(job.error ?? "", /Event key must be/);
+    assert.ok(attempts <= 3, `not retried (${attempts} attempts)`);
+  } finally {
+    await runner.stop();
+    hub.close();
+  }
+});
+
 Deno.test("JobRunner writes a batch as soon as it holds batchSize events", async () => {
   const base = new MemoryStore();
   const sizes: number[] = [];

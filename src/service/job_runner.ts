@@ -162,16 +162,15 @@ export class JobRunner {
     if (job.status !== "queued" && job.status !== "running") return job;
     if (this.#cancelLocal(id)) return job;
     if (job.status === "queued" && job.owner === null) {
-      await this.#store.updateJob(id, {
-        cancelRequested: true,
-        status: "cancelled",
-        finishedAt: new Date(),
-      });
+      // In this order, so that a follower that sees the job cancelled finds its
+      // done event, and a process that claims it meanwhile sees the request.
+      await this.#store.updateJob(id, { cancelRequested: true });
       const seq = (await this.#store.maxSeq(id)) + 1;
       await this.#store.write(id, {
         frontier: [],
         events: [{ seq, key: "done", event: cancelledBeforeStart(job) }],
       });
+      await this.#store.updateJob(id, { status: "cancelled", finishedAt: new Date() });
       this.#settings.hub.notify(id);
     } else {
       await this.#store.updateJob(id, { cancelRequested: true });

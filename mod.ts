@@ -25,6 +25,7 @@ export type {
 } from "./src/crawl/crawl.ts";
 export { DEFAULT_OPTIONS, OPTION_SPECS, OptionError, resolveOptions } from "./src/crawl/options.ts";
 export type { ContentMode, CrawlOptions, OptionSpec } from "./src/crawl/options.ts";
+export { SCOPE_KINDS } from "./src/url/scope.ts";
 export type { ScopeKind } from "./src/url/scope.ts";
 export type * from "./src/crawl/events.ts";
 export type { PageMeta } from "./src/html/page_meta.ts";

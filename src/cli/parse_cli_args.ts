@@ -57,10 +57,8 @@ function flagArg(spec: OptionSpec): string {
       return " <n>";
     case "bool":
       return "";
-    case "scope":
-      return " <kind>";
     case "enum":
-      return " <mode>";
+      return spec.key === "scope" ? " <kind>" : " <mode>";
     default:
       return " <text>";
   }

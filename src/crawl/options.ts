@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { ScopeKind } from "../url/scope.ts";
+import { SCOPE_KINDS, type ScopeKind } from "../url/scope.ts";
 import { PRODUCT_TOKEN, productToken } from "../robots/robots_agent.ts";
 
 /** What a page event's `content` holds: nothing, the main text, the main content as Markdown, or the decoded HTML. */
@@ -102,12 +102,19 @@ export const DEFAULT_OPTIONS: Readonly<CrawlOptions> = Object.freeze({
   sitemaps: false,
 });
 
+/** Longest value of a `string` option, in characters. */
+export const MAX_STRING_LENGTH = 512;
+/** Most patterns in `include` or `exclude`. */
+export const MAX_PATTERNS = 50;
+/** Longest pattern in `include` or `exclude`, in characters. */
+export const MAX_PATTERN_LENGTH = 1000;
+
 /** How one option is typed and bounded; the source of flags, schema and docs. */
 export interface OptionSpec {
   /** The option's name in `CrawlOptions` (the flag is its kebab case). */
   key: keyof CrawlOptions;
   /** How the value is typed and checked. */
-  type: "int" | "bool" | "string" | "strings" | "scope" | "enum";
+  type: "int" | "bool" | "string" | "strings" | "enum";
   /** The allowed values of an `enum` option. */
   values?: readonly string[];
   /** Least value of an `int`. */
@@ -150,7 +157,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     max: 1073741824,
     help: "decoded bytes read per response",
   },
-  { key: "scope", type: "scope", help: "origin | host | domain | all" },
+  { key: "scope", type: "enum", values: SCOPE_KINDS, help: "origin | host | domain | all" },
   { key: "include", type: "strings", help: "regexp a URL must match (repeatable)" },
   { key: "exclude", type: "strings", help: "regexp that excludes a URL (repeatable)" },
   { key: "ignoreRobots", type: "bool", help: "do not fetch or obey robots.txt" },
@@ -226,21 +233,16 @@ export function resolveOptions(partial: Partial<CrawlOptions> = {}): CrawlOption
         }
         break;
       case "string":
-        if (typeof v !== "string" || v.length === 0 || v.length > 512 || /[\r\n]/.test(v)) {
+        if (
+          typeof v !== "string" || v.length === 0 || v.length > MAX_STRING_LENGTH ||
+          /[\r\n]/.test(v)
+        ) {
           throw new OptionError(spec.key, `Option ${spec.key} must be a one-line string`);
         }
         if (spec.pattern && !spec.pattern.test(v)) {
           throw new OptionError(
             spec.key,
             `Option ${spec.key} must match ${spec.pattern}, got ${JSON.stringify(v)}`,
-          );
-        }
-        break;
-      case "scope":
-        if (!["origin", "host", "domain", "all"].includes(v as string)) {
-          throw new OptionError(
-            spec.key,
-            `Option scope must be origin, host, domain or all, got ${v}`,
           );
         }
         break;
@@ -256,7 +258,19 @@ export function resolveOptions(partial: Partial<CrawlOptions> = {}): CrawlOption
         if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
           throw new OptionError(spec.key, `Option ${spec.key} must be a list of strings`);
         }
+        if (v.length > MAX_PATTERNS) {
+          throw new OptionError(
+            spec.key,
+            `Option ${spec.key} has ${v.length} patterns, more than ${MAX_PATTERNS}`,
+          );
+        }
         for (const s of v as string[]) {
+          if (s.length > MAX_PATTERN_LENGTH) {
+            throw new OptionError(
+              spec.key,
+              `Option ${spec.key} has a pattern of ${s.length} characters, more than ${MAX_PATTERN_LENGTH}`,
+            );
+          }
           try {
             new RegExp(s);
           } catch (e) {

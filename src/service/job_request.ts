@@ -1,7 +1,8 @@
 /**
  * Validates a `POST /jobs` request into seed URLs and engine options: JSON
- * `{"urls":[...],"options":{...}}` checked by a zod schema built from the
- * engine's option table (unknown fields rejected), or `text/uri-list` /
+ * `{"urls":[...],"options":{...}}` checked by the engine's option schema
+ * (`src/crawl/option_schema.ts`; unknown fields rejected) and this service's
+ * ceilings, or `text/uri-list` /
  * `text/plain` with one URL a line and options in the query string. Every
  * refusal is an `HttpError` naming the field.
  *
@@ -20,7 +21,8 @@
  * @module
  */
 import { z } from "zod";
-import { type CrawlOptions, DEFAULT_OPTIONS, OPTION_SPECS } from "../crawl/options.ts";
+import { type CrawlOptions, OPTION_SPECS } from "../crawl/options.ts";
+import { OPTIONS_SCHEMA } from "../crawl/option_schema.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { HttpError } from "./http_error.ts";
 import { readRequestText } from "./request_body.ts";
@@ -34,47 +36,8 @@ export interface JobRequest {
   options: Partial<CrawlOptions>;
 }
 
-function optionSchema(): z.ZodType<Partial<CrawlOptions>> {
-  const shape: Record<string, z.ZodType> = {};
-  for (const s of OPTION_SPECS) {
-    switch (s.type) {
-      case "int":
-        shape[s.key] = z.number().int().min(s.min ?? 0).max(s.max ?? Number.MAX_SAFE_INTEGER)
-          .optional();
-        break;
-      case "bool":
-        shape[s.key] = z.boolean().optional();
-        break;
-      case "string":
-        shape[s.key] = z.string().min(1).max(512).regex(/^[^\r\n]*$/).regex(s.pattern ?? /(?:)/)
-          .optional();
-        break;
-      case "strings":
-        shape[s.key] = z.array(
-          z.string().max(1000).refine((p) => {
-            try {
-              new RegExp(p);
-              return true;
-            } catch {
-              return false;
-            }
-          }, "invalid regular expression"),
-        ).max(50).optional();
-        break;
-      case "scope":
-        shape[s.key] = z.enum(["origin", "host", "domain", "all"]).optional();
-        break;
-      case "enum":
-        shape[s.key] = z.enum(s.values as [string, ...string[]]).optional();
-        break;
-    }
-    shape[s.key] = shape[s.key].meta({ description: s.help, default: DEFAULT_OPTIONS[s.key] });
-  }
-  return z.object(shape).strict() as unknown as z.ZodType<Partial<CrawlOptions>>;
-}
-
 /** The engine options a job may set, each optional (the engine's defaults apply). */
-export const JOB_OPTIONS: z.ZodObject = optionSchema() as unknown as z.ZodObject;
+export const JOB_OPTIONS: z.ZodObject = OPTIONS_SCHEMA;
 const OPTIONS = JOB_OPTIONS as unknown as z.ZodType<Partial<CrawlOptions>>;
 
 /** The JSON body of `POST /jobs`. */

@@ -14,8 +14,11 @@
 import { getDomain } from "tldts";
 import { hostnameOf, originOf } from "./url_parts.ts";
 
+/** The scope kinds, in order from narrowest to widest. */
+export const SCOPE_KINDS = ["origin", "host", "domain", "all"] as const;
+
 /** How far from the seeds a crawl may go. */
-export type ScopeKind = "origin" | "host" | "domain" | "all";
+export type ScopeKind = typeof SCOPE_KINDS[number];
 
 /** The scope settings of a crawl. */
 export interface ScopeOptions {

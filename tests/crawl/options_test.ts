@@ -68,13 +68,15 @@ Deno.test("resolveOptions() checks booleans, strings, scope and patterns", () =>
   rejects({ userAgent: "a\r\nX-Injected: 1" }, "userAgent", /one-line string/);
   rejects({ userAgent: "x".repeat(513) }, "userAgent", /one-line string/);
   assert.equal(resolveOptions({ userAgent: "x".repeat(512) }).userAgent.length, 512);
-  rejects({ scope: "planet" }, "scope", /origin, host, domain or all, got planet/);
+  rejects({ scope: "planet" }, "scope", /must be one of origin, host, domain, all, got planet/);
   for (const scope of ["origin", "host", "domain", "all"] as const) {
     assert.equal(resolveOptions({ scope }).scope, scope);
   }
   rejects({ include: "/a" }, "include", /list of strings/);
   rejects({ exclude: [1] }, "exclude", /list of strings/);
   rejects({ exclude: ["ok", "("] }, "exclude", /invalid regular expression "\("/);
+  rejects({ include: Array(51).fill("a") }, "include", /51 patterns, more than 50/);
+  rejects({ exclude: ["x".repeat(1001)] }, "exclude", /1001 characters, more than 1000/);
 });
 
 Deno.test("OptionError is a RangeError with a stable code and the field", () => {

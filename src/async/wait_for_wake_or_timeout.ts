@@ -6,17 +6,17 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { Signal } from "./signal.ts";
+ * import { Notifier } from "./notifier.ts";
  * import { waitForWakeOrTimeout } from "./wait_for_wake_or_timeout.ts";
  *
- * const wake = new Signal();
+ * const wake = new Notifier();
  * setTimeout(() => wake.notify(), 1);
  * assert.equal(await waitForWakeOrTimeout(wake, 60_000), "wake");
  * assert.equal(await waitForWakeOrTimeout(wake, 1), "timeout");
  * ```
  * @module
  */
-import type { Signal } from "./signal.ts";
+import type { Notifier } from "./notifier.ts";
 import { delay } from "./delay.ts";
 
 /** Which came first. */
@@ -30,7 +30,7 @@ export type WakeOrTimeout = "wake" | "timeout";
  * passes to `notifier.wait()` is aborted once it settles).
  */
 export async function waitForWakeOrTimeout(
-  notifier: Pick<Signal, "wait">,
+  notifier: Pick<Notifier, "wait">,
   ms: number | null,
   signal?: AbortSignal,
 ): Promise<WakeOrTimeout> {

@@ -23,7 +23,7 @@ import { type CompiledScope, compileScope, inScope } from "../url/scope.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Semaphore } from "../async/semaphore.ts";
 import { Channel } from "../async/channel.ts";
-import { Signal } from "../async/signal.ts";
+import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
@@ -217,7 +217,7 @@ async function* run(
     onRedirect: (url) => frontier.markSeen(url),
     parsePool,
   };
-  const wake = new Signal();
+  const wake = new Notifier();
   const { onQueued, onDropped, drain } = context;
   const onDrain = () => wake.notify();
   drain?.addEventListener("abort", onDrain, { once: true });

@@ -14,8 +14,8 @@
  * ```
  * @module
  */
-import { Signal } from "../async/signal.ts";
-import { delay } from "../async/delay.ts";
+import { Notifier } from "../async/notifier.ts";
+import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import type { StoredEvent } from "../store/store.ts";
 
 /** Settings of a {@linkcode JobHub}. */
@@ -43,7 +43,7 @@ interface JobLog {
 
 /** See the module doc. */
 export class JobHub {
-  #signals = new Map<string, { signal: Signal; waiters: number }>();
+  #notifiers = new Map<string, { notifier: Notifier; waiters: number }>();
   #logs = new Map<string, JobLog>();
   #keep: number;
   #keepLinks: number;
@@ -143,28 +143,22 @@ export class JobHub {
 
   /** Wakes every follower of a job. */
   notify(jobId: string): void {
-    this.#signals.get(jobId)?.signal.notify();
+    this.#notifiers.get(jobId)?.notifier.notify();
   }
 
   /** Resolves at the next notify of `jobId` or after `ms`; rejects when `signal` aborts. */
   async wait(jobId: string, ms: number, signal?: AbortSignal): Promise<void> {
-    let entry = this.#signals.get(jobId);
+    let entry = this.#notifiers.get(jobId);
     if (!entry) {
-      entry = { signal: new Signal(), waiters: 0 };
-      this.#signals.set(jobId, entry);
+      entry = { notifier: new Notifier(), waiters: 0 };
+      this.#notifiers.set(jobId, entry);
     }
     entry.waiters++;
-    const ac = new AbortController();
-    const both = signal ? AbortSignal.any([signal, ac.signal]) : ac.signal;
-    const waits = [entry.signal.wait(both), delay(ms, both)];
     try {
-      await Promise.race(waits);
+      await waitForWakeOrTimeout(entry.notifier, ms, signal);
     } finally {
-      ac.abort();
-      await Promise.allSettled(waits);
-      if (--entry.waiters === 0) this.#signals.delete(jobId);
+      if (--entry.waiters === 0) this.#notifiers.delete(jobId);
     }
-    signal?.throwIfAborted();
   }
 
   /** Drops every log and timer (at shutdown). */

@@ -32,7 +32,8 @@ import {
   type WriteBatch,
 } from "../store/store.ts";
 import { delay } from "../async/delay.ts";
-import { Signal } from "../async/signal.ts";
+import { Notifier } from "../async/notifier.ts";
+import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import type { JobHub } from "./job_hub.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -107,7 +108,7 @@ export class JobRunner {
   #store: Store;
   #settings: Required<JobRunnerOptions>;
   #running = new Map<string, Running>();
-  #wake = new Signal();
+  #wake = new Notifier();
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   #claimErrorLogged = false;
@@ -224,12 +225,7 @@ export class JobRunner {
           continue;
         }
       }
-      const ac = new AbortController();
-      const both = AbortSignal.any([signal, ac.signal]);
-      const waits = [this.#wake.wait(both), delay(s.pollMs, both)];
-      await Promise.race(waits).catch(() => {});
-      ac.abort();
-      await Promise.allSettled(waits);
+      await waitForWakeOrTimeout(this.#wake, s.pollMs, signal).catch(() => {});
     }
   }
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { Signal } from "../../src/async/signal.ts";
+import { Notifier } from "../../src/async/notifier.ts";
 import { waitForWakeOrTimeout } from "../../src/async/wait_for_wake_or_timeout.ts";
 import { within } from "../_wait_until.ts";
 
 Deno.test("waitForWakeOrTimeout() resolves with wake at notify(), long before its time", async () => {
-  const wake = new Signal();
+  const wake = new Notifier();
   const waiting = waitForWakeOrTimeout(wake, 60_000);
   wake.notify();
   // Without the wake-up this would take a minute (and leak its timer).
@@ -13,14 +13,14 @@ Deno.test("waitForWakeOrTimeout() resolves with wake at notify(), long before it
 
 Deno.test("waitForWakeOrTimeout() resolves with timeout after its time, never before", async () => {
   const t0 = performance.now();
-  const got = await within(waitForWakeOrTimeout(new Signal(), 30), "the 30 ms wait to end");
+  const got = await within(waitForWakeOrTimeout(new Notifier(), 30), "the 30 ms wait to end");
   const waited = performance.now() - t0;
   assert.equal(got, "timeout");
   assert.ok(waited >= 29, `ended after ${waited.toFixed(1)} ms`);
 });
 
 Deno.test("waitForWakeOrTimeout() with ms null waits for notify() only", async () => {
-  const wake = new Signal();
+  const wake = new Notifier();
   let settled = false;
   const waiting = waitForWakeOrTimeout(wake, null).finally(() => settled = true);
   await new Promise((r) => setTimeout(r, 20));
@@ -32,11 +32,11 @@ Deno.test("waitForWakeOrTimeout() with ms null waits for notify() only", async (
 Deno.test("waitForWakeOrTimeout() rejects with the reason when its signal aborts", async () => {
   const reason = new Error("stop");
   const ac = new AbortController();
-  const waiting = waitForWakeOrTimeout(new Signal(), 60_000, ac.signal);
+  const waiting = waitForWakeOrTimeout(new Notifier(), 60_000, ac.signal);
   ac.abort(reason);
   await assert.rejects(within(waiting, "the aborted wait to reject"), (e) => e === reason);
   await assert.rejects(
-    waitForWakeOrTimeout(new Signal(), 60_000, AbortSignal.abort(reason)),
+    waitForWakeOrTimeout(new Notifier(), 60_000, AbortSignal.abort(reason)),
     (e) => e === reason,
     "already aborted: rejects at once",
   );
@@ -44,7 +44,7 @@ Deno.test("waitForWakeOrTimeout() rejects with the reason when its signal aborts
 
 Deno.test("waitForWakeOrTimeout() gives back its place among the waiters however it ends", async () => {
   const given: AbortSignal[] = [];
-  const wake = new Signal();
+  const wake = new Notifier();
   const notifier = {
     wait(signal?: AbortSignal) {
       given.push(signal!);

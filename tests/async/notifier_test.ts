@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { Signal } from "../../src/async/signal.ts";
+import { Notifier } from "../../src/async/notifier.ts";
 import { within } from "../_wait_until.ts";
 
-Deno.test("Signal.notify() wakes every waiter", async () => {
-  const s = new Signal();
+Deno.test("Notifier.notify() wakes every waiter", async () => {
+  const s = new Notifier();
   let woke = 0;
   const ws = [s.wait().then(() => woke++), s.wait().then(() => woke++)];
   await new Promise((r) => setTimeout(r, 0));
@@ -13,8 +13,8 @@ Deno.test("Signal.notify() wakes every waiter", async () => {
   assert.equal(woke, 2);
 });
 
-Deno.test("Signal.notify() wakes only the current waiters, not later ones", async () => {
-  const s = new Signal();
+Deno.test("Notifier.notify() wakes only the current waiters, not later ones", async () => {
+  const s = new Notifier();
   s.notify(); // nobody waits: nothing is remembered
   let woke = false;
   const later = s.wait().then(() => woke = true);
@@ -25,8 +25,8 @@ Deno.test("Signal.notify() wakes only the current waiters, not later ones", asyn
   assert.equal(woke, true);
 });
 
-Deno.test("Signal.wait() rejects with the reason on abort and leaves the waiters", async () => {
-  const s = new Signal();
+Deno.test("Notifier.wait() rejects with the reason on abort and leaves the waiters", async () => {
+  const s = new Notifier();
   const reason = new Error("stop");
   await assert.rejects(s.wait(AbortSignal.abort(reason)), (e) => e === reason);
   const ac = new AbortController();

@@ -3,8 +3,8 @@
  *
  * @example
  * ```ts
- * import { Signal } from "./signal.ts";
- * const s = new Signal();
+ * import { Notifier } from "./notifier.ts";
+ * const s = new Notifier();
  * setTimeout(() => s.notify(), 1);
  * await s.wait();
  * ```
@@ -12,7 +12,7 @@
  */
 
 /** A level-free notification; see the module doc. */
-export class Signal {
+export class Notifier {
   #waiters: (() => void)[] = [];
 
   /** Wakes every current waiter. */

@@ -5,28 +5,6 @@
  *
  * @module
  */
-import { ConfigError, loadConfig } from "./src/service/config.ts";
-import { startService } from "./src/service/start_service.ts";
+import { runServiceProcess } from "./src/service/run_service_process.ts";
 
-if (import.meta.main) {
-  let service;
-  try {
-    service = await startService(loadConfig(Deno.env.toObject()));
-  } catch (e) {
-    const what = e instanceof ConfigError ? "bad configuration" : "cannot start";
-    console.error(`skein: ${what}: ${(e as Error).message}`);
-    Deno.exit(1);
-  }
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.error("skein: stopping (checkpointing running jobs)");
-    const force = setTimeout(() => Deno.exit(1), 30_000);
-    await service.stop();
-    clearTimeout(force);
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGINT", stop);
-}
+if (import.meta.main) await runServiceProcess("skein");

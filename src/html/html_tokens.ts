@@ -25,6 +25,7 @@
  */
 import { Tokenizer, type TokenizerCallbacks } from "htmlparser2";
 import { decodeHTML, decodeHTMLAttribute } from "entities";
+import { ChunkBuffer } from "./chunk_buffer.ts";
 
 /** One thing of interest found in a document. */
 export type HtmlToken =
@@ -237,8 +238,7 @@ type AttrName = Attr | "encoding";
  */
 class Sink implements TokenizerCallbacks {
   out: HtmlToken[] = [];
-  #buffers: string[] = [];
-  #offset = 0;
+  #text = new ChunkBuffer();
   #tag = Tag.Other;
   /** The lower-case name of the open tag, when it matters (else ""). */
   #name = "";
@@ -261,7 +261,7 @@ class Sink implements TokenizerCallbacks {
   #templates: number[] = [];
 
   push(chunk: string): void {
-    this.#buffers.push(chunk);
+    this.#text.push(chunk);
   }
 
   /** Called by the tokenizer: in SVG or MathML content, no tag holds raw text. */
@@ -270,27 +270,8 @@ class Sink implements TokenizerCallbacks {
     return n > 0 && this.#contexts[n - 1].ns !== Ns.Html;
   }
 
-  /** Drops the chunks that end before `pos`: no later event reaches back into them. */
-  #release(pos: number): void {
-    while (this.#buffers.length > 1 && pos - this.#offset >= this.#buffers[0].length) {
-      this.#offset += this.#buffers[0].length;
-      this.#buffers.shift();
-    }
-  }
-
-  #slice(start: number, end: number): string {
-    if (start === end) return "";
-    this.#release(start);
-    let s = this.#buffers[0].slice(start - this.#offset, end - this.#offset);
-    for (let i = 1, off = this.#offset + this.#buffers[0].length; end > off; i++) {
-      s += this.#buffers[i].slice(0, end - off);
-      off += this.#buffers[i].length;
-    }
-    return s;
-  }
-
   onopentagname(start: number, end: number): void {
-    this.#release(start);
+    this.#text.release(start);
     this.#tag = Tag.Other;
     this.#name = "";
     this.#wantAttrs = false;
@@ -299,7 +280,7 @@ class Sink implements TokenizerCallbacks {
       // Plain HTML, the hot path: only a few names matter, told apart by
       // length and first letter before any slicing.
       const len = end - start;
-      const c = this.#buffers[0].charCodeAt(start - this.#offset) | 0x20;
+      const c = this.#text.codeAt(start) | 0x20;
       if (
         !(len === 1
           ? c === 0x61 /* a */
@@ -310,7 +291,7 @@ class Sink implements TokenizerCallbacks {
           : (len === 5 || len === 8) && c === 0x74 /* t */)
       ) return;
     }
-    const name = this.#slice(start, end).toLowerCase();
+    const name = this.#text.slice(start, end).toLowerCase();
     this.#tag = name === "a" || name === "area"
       ? Tag.A
       : name === "base"
@@ -338,7 +319,7 @@ class Sink implements TokenizerCallbacks {
   onattribname(start: number, end: number): void {
     this.#attr = null;
     if (!this.#wantAttrs) return;
-    const n = this.#slice(start, end).toLowerCase();
+    const n = this.#text.slice(start, end).toLowerCase();
     if (ATTRS.has(n)) {
       this.#attr = n as AttrName;
       this.#value = "";
@@ -346,7 +327,7 @@ class Sink implements TokenizerCallbacks {
   }
 
   onattribdata(start: number, end: number): void {
-    if (this.#attr) this.#value += this.#slice(start, end);
+    if (this.#attr) this.#value += this.#text.slice(start, end);
   }
 
   onattribentity(cp: number): void {
@@ -474,13 +455,15 @@ class Sink implements TokenizerCallbacks {
   }
 
   onclosetag(start: number, end: number): void {
-    if (this.#inTitle && end - start === 5 && this.#slice(start, end).toLowerCase() === "title") {
+    if (
+      this.#inTitle && end - start === 5 && this.#text.slice(start, end).toLowerCase() === "title"
+    ) {
       this.endTitle();
       return;
     }
     const contexts = this.#contexts;
     if (contexts.length === 0 && this.#templates.length === 0) return;
-    const name = this.#slice(start, end).toLowerCase();
+    const name = this.#text.slice(start, end).toLowerCase();
     // "</p>" and "</br>" leave foreign content.
     if ((name === "p" || name === "br") && this.isInForeignContext()) {
       this.#breakOut();
@@ -510,8 +493,8 @@ class Sink implements TokenizerCallbacks {
 
   ontext(start: number, end: number): void {
     if (this.#inTitle) {
-      if (this.#title.length < MAX_TITLE * 2) this.#title += this.#slice(start, end);
-    } else this.#release(start);
+      if (this.#title.length < MAX_TITLE * 2) this.#title += this.#text.slice(start, end);
+    } else this.#text.release(start);
   }
 
   ontextentity(cp: number): void {

@@ -30,6 +30,7 @@
 import type { TokenizerCallbacks } from "htmlparser2";
 import { decodeHTML, decodeHTMLAttribute } from "entities";
 import { FastTokenizer } from "./html_tokens.ts";
+import { ChunkBuffer } from "./chunk_buffer.ts";
 import { LinkResolver } from "../url/resolve_href.ts";
 
 /** What {@linkcode MainContent.finish} renders. */
@@ -723,8 +724,7 @@ interface TokenEvents {
 class Tokens implements TokenizerCallbacks {
   #events: TokenEvents;
   #tokenizer: FastTokenizer;
-  #buffers: string[] = [];
-  #offset = 0;
+  #source = new ChunkBuffer();
   #tag = "";
   #attrs: Attrs = {};
   #attr: AttrName | null = null;
@@ -738,31 +738,13 @@ class Tokens implements TokenizerCallbacks {
 
   write(chunk: string): void {
     if (chunk.length === 0) return;
-    this.#buffers.push(chunk);
+    this.#source.push(chunk);
     this.#tokenizer.write(chunk);
   }
 
   end(): void {
     this.#tokenizer.end();
     this.#flushText();
-  }
-
-  #release(pos: number): void {
-    while (this.#buffers.length > 1 && pos - this.#offset >= this.#buffers[0].length) {
-      this.#offset += this.#buffers[0].length;
-      this.#buffers.shift();
-    }
-  }
-
-  #slice(start: number, end: number): string {
-    if (start === end) return "";
-    this.#release(start);
-    let s = this.#buffers[0].slice(start - this.#offset, end - this.#offset);
-    for (let i = 1, off = this.#offset + this.#buffers[0].length; end > off; i++) {
-      s += this.#buffers[i].slice(0, end - off);
-      off += this.#buffers[i].length;
-    }
-    return s;
   }
 
   #flushText(): void {
@@ -774,18 +756,18 @@ class Tokens implements TokenizerCallbacks {
 
   onopentagname(start: number, end: number): void {
     this.#flushText();
-    this.#tag = this.#slice(start, end).toLowerCase();
+    this.#tag = this.#source.slice(start, end).toLowerCase();
     this.#attrs = {};
   }
 
   onattribname(start: number, end: number): void {
-    const n = this.#slice(start, end).toLowerCase();
+    const n = this.#source.slice(start, end).toLowerCase();
     this.#attr = ATTRS.has(n) ? n as AttrName : null;
     this.#value = "";
   }
 
   onattribdata(start: number, end: number): void {
-    if (this.#attr) this.#value += this.#slice(start, end);
+    if (this.#attr) this.#value += this.#source.slice(start, end);
   }
 
   onattribentity(cp: number): void {
@@ -811,11 +793,11 @@ class Tokens implements TokenizerCallbacks {
 
   onclosetag(start: number, end: number): void {
     this.#flushText();
-    this.#events.close(this.#slice(start, end).toLowerCase());
+    this.#events.close(this.#source.slice(start, end).toLowerCase());
   }
 
   ontext(start: number, end: number): void {
-    this.#text += this.#slice(start, end);
+    this.#text += this.#source.slice(start, end);
   }
 
   ontextentity(cp: number): void {
@@ -824,7 +806,7 @@ class Tokens implements TokenizerCallbacks {
 
   oncdata(): void {}
   oncomment(start: number): void {
-    this.#release(start);
+    this.#source.release(start);
   }
   ondeclaration(): void {}
   onprocessinginstruction(): void {}

@@ -26,8 +26,6 @@ export interface PageInfo {
   title: string | null;
   /** Normalized http(s) links to follow, unique, in document order. */
   links: string[];
-  /** True when `<meta name="robots">` said nofollow. */
-  nofollow: boolean;
   /** The page's metadata (see `page_meta.ts`). */
   meta: PageMeta;
   /** The page's content in the `content` mode asked for; `null` for `none`. */
@@ -178,7 +176,6 @@ export async function extractPage(
   return {
     title,
     links,
-    nofollow,
     meta: meta.finish(base),
     content: c?.content ?? null,
     contentTruncated: c?.truncated ?? false,

@@ -56,8 +56,8 @@ export class ParsePool implements AsyncDisposable {
     if (!p) return;
     this.#pending.delete(m.id);
     if (m.ok) {
-      const { title, links, nofollow, meta, content, contentTruncated } = m;
-      p.resolve({ title, links, nofollow, meta, content, contentTruncated });
+      const { title, links, meta, content, contentTruncated } = m;
+      p.resolve({ title, links, meta, content, contentTruncated });
     } else p.reject(new Error(m.message));
   }
 

@@ -45,7 +45,7 @@ Deno.test("extractPage() respects rel=nofollow and meta robots nofollow", async 
     "http://a.test/",
   );
   assert.deepEqual(b.links, []);
-  assert.equal(b.nofollow, true);
+  assert.deepEqual(b.meta.robots, ["noindex", "nofollow"]);
 });
 
 Deno.test("extractPage() decodes entities and collapses the title", async () => {

@@ -142,7 +142,7 @@ export function crawl(
     maxPages: opts.maxPages,
     probeNewHosts: !opts.ignoreRobots,
   });
-  const live = { inFlight: 0, tasks: 0 };
+  const live = { inFlight: 0, unhanded: 0 };
   const gen = run(seeds, opts, context, stats, frontier, live);
   Object.defineProperty(gen, "progress", {
     get: (): CrawlProgress => ({ ...stats, queued: frontier.pending, inFlight: live.inFlight }),
@@ -156,7 +156,7 @@ async function* run(
   context: CrawlContext,
   stats: CrawlStats,
   frontier: Frontier,
-  live: { inFlight: number; tasks: number },
+  live: { inFlight: number; unhanded: number },
 ): AsyncGenerator<CrawlEvent> {
   const started = performance.now();
   const internal = new AbortController();
@@ -240,29 +240,34 @@ async function* run(
   for (const t of resumed) frontier.add(t);
   for (const s of seeds) enqueue({ url: s, depth: 0, parent: null });
 
-  // `sem` bounds fetches in flight; a fetch ends when its body is received, and
-  // its page may still be parsed and handed on. `tasks` bounds fetched pages
-  // not yet handed on, so a slow consumer still pauses the crawl.
-  const sem = new Semaphore(opts.concurrency);
-  const tasks = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
+  // `fetchSlots` bounds fetches in flight; a fetch ends when its body is
+  // received, and its page may still be parsed and handed on. `unhanded`
+  // bounds the tasks started but not yet handed on to the consumer, so a slow
+  // consumer still pauses the crawl.
+  const fetchSlots = new Semaphore(opts.concurrency);
+  const unhanded = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
   const running = new Set<Promise<void>>();
 
-  const record = (ev: CrawlEvent) => {
+  /** Adds an event to the totals. */
+  const count = (ev: CrawlEvent) => {
     if (ev.type === "page") {
       stats.pages++;
       stats.bytes += ev.bytes;
-      if (ev.depth < opts.maxDepth) {
-        for (const link of ev.links) {
-          if (!frontier.has(link) && admitsLink(scope, link, ev.depth + 1, opts.maxDepth)) {
-            enqueue({ url: link, depth: ev.depth + 1, parent: ev.url });
-          }
-        }
-      }
     } else if (ev.type === "error") stats.errors++;
     else if (ev.type === "skipped") stats.skipped++;
   };
 
-  const runTask = async (task: Task, release: () => void, releaseTask: () => void) => {
+  /** Queues the links of a page that the depth bound and the scope admit. */
+  const queueLinks = (ev: CrawlEvent) => {
+    if (ev.type !== "page" || ev.depth >= opts.maxDepth) return;
+    for (const link of ev.links) {
+      if (!frontier.has(link) && admitsLink(scope, link, ev.depth + 1, opts.maxDepth)) {
+        enqueue({ url: link, depth: ev.depth + 1, parent: ev.url });
+      }
+    }
+  };
+
+  const runTask = async (task: Task, release: () => void, releaseUnhanded: () => void) => {
     let fetching = true;
     // Gives back the fetch slot as soon as the body is in (or the fetch failed),
     // before the page is parsed: the next fetch need not wait for this parse.
@@ -277,15 +282,16 @@ async function* run(
     try {
       const ev = await fetchPage(task, env, signal, { onBodyReceived: fetched });
       fetched();
-      record(ev);
+      count(ev);
+      queueLinks(ev);
       wake.notify(); // its links may be the work the dispatcher waits for
       await out.send(ev);
     } catch (e) {
       if (!signal.aborted) throw e;
     } finally {
       fetched();
-      live.tasks--;
-      releaseTask();
+      live.unhanded--;
+      releaseUnhanded();
       wake.notify();
     }
   };
@@ -310,24 +316,24 @@ async function* run(
         full: () => frontier.admitted >= opts.maxPages,
       };
       for await (const ev of readSitemaps(seeds, sitemapEnv, signal)) {
-        record(ev);
+        count(ev);
         await out.send(ev);
       }
     }
     while (!signal.aborted && !drain?.aborted) {
-      const releaseTask = await tasks.acquire(signal);
+      const releaseUnhanded = await unhanded.acquire(signal);
       let release: () => void;
       try {
-        release = await sem.acquire(signal);
+        release = await fetchSlots.acquire(signal);
       } catch (e) {
-        releaseTask();
+        releaseUnhanded();
         throw e;
       }
       let task: Task | null;
       while ((task = drain?.aborted ? null : frontier.next(Date.now())) === null) {
-        if ((live.tasks === 0 && frontier.pending === 0) || drain?.aborted) {
+        if ((live.unhanded === 0 && frontier.pending === 0) || drain?.aborted) {
           release();
-          releaseTask();
+          releaseUnhanded();
           return;
         }
         const at = frontier.nextWakeAt(Date.now());
@@ -339,13 +345,13 @@ async function* run(
           );
         } catch (e) {
           release();
-          releaseTask();
+          releaseUnhanded();
           throw e;
         }
       }
       live.inFlight++;
-      live.tasks++;
-      const p = runTask(task, release, releaseTask);
+      live.unhanded++;
+      const p = runTask(task, release, releaseUnhanded);
       running.add(p);
       p.finally(() => running.delete(p)).catch(() => {});
       if (++dispatched % DISPATCH_BATCH === 0) await yieldToEventLoop();

@@ -319,6 +319,14 @@ class Sink implements TokenizerCallbacks {
   onattribname(start: number, end: number): void {
     this.#attr = null;
     if (!this.#wantAttrs) return;
+    if (this.#tag === Tag.A || this.#tag === Tag.Base) {
+      // The hot path: of an `<a>` or `<base>`, only href and rel matter, told
+      // apart by length and first letter before any slicing.
+      const len = end - start;
+      if (len !== 4 && len !== 3) return;
+      const c = this.#text.codeAt(start) | 0x20;
+      if (len === 4 ? c !== 0x68 /* h */ : c !== 0x72 /* r */) return;
+    }
     const n = this.#text.slice(start, end).toLowerCase();
     if (ATTRS.has(n)) {
       this.#attr = n as AttrName;

@@ -358,6 +358,11 @@ class Sink implements TokenizerCallbacks {
   #tagEnd(selfClosing: boolean): void {
     const name = this.#name;
     if (name === "") return;
+    if (this.#contexts.length === 0 && this.#templates.length === 0 && this.#tag !== Tag.Other) {
+      // Plain HTML, the hot path: nothing is open that this tag could change.
+      this.#emit();
+      return;
+    }
     const ctx = this.#contexts.at(-1);
     const ns = ctx?.ns ?? Ns.Html;
     if (ns !== Ns.Html) {
@@ -418,6 +423,11 @@ class Sink implements TokenizerCallbacks {
       return;
     }
     if (this.#templates.length > 0) return; // template content is not part of the document
+    this.#emit();
+  }
+
+  /** Hands on what the tag just read says (a link, base, title, meta, …). */
+  #emit(): void {
     const a = this.#attrs;
     switch (this.#tag) {
       case Tag.A:

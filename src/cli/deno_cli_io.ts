@@ -30,5 +30,6 @@ export function denoCliIo(signal: AbortSignal): CliIo {
       (await Deno.open(p, { write: true, create: true, truncate: true })).writable,
     signal,
     makeFetcher: makeCliFetcher,
+    trace: Deno.env.get("SKEIN_TRACE") === "1",
   };
 }

@@ -18,6 +18,7 @@ import { writeNdjson } from "../ndjson/write_ndjson.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { formatProgress } from "./progress_line.ts";
+import { startTrace, stopTrace } from "../trace/dispatch_trace.ts";
 
 /** The outside world of the CLI. */
 export interface CliIo {
@@ -39,6 +40,12 @@ export interface CliIo {
   ) => Fetcher & Partial<AsyncDisposable>;
   /** Milliseconds between progress lines on a terminal. @default 250 */
   progressMs?: number;
+  /**
+   * Trace where dispatch lag goes (`SKEIN_TRACE=1`) and write a `trace: {...}`
+   * JSON line to stderr at the end (see src/trace/dispatch_trace.ts).
+   * @default false
+   */
+  trace?: boolean;
 }
 
 /** Exit codes of the CLI. */
@@ -119,6 +126,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  if (io.trace) startTrace();
   const run = crawl(urls, args.options, { signal: io.signal, fetcher });
   const started = performance.now();
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -142,6 +150,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     if (timer !== undefined) clearInterval(timer);
     await fetcher[Symbol.asyncDispose]?.();
+    const traced = stopTrace(args.options.concurrency);
+    if (traced !== null) io.stderr(`trace: ${JSON.stringify(traced)}\n`);
   }
   if (!args.quiet) {
     const prefix = io.stderrIsTerminal ? "\r\x1b[K" : "";

@@ -28,6 +28,7 @@ import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { setImmediate } from "node:timers";
+import { trace } from "../trace/dispatch_trace.ts";
 
 /** A URL known from an earlier run of the same crawl (crash-resume). */
 export interface ResumeEntry {
@@ -211,6 +212,7 @@ async function* run(
     const fetched = () => {
       if (!fetching) return;
       fetching = false;
+      if (trace !== null) trace.stamp("slotFree");
       live.inFlight--;
       frontier.finish(task);
       release();
@@ -269,6 +271,7 @@ async function* run(
       }
       live.inFlight++;
       live.tasks++;
+      if (trace !== null) trace.stamp("dispatch");
       const p = runTask(task, release, releaseTask);
       running.add(p);
       p.finally(() => running.delete(p)).catch(() => {});

@@ -181,7 +181,7 @@ function pagesFromJsonLines(text: string | null): number | null {
 async function pagesOf(dir: string, peer: string): Promise<number | null> {
   const done = pagesFromJsonLines(await readOr(`${dir}/done.json`));
   if (done !== null) return done;
-  if (peer === "skein") {
+  if (peer === "skein" || peer === "skein-base") {
     // --out /dev/null: the one-line summary on stderr, "done: N pages, ...".
     const err = (await readOr(`${dir}/stderr`)) ?? "";
     const m = [...err.matchAll(/done:\s*(\d+)\s+pages\b/g)].at(-1) ??
@@ -275,6 +275,7 @@ function secsOf(duration: string): number {
 }
 
 const PEER_SETTINGS: Record<string, string> = {
+  "skein-base": "as skein, from the SKEIN_BASE checkout (the version before the changes)",
   skein:
     "`cli.ts --concurrency C --per-host C --ignore-robots --max-depth 1000 --max-pages 1000000 --retries 0 --out FILE` (FILE = /dev/null; pages from the stderr summary)",
   colly:
@@ -478,6 +479,9 @@ export function render(meta: Map<string, string>, records: RunRecord[]): string 
   lines.push(`- Kernel: ${get("kernel")}`, "");
   lines.push("## Versions", "");
   lines.push(`- skein: ${get("v_skein")}`);
+  if (peers.includes("skein-base")) {
+    lines.push(`- skein-base (SKEIN_BASE, the version before): ${get("v_skein_base")}`);
+  }
   lines.push(`- Colly: ${get("v_colly")}`);
   lines.push(`- Scrapy: ${get("v_scrapy")}`);
   lines.push(`- Crawlee: ${get("v_crawlee")}`);

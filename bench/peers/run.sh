@@ -19,6 +19,8 @@
 #                         ("done: N pages, ..."); "file": NDJSON to a temp file, pages
 #                         from its done event
 #   SKEIN_ARGS []         extra arguments for cli.ts
+#   SKEIN_BASE []         a checkout of another skein version: peer "skein-base" runs its
+#                         cli.ts the same way (before/after in one interleaved run)
 #   INSTALL [1]           0: do not apt-get/npm install anything
 #   RESULTS [bench/RESULTS.md]
 set -euo pipefail
@@ -46,6 +48,7 @@ STATIC_PORT=${STATIC_PORT:-18080}
 LATENCY_PORT=${LATENCY_PORT:-18081}
 SKEIN_OUT=${SKEIN_OUT:-devnull}
 SKEIN_ARGS=${SKEIN_ARGS:-}
+SKEIN_BASE=${SKEIN_BASE:-}
 INSTALL=${INSTALL:-1}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 PYTHON=/usr/bin/python3 # Debian's, which has python3-scrapy (not a pyenv one)
@@ -194,6 +197,7 @@ meta peers "$PEERS"
 meta skein_available "$SKEIN"
 meta skein_out "$SKEIN_OUT"
 meta skein_args "$SKEIN_ARGS"
+meta v_skein_base "$( [ -z "$SKEIN_BASE" ] || (cd "$SKEIN_BASE" && git rev-parse --short HEAD 2>/dev/null || cat .base-rev 2>/dev/null || echo '?'))"
 meta v_skein "$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($(deno --version | head -1))"
 meta v_colly "colly $(awk '/gocolly\/colly\/v2 v/ {print $NF}' "$HERE/colly/go.mod") ($(go version | awk '{print $3}'))"
 meta v_scrapy "Scrapy $("$PYTHON" -c 'import scrapy; print(scrapy.__version__)' 2>/dev/null || echo '?') (Twisted $("$PYTHON" -c 'import twisted; print(twisted.__version__)' 2>/dev/null || echo '?'), Python $("$PYTHON" -c 'import platform; print(platform.python_version())'))"
@@ -211,8 +215,18 @@ run_one() {
   rm -rf "$work" && mkdir -p "$work"
   local cmd=() cwd="$work"
   case $peer in
-    skein)
-      if [ "$SKEIN" != 1 ]; then echo "cli.ts not available" >"$dir/unavailable"; return; fi
+    skein | skein-base)
+      local root=$ROOT
+      if [ "$peer" = skein-base ]; then
+        root=$SKEIN_BASE
+        if [ -z "$root" ] || ! (cd "$root" && deno cache cli.ts >/dev/null 2>&1); then
+          echo "SKEIN_BASE not set or its cli.ts does not compile" >"$dir/unavailable"
+          return
+        fi
+      elif [ "$SKEIN" != 1 ]; then
+        echo "cli.ts not available" >"$dir/unavailable"
+        return
+      fi
       local out=/dev/null
       [ "$SKEIN_OUT" != file ] || out="$work/skein.ndjson"
       # shellcheck disable=SC2206
@@ -222,10 +236,10 @@ run_one() {
       # and V8's GC log on stdout (free: the pages go to --out).
       [ "$trace" != 1 ] || v8="$v8,--trace-gc"
       cmd=(env MALLOC_ARENA_MAX=2 SKEIN_TRACE="$trace" deno run --allow-net --allow-read --allow-write
-        --allow-env --allow-sys --v8-flags="$v8" "$ROOT/cli.ts"
+        --allow-env --allow-sys --v8-flags="$v8" "$root/cli.ts"
         --concurrency "$conc" --per-host "$conc" --ignore-robots --max-depth 1000
         --max-pages 1000000 --retries 0 --out "$out" $SKEIN_ARGS "$url")
-      cwd="$ROOT"
+      cwd="$root"
       ;;
     colly) cmd=("$OUT/colly-bench" -parallelism "$conc" "$url") ;;
     scrapy)
@@ -253,7 +267,7 @@ run_one() {
   [ -z "$stats_port" ] ||
     curl -fsS -o "$dir/server.json" "http://127.0.0.1:$stats_port/_stats?c=$conc" || true
   case $peer in
-    skein)
+    skein | skein-base)
       if [ -f "$work/skein.ndjson" ]; then
         grep '"type":"done"' "$work/skein.ndjson" | tail -n 1 >"$dir/done.json" || true
         grep -c '"type":"page"' "$work/skein.ndjson" >"$dir/page_events" || true

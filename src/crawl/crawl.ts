@@ -69,6 +69,10 @@ const OUTPUT_BUFFER = 256;
  * during which no connection could send its request or read an answer;
  * pausing every 8 halved the first wave's median answer delay in a 500-wide
  * crawl (42 to 21 ms), though the whole crawl was not measurably faster.
+ * Only a burst pauses (fetches started on slots that were free already): a
+ * fetch that waited for a slot starts at once, since the pause would put it
+ * behind every answer read meanwhile and the parsing of each (the slot stood
+ * empty 34 ms on average that way in the 500-wide latency crawl).
  */
 const DISPATCH_BATCH = 8;
 
@@ -243,6 +247,7 @@ async function* run(
     while (!signal.aborted) {
       const releaseTask = await tasks.acquire(signal);
       let release: () => void;
+      if (sem.available === 0) dispatched = 0; // waits for a slot: not a burst
       try {
         release = await sem.acquire(signal);
       } catch (e) {

@@ -30,8 +30,6 @@
  * ```
  * @module
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
-
 /** A traced moment in a request's life; see the module doc. */
 export type TraceStage = "bodyEnd" | "slotFree" | "dispatch" | "write";
 
@@ -56,10 +54,24 @@ export interface TraceSummary {
   dispatchToWrite: LagStats | null;
   /** Answer's last byte read → the next request written: the whole lag seen from inside. */
   bodyEndToWrite: LagStats | null;
-  /** Event-loop delay sampled every 10 ms (`monitorEventLoopDelay`), in ms. */
+  /**
+   * Event-loop delay, in ms: how late a 10 ms timer fired, sampled all along
+   * (what `monitorEventLoopDelay` measures; `node:perf_hooks` is not loaded
+   * for it, so that tracing off costs no start-up time).
+   */
   eventLoopDelay: { p50: number; p99: number; max: number; mean: number };
   /** Traced span, ms. */
   ms: number;
+}
+
+/** Period of the event-loop delay sampler, ms. */
+const SAMPLE_MS = 10;
+
+/** A sampler timer that does not keep the process alive. */
+function unrefTimeout(fn: () => void): ReturnType<typeof setTimeout> {
+  const t = setTimeout(fn, SAMPLE_MS);
+  Deno.unrefTimer(t as unknown as number);
+  return t;
 }
 
 /** The stamps of a traced crawl. */
@@ -71,10 +83,18 @@ export class DispatchTrace {
     write: [],
   };
   readonly #started = performance.now();
-  readonly #eld = monitorEventLoopDelay({ resolution: 10 });
+  readonly #delays: number[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
-    this.#eld.enable();
+    let due = performance.now() + SAMPLE_MS;
+    const tick = () => {
+      const now = performance.now();
+      this.#delays.push(Math.max(0, now - due));
+      due = now + SAMPLE_MS;
+      this.#timer = unrefTimeout(tick);
+    };
+    this.#timer = unrefTimeout(tick);
   }
 
   /** Records that a request reached `stage` now. */
@@ -84,10 +104,12 @@ export class DispatchTrace {
 
   /** Stops sampling and summarizes, for a crawl of concurrency `c`. */
   summary(c: number): TraceSummary {
-    this.#eld.disable();
+    clearTimeout(this.#timer);
     const s = this.stamps;
     for (const list of Object.values(s)) list.sort((a, b) => a - b);
-    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const d = this.#delays.sort((a, b) => a - b);
+    const q = (x: number) =>
+      d.length === 0 ? 0 : round(d[Math.min(d.length - 1, Math.floor(x * d.length))]);
     return {
       requests: s.write.length,
       bodyEndToSlotFree: lags(s.bodyEnd, s.slotFree, 0),
@@ -96,10 +118,10 @@ export class DispatchTrace {
       dispatchToWrite: lags(s.dispatch.slice(c + 1), s.write.slice(c + 1), 0),
       bodyEndToWrite: lags(s.bodyEnd, s.write, c),
       eventLoopDelay: {
-        p50: ms(this.#eld.percentile(50)),
-        p99: ms(this.#eld.percentile(99)),
-        max: ms(this.#eld.max),
-        mean: ms(this.#eld.mean),
+        p50: q(0.5),
+        p99: q(0.99),
+        max: round(d.at(-1) ?? 0),
+        mean: round(d.reduce((a, b) => a + b, 0) / Math.max(1, d.length)),
       },
       ms: Math.round(performance.now() - this.#started),
     };

@@ -17,7 +17,6 @@
  */
 import { PRESCAN_BYTES, sniffCharset } from "../html/sniff_charset.ts";
 import { CrawlError } from "./crawl_error.ts";
-import { setImmediate } from "node:timers";
 
 /** Settings of {@linkcode bodyBytes} and {@linkcode bodyText}. */
 export interface BodyReadOptions {
@@ -62,12 +61,7 @@ export async function* bodyBytes(
         throw new CrawlError("too_large", `Body exceeds ${maxBytes} bytes`);
       }
       next = await reader.read();
-      if (next.done) {
-        onEnd?.();
-        // The last chunk is parsed after pending I/O: the request that took this
-        // fetch's slot, and the answers already in, go before this page's parsing.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      if (next.done) onEnd?.();
       yield value;
     }
   } finally {

@@ -55,6 +55,12 @@ export interface TraceSummary {
   /** Answer's last byte read → the next request written: the whole lag seen from inside. */
   bodyEndToWrite: LagStats | null;
   /**
+   * The first wave: from the first answer (the seed's) to the `c`-th task
+   * started and the `c`-th request written after it, in ms (`null` when the
+   * crawl never had `c` requests after its first answer).
+   */
+  firstWave: { dispatched: number; written: number } | null;
+  /**
    * Event-loop delay, in ms: how late a 10 ms timer fired, sampled all along
    * (what `monitorEventLoopDelay` measures; `node:perf_hooks` is not loaded
    * for it, so that tracing off costs no start-up time).
@@ -117,6 +123,12 @@ export class DispatchTrace {
       // Past the first c + 1 (the seed and the first wave open their connections).
       dispatchToWrite: lags(s.dispatch.slice(c + 1), s.write.slice(c + 1), 0),
       bodyEndToWrite: lags(s.bodyEnd, s.write, c),
+      firstWave: s.bodyEnd.length > 0 && s.write.length > c
+        ? {
+          dispatched: round(s.dispatch[c] - s.bodyEnd[0]),
+          written: round(s.write[c] - s.bodyEnd[0]),
+        }
+        : null,
       eventLoopDelay: {
         p50: q(0.5),
         p99: q(0.99),

@@ -361,6 +361,7 @@ function traceSection(runs: RunRecord[]): string[] {
     "Slot free → dispatch",
     "Dispatch → write",
     "Answer → write",
+    "First wave: seed's answer → C-th request written",
     "Event-loop delay p50 / p99 / max",
     "GC: scavenges, mark-compacts, ms (% of CPU)",
     "CPU ms/page",
@@ -387,6 +388,9 @@ function traceSection(runs: RunRecord[]): string[] {
           lagCell(t.slotFreeToDispatch as Lag),
           lagCell(t.dispatchToWrite as Lag),
           lagCell(t.bodyEndToWrite as Lag),
+          (t.firstWave as { written?: number } | null)?.written !== undefined
+            ? `${fmt((t.firstWave as { written: number }).written, 0)} ms`
+            : "–",
           eld ? `${fmt(eld.p50, 2)} / ${fmt(eld.p99, 1)} / ${fmt(eld.max, 0)}` : "–",
           gcCell,
           r.cpuSecs && r.pages ? fmt((1000 * r.cpuSecs) / r.pages, 3) : "–",

@@ -24,12 +24,67 @@ export interface RunRecord {
   pages: number | null;
   /** The latency server's own timing of the run (`server.json`), when it has one. */
   server: ServerStats | null;
+  /** skein's `trace:` line (SKEIN_TRACE=1 runs), else `null`. */
+  trace: Record<string, unknown> | null;
+  /** V8's `--trace-gc` log on stdout, summed; `null` when there is none. */
+  gc: GcStats | null;
+}
+
+/** Garbage collection of one run, from V8's `--trace-gc` lines. */
+export interface GcStats {
+  scavenges: number;
+  markCompacts: number;
+  /** Pause time of every collection, plus incremental marking steps, in ms. */
+  ms: number;
+}
+
+/**
+ * Sums V8's `--trace-gc` lines: each collection's pause (`12.3 / 0.0 ms`) and
+ * the incremental marking done before a mark-compact (`+ 4.5 ms in 12 steps`).
+ */
+export function parseTraceGc(text: string | null): GcStats | null {
+  if (!text) return null;
+  const gc: GcStats = { scavenges: 0, markCompacts: 0, ms: 0 };
+  let seen = false;
+  for (const line of text.split("\n")) {
+    const m = line.match(
+      /: (Scavenge|Mark-Compact|Incremental Mark-Compact|Minor Mark-Sweep|Mark-Compact \(reduce\))\b.*?, ([\d.]+) \/ [\d.]+ ms/,
+    );
+    if (!m) continue;
+    seen = true;
+    if (m[1] === "Scavenge" || m[1] === "Minor Mark-Sweep") gc.scavenges++;
+    else gc.markCompacts++;
+    gc.ms += Number(m[2]);
+    const steps = line.match(/\(\+ ([\d.]+) ms in \d+ steps/);
+    if (steps) gc.ms += Number(steps[1]);
+  }
+  return seen ? gc : null;
+}
+
+/** The last `trace: {...}` line of skein's stderr, parsed. */
+export function parseTraceLine(text: string | null): Record<string, unknown> | null {
+  const m = [...(text ?? "").matchAll(/^trace: (\{.*\})$/gm)].at(-1);
+  if (!m) return null;
+  try {
+    return JSON.parse(m[1]);
+  } catch {
+    return null;
+  }
 }
 
 /** What the latency server measured of one run (its `/_stats`). */
 export interface ServerStats {
   /** Pages answered after the seed ÷ (last answer − seed's answer). */
   sustainedPerS: number;
+  /** Requests in flight on average over the same window. */
+  meanInFlight: number | null;
+  /**
+   * How long a slot stood empty, in ms: an answer leaving the server to the
+   * request that took its slot arriving (`gap_ms`), when the run had one.
+   */
+  gapMeanMs: number | null;
+  gapP50Ms: number | null;
+  gapP99Ms: number | null;
 }
 
 /** Parses the latency server's `/_stats` JSON; `null` when absent or malformed. */
@@ -37,7 +92,15 @@ export function parseServerStats(text: string | null): ServerStats | null {
   if (!text) return null;
   try {
     const v = JSON.parse(text);
-    return typeof v.sustained_per_s === "number" ? { sustainedPerS: v.sustained_per_s } : null;
+    if (typeof v.sustained_per_s !== "number") return null;
+    const num = (x: unknown) => (typeof x === "number" ? x : null);
+    return {
+      sustainedPerS: v.sustained_per_s,
+      meanInFlight: num(v.mean_in_flight),
+      gapMeanMs: num(v.gap_ms?.mean),
+      gapP50Ms: num(v.gap_ms?.p50),
+      gapP99Ms: num(v.gap_ms?.p99),
+    };
   } catch {
     return null;
   }
@@ -55,6 +118,9 @@ export interface Summary {
   rssMB: number | null;
   /** Median of the server-side sustained pages/s (latency scenario), else `null`. */
   sustainedPerS: number | null;
+  /** Medians of the server-side slot lag (mean and p99 of each run), ms. */
+  gapMeanMs: number | null;
+  gapP99Ms: number | null;
   /** Problems seen in any run: failed exits, timeouts, wrong page counts. */
   notes: string[];
 }
@@ -115,7 +181,7 @@ function pagesFromJsonLines(text: string | null): number | null {
 async function pagesOf(dir: string, peer: string): Promise<number | null> {
   const done = pagesFromJsonLines(await readOr(`${dir}/done.json`));
   if (done !== null) return done;
-  if (peer === "skein") {
+  if (peer === "skein" || peer === "skein-base") {
     // --out /dev/null: the one-line summary on stderr, "done: N pages, ...".
     const err = (await readOr(`${dir}/stderr`)) ?? "";
     const m = [...err.matchAll(/done:\s*(\d+)\s+pages\b/g)].at(-1) ??
@@ -160,6 +226,8 @@ export async function readRuns(runDir: string): Promise<RunRecord[]> {
           ...(unavailable ? { wallSecs: null, cpuSecs: null, rssMB: null } : time),
           pages: unavailable ? null : await pagesOf(dir, peer),
           server: unavailable ? null : parseServerStats(await readOr(`${dir}/server.json`)),
+          trace: unavailable ? null : parseTraceLine(await readOr(`${dir}/stderr`)),
+          gc: unavailable ? null : parseTraceGc(await readOr(`${dir}/stdout`)),
         });
       }
     }
@@ -190,6 +258,8 @@ export function summarize(peer: string, runs: RunRecord[], expectedPages: number
     cpuSecs: median(done.map((r) => r.cpuSecs)),
     rssMB: median(done.map((r) => r.rssMB)),
     sustainedPerS: median(done.map((r) => r.server?.sustainedPerS ?? null)),
+    gapMeanMs: median(done.map((r) => r.server?.gapMeanMs ?? null)),
+    gapP99Ms: median(done.map((r) => r.server?.gapP99Ms ?? null)),
     notes: [...notes],
   };
 }
@@ -205,6 +275,7 @@ function secsOf(duration: string): number {
 }
 
 const PEER_SETTINGS: Record<string, string> = {
+  "skein-base": "as skein, from the SKEIN_BASE checkout (the version before the changes)",
   skein:
     "`cli.ts --concurrency C --per-host C --ignore-robots --max-depth 1000 --max-pages 1000000 --retries 0 --out FILE` (FILE = /dev/null; pages from the stderr summary)",
   colly:
@@ -262,6 +333,136 @@ function table(summaries: Summary[], expected: number, extra: Column[] = []): st
   return rows.map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
+function gapCell(s: Summary): string {
+  return s.gapMeanMs === null ? "–" : `${fmt(s.gapMeanMs, 1)} / ${fmt(s.gapP99Ms, 0)}`;
+}
+
+type Lag = { mean?: number; p50?: number; p99?: number } | null | undefined;
+
+function lagCell(l: Lag): string {
+  return l
+    ? `${fmt(l.p50 ?? null, 2)} / ${fmt(l.mean ?? null, 1)} / ${fmt(l.p99 ?? null, 0)}`
+    : "–";
+}
+
+/** skein's own view of its lag (SKEIN_TRACE=1 runs of the latency scenario). */
+function traceSection(runs: RunRecord[]): string[] {
+  const out: string[] = ["## Where skein's lag goes (latency scenario, traced runs)", ""];
+  out.push(
+    "Extra skein runs of the latency scenario with `SKEIN_TRACE=1` (src/trace/dispatch_trace.ts: four timestamps per request, paired by rank) and V8's `--trace-gc`; not part of the medians above. Each stage as p50 / mean / p99 in ms, past the first wave. *Answer → write* is the whole lag seen from inside: the client reading an answer's last byte to the request that took its slot being written (a socket write in Deno is a system call made at once, so written is on the wire). The server's slot lag is the same interval on the server's clock; what it has more is the time an answer waited in the socket for the event loop to read it.",
+    "",
+  );
+  const head = [
+    "Run",
+    "Pages/s",
+    "Sustained",
+    "Server slot lag mean / p99",
+    "Answer → slot free",
+    "Slot free → dispatch",
+    "Dispatch → write",
+    "Answer → write",
+    "First wave: seed's answer → C-th request written",
+    "Event-loop delay p50 / p99 / max",
+    "GC: scavenges, mark-compacts, ms (% of CPU)",
+    "CPU ms/page",
+  ];
+  out.push(`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`);
+  for (const r of runs) {
+    const t = r.trace ?? {};
+    const eld = t.eventLoopDelay as { p50: number; p99: number; max: number } | undefined;
+    const pps = r.pages !== null && r.wallSecs ? r.pages / r.wallSecs : null;
+    const gc = r.gc;
+    const gcCell = gc
+      ? `${gc.scavenges}, ${gc.markCompacts}, ${fmt(gc.ms, 0)} (${
+        r.cpuSecs ? fmt((100 * gc.ms) / 1000 / r.cpuSecs, 0) : "–"
+      } %)`
+      : "–";
+    out.push(
+      `| ${
+        [
+          String(r.run),
+          fmt(pps, 0),
+          r.server ? `${fmt(r.server.sustainedPerS, 0)}/s` : "–",
+          r.server ? `${fmt(r.server.gapMeanMs, 1)} / ${fmt(r.server.gapP99Ms, 0)}` : "–",
+          lagCell(t.bodyEndToSlotFree as Lag),
+          lagCell(t.slotFreeToDispatch as Lag),
+          lagCell(t.dispatchToWrite as Lag),
+          lagCell(t.bodyEndToWrite as Lag),
+          (t.firstWave as { written?: number } | null)?.written !== undefined
+            ? `${fmt((t.firstWave as { written: number }).written, 0)} ms`
+            : "–",
+          eld ? `${fmt(eld.p50, 2)} / ${fmt(eld.p99, 1)} / ${fmt(eld.max, 0)}` : "–",
+          gcCell,
+          r.cpuSecs && r.pages ? fmt((1000 * r.cpuSecs) / r.pages, 3) : "–",
+        ].join(" | ")
+      } |`,
+    );
+  }
+  out.push("");
+  return out;
+}
+
+/** The wide scenario: one table per concurrency, then the curve. */
+function wideSection(
+  meta: Map<string, string>,
+  records: RunRecord[],
+  peers: string[],
+  scenarios: string[],
+): string[] {
+  const expected = Number(meta.get("wide_pages") ?? "20000");
+  const delay = meta.get("latency_delay") ?? "250ms";
+  const out: string[] = [
+    `## Scenario 3: wide, ${expected} pages at ${delay}, concurrency 500 → 2,000`,
+    "",
+  ];
+  out.push(
+    `${expected} pages from the latency server (\`/index.html\` links to 2,000 pages), each answered after ${delay}, crawled at each concurrency C in turn; ceiling C / ${delay} (8,000 pages/s at C = 2,000, more than one core can parse). The script raises the open-files limit to the hard limit (\`ulimit -n\`, ${
+      meta.get("open_files") ?? "?"
+    } here): 2,000 requests in flight need 2,000 sockets in the crawler and as many in the server.`,
+    "",
+  );
+  const curve = new Map<string, Summary[]>();
+  for (const sc of scenarios) {
+    const c = Number(sc.slice(5));
+    const ceiling = c / secsOf(delay);
+    const pct = (x: number | null) => (x === null ? "–" : `${((100 * x) / ceiling).toFixed(0)} %`);
+    const summaries = peers.filter((p) => p !== "wget").map((p) =>
+      summarize(p, records.filter((r) => r.scenario === sc && r.peer === p), expected)
+    ).filter((s) => !s.unavailable || s.unavailable !== "not run");
+    for (const s of summaries) curve.set(s.peer, [...(curve.get(s.peer) ?? []), s]);
+    out.push(`### C = ${c} (ceiling ${ceiling.toFixed(0)} pages/s)`, "");
+    out.push(
+      table(summaries, expected, [
+        { header: "Fraction of ceiling, wall clock", cell: (s) => pct(s.pagesPerSec) },
+        { header: "Fraction of ceiling, sustained", cell: (s) => pct(s.sustainedPerS) },
+        { header: "Slot lag mean / p99 ms", cell: gapCell },
+      ]),
+      "",
+    );
+  }
+  out.push("### The curve: pages/s (sustained % of the ceiling) as C grows", "");
+  const cs = scenarios.map((sc) => Number(sc.slice(5)));
+  out.push(`| Crawler | ${cs.map((c) => `C = ${c}`).join(" | ")} |`);
+  out.push(`| --- | ${cs.map(() => "---").join(" | ")} |`);
+  for (const [peer, sums] of curve) {
+    out.push(
+      `| ${peer} | ${
+        sums.map((s, i) =>
+          s.unavailable
+            ? "–"
+            : `${fmt(s.pagesPerSec, 0)} (${
+              s.sustainedPerS === null
+                ? "–"
+                : fmt((100 * s.sustainedPerS) / (cs[i] / secsOf(delay)), 0)
+            } %)${s.notes.length > 0 ? " ⚠" : ""}`
+        ).join(" | ")
+      } |`,
+    );
+  }
+  out.push("");
+  return out;
+}
+
 /** Builds the Markdown report. */
 export function render(meta: Map<string, string>, records: RunRecord[]): string {
   const get = (k: string) => meta.get(k) ?? "?";
@@ -282,6 +483,9 @@ export function render(meta: Map<string, string>, records: RunRecord[]): string 
   lines.push(`- Kernel: ${get("kernel")}`, "");
   lines.push("## Versions", "");
   lines.push(`- skein: ${get("v_skein")}`);
+  if (peers.includes("skein-base")) {
+    lines.push(`- skein-base (SKEIN_BASE, the version before): ${get("v_skein_base")}`);
+  }
   lines.push(`- Colly: ${get("v_colly")}`);
   lines.push(`- Scrapy: ${get("v_scrapy")}`);
   lines.push(`- Crawlee: ${get("v_crawlee")}`);
@@ -336,6 +540,7 @@ export function render(meta: Map<string, string>, records: RunRecord[]): string 
       table(summaries.filter((s) => s.peer !== "wget"), expected, [
         { header: "Fraction of ceiling, wall clock", cell: (s) => pct(s.pagesPerSec) },
         { header: "Fraction of ceiling, sustained", cell: (s) => pct(s.sustainedPerS) },
+        { header: "Slot lag mean / p99 ms", cell: gapCell },
       ]),
       "",
     );
@@ -345,10 +550,16 @@ export function render(meta: Map<string, string>, records: RunRecord[]): string 
         expected - 1
       } pages ÷ ${ceiling.toFixed(0)}/s and score ${
         (100 * ideal / ceiling).toFixed(0)
-      } %. **Sustained** is measured by the latency server itself: pages answered after the seed ÷ the time from the seed's answer to the last answer. A crawler that always keeps ${c} requests in flight scores 100 % there, so it measures what the ceiling describes: how well the crawler keeps its concurrency busy.`,
+      } %. **Sustained** is measured by the latency server itself: pages answered after the seed ÷ the time from the seed's answer to the last answer. A crawler that always keeps ${c} requests in flight scores 100 % there, so it measures what the ceiling describes: how well the crawler keeps its concurrency busy. **Slot lag**, also the server's: request j (in order of arrival) can only come once answer j − ${c} has left, so arrival j − departure j − ${c} is how long that slot stood empty: the crawler's lag per request, from an answer's last byte to the next request's first.`,
       "",
     );
   }
+  const traced = records.filter((r) => r.scenario === "latency-trace" && !r.unavailable);
+  if (traced.length > 0) lines.push(...traceSection(traced));
+  const wide = [...new Set(records.map((r) => r.scenario))]
+    .filter((sc) => sc.startsWith("wide-"))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  if (wide.length > 0) lines.push(...wideSection(meta, records, peers, wide));
 
   lines.push("## Settings of each crawler", "");
   lines.push("C is the scenario's concurrency. Details and reasons in bench/peers/README.md.", "");

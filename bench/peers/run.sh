@@ -6,15 +6,21 @@
 #   RUNS [3]              runs per crawler and scenario, interleaved round-robin
 #   PAGES [10000]         pages of the static site (nginx)
 #   LATENCY_PAGES [5000]  pages of the latency site
-#   SCENARIOS [static,latency]
+#   SCENARIOS [static,latency]  (also: wide, the 20,000-page 250 ms site at
+#                         concurrency 500, 1000 and 2000; run alone with SCENARIOS=wide)
 #   PEERS [skein,colly,scrapy,crawlee,wget]
 #   STATIC_CONCURRENCY [64]  LATENCY_CONCURRENCY [500]  LATENCY_DELAY [250ms]
+#   WIDE_PAGES [20000]    WIDE_CONCURRENCY [500,1000,2000]  WIDE_PORT [18082]
+#   TRACE_RUNS [1]        extra skein runs of the latency scenario with SKEIN_TRACE=1 and
+#                         --trace-gc (where the lag goes; not part of the medians)
 #   TIMEOUT [600]         seconds before a crawler run is killed
 #   STATIC_PORT [18080]   LATENCY_PORT [18081]
 #   SKEIN_OUT [devnull]   "devnull": --out /dev/null, pages read from the stderr summary
 #                         ("done: N pages, ..."); "file": NDJSON to a temp file, pages
 #                         from its done event
 #   SKEIN_ARGS []         extra arguments for cli.ts
+#   SKEIN_BASE []         a checkout of another skein version: peer "skein-base" runs its
+#                         cli.ts the same way (before/after in one interleaved run)
 #   INSTALL [1]           0: do not apt-get/npm install anything
 #   RESULTS [bench/RESULTS.md]
 set -euo pipefail
@@ -33,11 +39,16 @@ PEERS=${PEERS:-skein,colly,scrapy,crawlee,wget}
 STATIC_CONCURRENCY=${STATIC_CONCURRENCY:-64}
 LATENCY_CONCURRENCY=${LATENCY_CONCURRENCY:-500}
 LATENCY_DELAY=${LATENCY_DELAY:-250ms}
+WIDE_PAGES=${WIDE_PAGES:-20000}
+WIDE_CONCURRENCY=${WIDE_CONCURRENCY:-500,1000,2000}
+WIDE_PORT=${WIDE_PORT:-18082}
+TRACE_RUNS=${TRACE_RUNS:-1}
 TIMEOUT=${TIMEOUT:-600}
 STATIC_PORT=${STATIC_PORT:-18080}
 LATENCY_PORT=${LATENCY_PORT:-18081}
 SKEIN_OUT=${SKEIN_OUT:-devnull}
 SKEIN_ARGS=${SKEIN_ARGS:-}
+SKEIN_BASE=${SKEIN_BASE:-}
 INSTALL=${INSTALL:-1}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 PYTHON=/usr/bin/python3 # Debian's, which has python3-scrapy (not a pyenv one)
@@ -70,7 +81,7 @@ if has_peer colly; then
   log "go build colly-bench"
   (cd "$HERE/colly" && go build -o "$OUT/colly-bench" .)
 fi
-if has_scenario latency; then
+if has_scenario latency || has_scenario wide; then
   log "go build latency-server"
   (cd "$HERE/latency" && go build -o "$OUT/latency-server" .)
 fi
@@ -124,6 +135,12 @@ mkdir -p "$RUN_DIR"
 META="$RUN_DIR/meta.tsv"
 meta() { printf '%s\t%s\n' "$1" "$2" >>"$META"; }
 
+# 2,000 requests in flight need 2,000 sockets in the crawler (Colly keeps up to 2C idle),
+# and as many in the server: the soft open-files limit is raised to the hard one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if has_scenario wide && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 8192 ]; then
+  log "open-files limit $(ulimit -n) is low for the wide scenario (2,000 sockets a side)"
+fi
 WRK_CONNS_LATENCY=$(($(ulimit -n) > 2200 ? 2000 : $(ulimit -n) - 200))
 
 if has_scenario static; then
@@ -151,6 +168,15 @@ if has_scenario latency; then
   meta wrk_latency_conns "$WRK_CONNS_LATENCY"
 fi
 
+if has_scenario wide; then
+  port_free "$WIDE_PORT" || { log "port $WIDE_PORT is in use (set WIDE_PORT)"; exit 1; }
+  # /index.html links to 2,000 pages, so the first wave can fill the widest concurrency.
+  "$OUT/latency-server" -addr "127.0.0.1:$WIDE_PORT" -pages "$WIDE_PAGES" -delay "$LATENCY_DELAY" \
+    -breadth 2000 2>"$TMP/wide.log" &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$WIDE_PORT/robots.txt"
+fi
+
 # --- metadata -----------------------------------------------------------------
 meta date "$(date -u +'%Y-%m-%d %H:%M UTC')"
 meta nproc "$(nproc)"
@@ -163,11 +189,15 @@ meta latency_pages "$LATENCY_PAGES"
 meta static_concurrency "$STATIC_CONCURRENCY"
 meta latency_concurrency "$LATENCY_CONCURRENCY"
 meta latency_delay "$LATENCY_DELAY"
+meta wide_pages "$WIDE_PAGES"
+meta wide_concurrency "$WIDE_CONCURRENCY"
+meta open_files "$(ulimit -n)"
 meta scenarios "$SCENARIOS"
 meta peers "$PEERS"
 meta skein_available "$SKEIN"
 meta skein_out "$SKEIN_OUT"
 meta skein_args "$SKEIN_ARGS"
+meta v_skein_base "$( [ -z "$SKEIN_BASE" ] || (cd "$SKEIN_BASE" && git rev-parse --short HEAD 2>/dev/null || cat .base-rev 2>/dev/null || echo '?'))"
 meta v_skein "$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($(deno --version | head -1))"
 meta v_colly "colly $(awk '/gocolly\/colly\/v2 v/ {print $NF}' "$HERE/colly/go.mod") ($(go version | awk '{print $3}'))"
 meta v_scrapy "Scrapy $("$PYTHON" -c 'import scrapy; print(scrapy.__version__)' 2>/dev/null || echo '?') (Twisted $("$PYTHON" -c 'import twisted; print(twisted.__version__)' 2>/dev/null || echo '?'), Python $("$PYTHON" -c 'import platform; print(platform.python_version())'))"
@@ -176,26 +206,40 @@ meta v_wget "$(wget --version 2>/dev/null | head -1)"
 meta v_nginx "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 
 # --- one crawl ------------------------------------------------------------------
-# run_one SCENARIO PEER RUN URL CONCURRENCY
+# run_one SCENARIO PEER RUN URL CONCURRENCY [STATS_PORT] [TRACE]
 run_one() {
-  local scenario=$1 peer=$2 run=$3 url=$4 conc=$5
+  local scenario=$1 peer=$2 run=$3 url=$4 conc=$5 stats_port=${6:-} trace=${7:-0}
   local dir="$RUN_DIR/$scenario/$peer/$run"
   mkdir -p "$dir"
   local work="$SCRATCH/work"
   rm -rf "$work" && mkdir -p "$work"
   local cmd=() cwd="$work"
   case $peer in
-    skein)
-      if [ "$SKEIN" != 1 ]; then echo "cli.ts not available" >"$dir/unavailable"; return; fi
+    skein | skein-base)
+      local root=$ROOT
+      if [ "$peer" = skein-base ]; then
+        root=$SKEIN_BASE
+        if [ -z "$root" ] || ! (cd "$root" && deno cache cli.ts >/dev/null 2>&1); then
+          echo "SKEIN_BASE not set or its cli.ts does not compile" >"$dir/unavailable"
+          return
+        fi
+      elif [ "$SKEIN" != 1 ]; then
+        echo "cli.ts not available" >"$dir/unavailable"
+        return
+      fi
       local out=/dev/null
       [ "$SKEIN_OUT" != file ] || out="$work/skein.ndjson"
       # shellcheck disable=SC2206
       # The same command as `deno task crawl` (deno.json), V8 heap flags and arenas included.
-      cmd=(env MALLOC_ARENA_MAX=2 deno run --allow-net --allow-read --allow-write --allow-env --allow-sys
-        --v8-flags=--max-semi-space-size=4,--max-old-space-size=1024 "$ROOT/cli.ts"
+      local v8=--max-semi-space-size=4,--max-old-space-size=1024
+      # Traced: timestamps and event-loop delay (SKEIN_TRACE=1, a "trace:" line on stderr),
+      # and V8's GC log on stdout (free: the pages go to --out).
+      [ "$trace" != 1 ] || v8="$v8,--trace-gc"
+      cmd=(env MALLOC_ARENA_MAX=2 SKEIN_TRACE="$trace" deno run --allow-net --allow-read --allow-write
+        --allow-env --allow-sys --v8-flags="$v8" "$root/cli.ts"
         --concurrency "$conc" --per-host "$conc" --ignore-robots --max-depth 1000
         --max-pages 1000000 --retries 0 --out "$out" $SKEIN_ARGS "$url")
-      cwd="$ROOT"
+      cwd="$root"
       ;;
     colly) cmd=("$OUT/colly-bench" -parallelism "$conc" "$url") ;;
     scrapy)
@@ -215,14 +259,15 @@ run_one() {
   printf '%q ' "${cmd[@]}" >"$dir/cmd"
   log "$scenario run $run: $peer"
   # The latency server times every answer; reading /_stats starts a fresh record.
-  [ "$scenario" != latency ] || curl -fsS -o /dev/null "http://127.0.0.1:$LATENCY_PORT/_stats" || true
+  [ -z "$stats_port" ] || curl -fsS -o /dev/null "http://127.0.0.1:$stats_port/_stats" || true
   local rc=0
   (cd "$cwd" && CRAWLEE_PERSIST_STORAGE=false /usr/bin/time -v -o "$dir/time.txt" \
     timeout -k 10 "$TIMEOUT" "${cmd[@]}" >"$dir/stdout" 2>"$dir/stderr") || rc=$?
   echo "$rc" >"$dir/rc"
-  [ "$scenario" != latency ] || curl -fsS -o "$dir/server.json" "http://127.0.0.1:$LATENCY_PORT/_stats" || true
+  [ -z "$stats_port" ] ||
+    curl -fsS -o "$dir/server.json" "http://127.0.0.1:$stats_port/_stats?c=$conc" || true
   case $peer in
-    skein)
+    skein | skein-base)
       if [ -f "$work/skein.ndjson" ]; then
         grep '"type":"done"' "$work/skein.ndjson" | tail -n 1 >"$dir/done.json" || true
         grep -c '"type":"page"' "$work/skein.ndjson" >"$dir/page_events" || true
@@ -236,20 +281,34 @@ run_one() {
 
 IFS=, read -r -a peer_list <<<"$PEERS"
 n=${#peer_list[@]}
-for scenario in static latency; do
-  has_scenario "$scenario" || continue
-  if [ "$scenario" = static ]; then
-    url="http://127.0.0.1:$STATIC_PORT/index.html" conc=$STATIC_CONCURRENCY
-  else
-    url="http://127.0.0.1:$LATENCY_PORT/index.html" conc=$LATENCY_CONCURRENCY
-  fi
+# run_rounds SCENARIO URL CONCURRENCY [STATS_PORT]
+run_rounds() {
+  local run k
   for run in $(seq 1 "$RUNS"); do
     # Round-robin, starting one crawler later each run, so no crawler always goes first.
     for k in $(seq 0 $((n - 1))); do
-      run_one "$scenario" "${peer_list[$(((k + run - 1) % n))]}" "$run" "$url" "$conc"
+      run_one "$1" "${peer_list[$(((k + run - 1) % n))]}" "$run" "$2" "$3" "${4:-}"
     done
   done
-done
+}
+if has_scenario static; then
+  run_rounds static "http://127.0.0.1:$STATIC_PORT/index.html" "$STATIC_CONCURRENCY"
+fi
+if has_scenario latency; then
+  run_rounds latency "http://127.0.0.1:$LATENCY_PORT/index.html" "$LATENCY_CONCURRENCY" "$LATENCY_PORT"
+  if has_peer skein; then
+    for run in $(seq 1 "$TRACE_RUNS"); do
+      run_one latency-trace skein "$run" "http://127.0.0.1:$LATENCY_PORT/index.html" \
+        "$LATENCY_CONCURRENCY" "$LATENCY_PORT" 1
+    done
+  fi
+fi
+if has_scenario wide; then
+  IFS=, read -r -a wide_list <<<"$WIDE_CONCURRENCY"
+  for c in "${wide_list[@]}"; do
+    run_rounds "wide-$c" "http://127.0.0.1:$WIDE_PORT/index.html" "$c" "$WIDE_PORT"
+  done
+fi
 
 log "writing $RESULTS"
 deno run --allow-read --allow-write "$HERE/report.ts" "$RUN_DIR" "$RESULTS"

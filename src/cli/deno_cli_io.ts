@@ -33,5 +33,6 @@ export function denoCliIo(signal: AbortSignal): CliIo {
     makeFetcher: makeCliFetcher,
     // Three quarters of V8's heap limit: room left for pages in flight.
     heapLimitBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.75),
+    trace: Deno.env.get("SKEIN_TRACE") === "1",
   };
 }

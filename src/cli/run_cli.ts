@@ -18,6 +18,7 @@ import { writeNdjson } from "../streams/write_ndjson.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { formatProgress } from "./progress_line.ts";
+import { startTrace, stopTrace } from "../trace/dispatch_trace.ts";
 
 /** The outside world of the CLI. */
 export interface CliIo {
@@ -44,6 +45,12 @@ export interface CliIo {
    * `memory_limit`) instead of dying of an out-of-memory crash. @default no limit
    */
   heapLimitBytes?: number;
+  /**
+   * Trace where dispatch lag goes (`SKEIN_TRACE=1`) and write a `trace: {...}`
+   * JSON line to stderr at the end (see src/trace/dispatch_trace.ts).
+   * @default false
+   */
+  trace?: boolean;
 }
 
 /** Exit codes of the CLI. */
@@ -124,6 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
   }
 
+  if (io.trace) startTrace();
   const run = crawl(urls, args.options, {
     signal: io.signal,
     fetcher,
@@ -151,6 +159,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     if (timer !== undefined) clearInterval(timer);
     await fetcher[Symbol.asyncDispose]?.();
+    const traced = stopTrace(args.options.concurrency);
+    if (traced !== null) io.stderr(`trace: ${JSON.stringify(traced)}\n`);
   }
   if (!args.quiet) {
     const prefix = io.stderrIsTerminal ? "\r\x1b[K" : "";

@@ -34,6 +34,7 @@
 import { onAbort } from "../async/on_abort.ts";
 import type { Http2Sessions } from "./http2_sessions.ts";
 import { abortable } from "../async/abortable.ts";
+import { trace } from "../trace/dispatch_trace.ts";
 import {
   bodyFraming,
   ChunkedDecoder,
@@ -450,6 +451,7 @@ export class HttpClient implements AsyncDisposable {
     let sniffed = false;
     let end: number;
     try {
+      if (trace !== null) trace.stamp("write");
       await writeAll(conn, request);
       for (;;) {
         end = -1;
@@ -513,6 +515,7 @@ export class HttpClient implements AsyncDisposable {
     const init = { status: head.status, statusText: head.statusText, headers };
 
     if (framing.kind === "none" || NULL_BODY.has(head.status)) {
+      if (trace !== null) trace.stamp("bodyEnd");
       off();
       this.#release(key, conn, reusable && leftover.length === 0 && framing.kind === "none");
       return respond(null, init);
@@ -524,6 +527,7 @@ export class HttpClient implements AsyncDisposable {
     const finish = (reuse: boolean) => {
       if (done) return;
       done = true;
+      if (trace !== null) trace.stamp("bodyEnd");
       off();
       this.#release(key, conn, reuse);
     };

@@ -65,6 +65,22 @@ Deno.test("runCli() writes NDJSON events ending in done, and a summary on stderr
   assert.match(io.err(), /^done: 6 pages, 0 errors, 1 skipped/);
 });
 
+Deno.test("runCli() with trace on writes a trace line with the lag breakdown to stderr", async () => {
+  await using srv = startFixtureServer();
+  const argv = ["--max-depth", "1", "--concurrency", "2", `${srv.origin}/index.html`];
+  const off = fakeIo();
+  assert.equal(await runCli(argv, off), EXIT.ok);
+  assert.doesNotMatch(off.err(), /trace: /);
+  const io = fakeIo();
+  assert.equal(await runCli(argv, { ...io, trace: true }), EXIT.ok);
+  const line = io.err().split("\n").find((l) => l.startsWith("trace: "));
+  assert.ok(line, `no trace line in ${JSON.stringify(io.err())}`);
+  const summary = JSON.parse(line.slice("trace: ".length));
+  assert.ok(summary.requests >= 6, `only ${summary.requests} requests traced`);
+  assert.ok(summary.bodyEndToWrite.n > 0);
+  assert.equal(typeof summary.eventLoopDelay.p99, "number");
+});
+
 Deno.test("runCli() reads URLs from stdin with - and from --urls-file", async () => {
   await using srv = startFixtureServer();
   const io = fakeIo(`# seeds\n${srv.origin}/a.html\n\n${srv.origin}/c.html\n`);

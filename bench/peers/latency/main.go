@@ -121,9 +121,46 @@ type stats struct {
 	MaxHoldMs  float64 `json:"max_hold_ms"`
 	// When requests number 2, 101, 251 and 501 arrived (the first wave after the seed).
 	Arrivals []float64 `json:"arrivals_s"`
+	// With ?c=N (the crawler's concurrency): how long a slot stayed empty. Request j
+	// (in order of arrival, the seed is 0) can only be sent once answer j-N is out,
+	// so arrival[j] - done[j-N] is the time from an answer leaving the server to
+	// the request that took its slot arriving, for j > N: the crawler's lag per
+	// request, on the server's clock (loopback adds microseconds).
+	Gap *gapStats `json:"gap_ms,omitempty"`
 }
 
-func (t *timing) take() stats {
+type gapStats struct {
+	N    int     `json:"n"`
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+}
+
+func gaps(spans []span, c int) *gapStats {
+	if c < 1 || len(spans) <= c+1 {
+		return nil
+	}
+	starts := make([]time.Duration, len(spans))
+	dones := make([]time.Duration, len(spans))
+	for i, s := range spans {
+		starts[i], dones[i] = s.start, s.done
+	}
+	slices.Sort(starts)
+	slices.Sort(dones)
+	g := make([]float64, 0, len(spans)-c-1)
+	sum := 0.0
+	for j := c + 1; j < len(spans); j++ {
+		ms := float64((starts[j] - dones[j-c]).Microseconds()) / 1000
+		g = append(g, ms)
+		sum += ms
+	}
+	slices.Sort(g)
+	at := func(q float64) float64 { return g[min(len(g)-1, int(q*float64(len(g))))] }
+	return &gapStats{N: len(g), Mean: sum / float64(len(g)), P50: at(0.5), P90: at(0.9), P99: at(0.99)}
+}
+
+func (t *timing) take(c int) stats {
 	t.mu.Lock()
 	spans := t.spans
 	t.spans = nil
@@ -183,6 +220,7 @@ func (t *timing) take() stats {
 	for _, b := range bins {
 		st.InFlightPer100 = append(st.InFlightPer100, float64(b.Milliseconds())/100)
 	}
+	st.Gap = gaps(spans, c)
 	return st
 }
 
@@ -200,7 +238,8 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/_stats", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(rec.take())
+		c, _ := strconv.Atoi(r.URL.Query().Get("c"))
+		_ = json.NewEncoder(w).Encode(rec.take(c))
 	})
 	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

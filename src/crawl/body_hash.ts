@@ -23,11 +23,6 @@ export class BodyHash {
   #hash: Hash = createHash("sha256");
   #hex: string | null = null;
 
-  /** Feeds one chunk. */
-  update(bytes: Uint8Array): void {
-    this.#hash.update(bytes);
-  }
-
   /** Yields `chunks` unchanged, hashing each one before it is handed on (and maybe transferred). */
   async *pass(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const c of chunks) {

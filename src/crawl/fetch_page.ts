@@ -197,9 +197,10 @@ async function attempt(
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
       const hash = new BodyHash();
       const bytes = hash.pass(bodyBytes(res, read));
-      const extract = { content: options.content };
       const info = env.parsePool
-        ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal, extract)
+        ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal, {
+          content: options.content,
+        })
         : await extractHtml(bytes, finalUrl, { contentType, content: options.content });
       title = info.title;
       meta = withHeaderRobots(

@@ -63,18 +63,10 @@ export async function* bodyBytes(
 }
 
 /**
- * Decodes byte chunks of an HTML document to text, in the encoding it
- * declares or, when it declares none, the one its bytes call for (see
- * `HtmlDecoder`).
+ * The body as decoded text chunks: {@linkcode bodyBytes} through `HtmlDecoder`
+ * (the encoding the document declares or, when it declares none, the one its
+ * bytes call for).
  */
-export function decodeText(
-  chunks: AsyncIterable<Uint8Array>,
-  contentType: string | null,
-): AsyncGenerator<string> {
-  return new HtmlDecoder(contentType).decode(chunks);
-}
-
-/** The body as decoded text chunks: {@linkcode bodyBytes} through {@linkcode decodeText}. */
 export function bodyText(res: Response, options: BodyReadOptions): AsyncGenerator<string> {
-  return decodeText(bodyBytes(res, options), res.headers.get("content-type"));
+  return new HtmlDecoder(res.headers.get("content-type")).decode(bodyBytes(res, options));
 }

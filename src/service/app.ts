@@ -14,6 +14,7 @@
  * @module
  */
 import { StoreError } from "../store/store.ts";
+import { hasBearerToken } from "./bearer_token.ts";
 import { errorResponse, HttpError } from "./http_error.ts";
 import { type ClientInfo, matchRoute, type Route } from "./route.ts";
 import { type AppContext, type AppDeps, createStreams, unavailable } from "./routes/context.ts";
@@ -31,14 +32,6 @@ export interface App {
   (req: Request, info?: ClientInfo): Promise<Response>;
   /** Every route, in match order. */
   readonly routes: readonly Route[];
-}
-
-function timingSafeEqual(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
 }
 
 /** The route table of an app over `ctx`, `GET /openapi.json` describing all of it included. */
@@ -70,8 +63,7 @@ export function createApp(deps: AppDeps): App {
       ? !match.route.auth
       : match.kind === "method" && isPublicPath(url.pathname);
     if (token && !open) {
-      const auth = req.headers.get("authorization") ?? "";
-      if (!timingSafeEqual(auth, `Bearer ${token}`)) {
+      if (!hasBearerToken(req, token)) {
         throw new HttpError(401, "unauthorized", "Missing or wrong bearer token", "authorization", {
           "www-authenticate": "Bearer",
         });

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { timingSafeEqual } from "node:crypto";
+import { hasBearerToken } from "./bearer_token.ts";
 import type { Store } from "../store/store.ts";
 import type { JobRunner } from "./job_runner.ts";
 import type { Metrics } from "./metrics.ts";
@@ -23,13 +23,6 @@ export interface WorkerRouteDeps {
   metrics: Metrics;
   /** The bearer token `/metrics` needs, or `null`. */
   token: string | null;
-}
-
-/** Constant-time comparison, so a wrong token's timing says nothing about the right one. */
-function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -68,7 +61,7 @@ export function createWorkerHandler(deps: WorkerRouteDeps): (req: Request) => Pr
         return json({ status: "unavailable", store: store.kind, error: (e as Error).message }, 503);
       }
     }
-    if (token !== null && !sameSecret(req.headers.get("authorization") ?? "", `Bearer ${token}`)) {
+    if (token !== null && !hasBearerToken(req, token)) {
       return error(401, "unauthorized", "Missing or wrong bearer token", {
         "www-authenticate": "Bearer",
       });

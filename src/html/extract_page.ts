@@ -82,11 +82,16 @@ export function resolveLinks(
   options: ResolveLinksOptions = {},
 ): string[] {
   const maxLinks = options.maxLinks ?? 10000;
-  const resolver = new LinkResolver(base, { encoding: options.encoding });
+  const baseUrl = normalizeParsed(base);
+  const resolver = new LinkResolver(base, { encoding: options.encoding, normalized: baseUrl });
   // An empty or fragment-only href names the base URL; it is a link unless the
   // base is the page itself.
-  const baseUrl = normalizeParsed(base);
-  const page = options.page === undefined ? baseUrl : normalizeUrl(String(options.page));
+  const p = options.page;
+  const page = p === undefined || p === base
+    ? baseUrl
+    : typeof p === "string"
+    ? normalizeUrl(p)
+    : normalizeParsed(p);
   const baseLink = baseUrl !== page ? baseUrl : null;
   const out = new Set<string>();
   for (const raw of hrefs) {

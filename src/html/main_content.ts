@@ -29,7 +29,7 @@
  */
 import type { TokenizerCallbacks } from "htmlparser2";
 import { decodeHTML, decodeHTMLAttribute } from "entities";
-import { FastTokenizer } from "./html_tokens.ts";
+import { FastTokenizer } from "./spec_tokenizer.ts";
 import { ChunkBuffer } from "./chunk_buffer.ts";
 import { LinkResolver } from "../url/resolve_href.ts";
 

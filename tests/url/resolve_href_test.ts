@@ -85,3 +85,25 @@ Deno.test("fuzz: LinkResolver.resolve() equals parse-and-normalize for any href"
     { numRuns: 20000 },
   );
 });
+
+Deno.test("fuzz: LinkResolver.resolve() equals parse-and-normalize for absolute hrefs", () => {
+  const hostPart = fc.constantFrom(
+    ..."a b z 0 9 - . .. xn-- xn--bcher-kva 0x7f 1 255 256 A : :80 :8080 @ u@ é ß _ % %41 [::1] \t"
+      .split(" "),
+  );
+  const host = fc.array(hostPart, { maxLength: 8 }).map((a) => a.join(""));
+  const path = fc.array(fc.constantFrom(..."/ a . .. ? # %7e é \\ //".split(" ")), {
+    maxLength: 5,
+  }).map((a) => a.join(""));
+  const scheme = fc.constantFrom("http://", "https://", "HTTP://", "http:", "http:/", "https:///");
+  fc.assert(
+    fc.property(scheme, host, path, (s, h, p) => {
+      const href = s + h + p;
+      assert.equal(
+        new LinkResolver("http://a.test/d/").resolve(href),
+        reference(href, "http://a.test/d/"),
+      );
+    }),
+    { numRuns: 20000 },
+  );
+});

@@ -37,3 +37,35 @@ Deno.test("toNdjsonLines() turns each value into its line", async () => {
   );
   assert.deepEqual(lines, ['{"a":1}\n', '"s"\n', "2\n"]);
 });
+
+Deno.test("ndjsonStream() sends a burst of lines as one chunk", async () => {
+  async function* values() {
+    for (let i = 0; i < 100; i++) yield { i };
+  }
+  const chunks = await Array.fromAsync(ndjsonStream(values()));
+  assert.equal(chunks.length, 1);
+  const lines = new TextDecoder().decode(chunks[0]).trim().split("\n");
+  assert.deepEqual(lines.map((l) => JSON.parse(l).i), Array.from({ length: 100 }, (_, i) => i));
+  // lingerMs 0: one chunk a line.
+  assert.equal((await Array.fromAsync(ndjsonStream(values(), { lingerMs: 0 }))).length, 100);
+  // maxChunk cuts a long burst.
+  const small = await Array.fromAsync(ndjsonStream(values(), { maxChunk: 64 }));
+  assert.ok(small.length > 10, `${small.length} chunks`);
+});
+
+Deno.test("ndjsonStream() does not hold a line back for longer than lingerMs", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => release = r);
+  async function* values() {
+    yield { first: true };
+    await gate; // the next value comes much later
+    yield { second: true };
+  }
+  const reader = ndjsonStream(values(), { lingerMs: 5 }).getReader();
+  const first = await within(reader.read(), "the first line before the second value exists");
+  assert.equal(new TextDecoder().decode(first.value), '{"first":true}\n');
+  release();
+  const second = await within(reader.read(), "the second line");
+  assert.equal(new TextDecoder().decode(second.value), '{"second":true}\n');
+  assert.equal((await reader.read()).done, true);
+});

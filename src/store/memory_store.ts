@@ -21,6 +21,7 @@ import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
 import {
   type FrontierEntry,
   type FrontierState,
+  type JobCounters,
   type JobDoc,
   type JobPatch,
   type JobStatus,
@@ -282,7 +283,7 @@ export class MemoryStore implements Store {
         list.push(q);
       }
       for (const [host, list] of byHost) {
-        const chunkTag = `${host} ${tag.w}#${tag.b}`;
+        const chunkTag = `${host} ${tag.w}#${tag.b}#${tag.blk}`;
         if (shared.chunkTags.has(chunkTag)) continue;
         shared.chunkTags.add(chunkTag);
         let queue = shared.queues.get(host);
@@ -339,6 +340,20 @@ export class MemoryStore implements Store {
       checkString("Job id", jobId);
       checkString("Writer", w);
     });
+  }
+
+  /** Totals of the job's stored results. */
+  chainTotals(jobId: string): Promise<JobCounters> {
+    const c: JobCounters = { pages: 0, errors: 0, skipped: 0, bytes: 0 };
+    for (const e of this.#events.get(jobId)?.values() ?? []) {
+      const ev = e.event;
+      if (ev.type === "page") {
+        c.pages++;
+        c.bytes += ev.bytes;
+      } else if (ev.type === "error" && ev.sitemap !== true) c.errors++;
+      else if (ev.type === "skipped") c.skipped++;
+    }
+    return Promise.resolve(c);
   }
 
   /** URLs admitted under budget block `blk`. */
@@ -418,7 +433,7 @@ interface SharedJob {
   admittedBy: Map<string, string>;
   /** Each host's queue: its chunks, chunk `n` at index `n - 1`. */
   queues: Map<string, QueuedUrl[][]>;
-  /** `<host> <w>#<b>` of every chunk written. */
+  /** `<host> <w>#<b>#<blk>` of every chunk written. */
   chunkTags: Set<string>;
   /** `<w>#<b>` of every event batch written. */
   batchTags: Set<string>;

@@ -376,6 +376,8 @@ export interface Store {
    * one. Idempotent; call it only once the writer's member lease ran out.
    */
   recoverWriter(jobId: string, w: string): Promise<void>;
+  /** Totals of the results numbered in the job's event chain (each counted once). */
+  chainTotals(jobId: string): Promise<JobCounters>;
   /** URLs of the job admitted under budget block `blk`. */
   countAdmitted(jobId: string, blk: string): Promise<number>;
   /** Inserts a token; false when `(jobId, kind, key)` exists already. */

@@ -32,6 +32,7 @@ import { type Collection, type Db, type Filter, MongoClient } from "mongodb";
 import type { PageEvent } from "../../crawl/events.ts";
 import {
   type FrontierEntry,
+  type JobCounters,
   type JobDoc,
   type JobPatch,
   type JobStatus,
@@ -187,8 +188,8 @@ export class MongoStore implements Store {
     await this.#events.createIndex({ jobId: 1, seq: 1 }, { name: "jobId_seq" });
     await this.#claims.createIndex({ jobId: 1, gen: 1 }, { name: "jobId_gen" });
     // Shared jobs: a flush appends at most one chunk per host and one event batch.
-    await this.#queue.createIndex({ jobId: 1, host: 1, w: 1, b: 1 }, {
-      name: "jobId_host_w_b",
+    await this.#queue.createIndex({ jobId: 1, host: 1, w: 1, b: 1, blk: 1 }, {
+      name: "jobId_host_w_b_blk",
       unique: true,
     });
     await this.#batches.createIndex({ jobId: 1, w: 1, b: 1 }, { name: "jobId_w_b", unique: true });
@@ -476,6 +477,12 @@ export class MongoStore implements Store {
     checkString("Job id", jobId);
     checkString("Writer", w);
     return shared.recoverWriter(this.#shared, jobId, w);
+  }
+
+  /** Totals of the job's event chain (a `$group` over its batches). */
+  chainTotals(jobId: string): Promise<JobCounters> {
+    checkString("Job id", jobId);
+    return shared.chainTotals(this.#shared, jobId);
   }
 
   /** URLs admitted under budget block `blk` (a scan; used only after a crash). */

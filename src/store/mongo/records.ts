@@ -81,6 +81,8 @@ export interface QueueRecord {
   urls: { url: string; depth: number; parent: string | null }[];
   w: string;
   b: number;
+  /** The budget block its URLs were admitted under (a flush may use several). */
+  blk: string;
 }
 
 /**
@@ -97,6 +99,8 @@ export interface BatchRecord {
   w: string;
   b: number;
   items: { key: string; event?: CrawlEvent }[];
+  /** What its results add to the job's totals. */
+  counts: JobCounters;
 }
 
 /** A token (see `Token` in `store.ts`); `_id` is `docId(jobId, "<kind> <key>")`. */

@@ -30,6 +30,7 @@ import type { Collection } from "mongodb";
 import { hostnameOf } from "../../url/url_parts.ts";
 import type { CrawlEvent } from "../../crawl/events.ts";
 import {
+  type JobCounters,
   type NewEvent,
   type QueuedUrl,
   type StoredEvent,
@@ -145,7 +146,7 @@ export async function appendChunk(
   jobId: string,
   host: string,
   urls: QueuedUrl[],
-  tag: WriterTag,
+  tag: WriterTag & { blk: string },
 ): Promise<void> {
   const { queue, run, tails } = parts;
   const tailKey = `q ${jobId} ${host}`;
@@ -166,6 +167,7 @@ export async function appendChunk(
       urls: urls.map((q) => ({ url: q.url, depth: q.depth, parent: q.parent })),
       w: tag.w,
       b: tag.b,
+      blk: tag.blk,
     };
     if (await insertOnce("append queue", queue, doc, run)) {
       tails.set(tailKey, n);
@@ -173,7 +175,7 @@ export async function appendChunk(
     }
     const there = await run("append queue", () => queue.findOne({ _id: doc._id }));
     // Free `_id` yet a duplicate: this (host, tag) was appended before. Or it is ours.
-    if (there === null || (there.w === tag.w && there.b === tag.b)) return;
+    if (there === null || (there.w === tag.w && there.b === tag.b && there.blk === tag.blk)) return;
     tails.set(tailKey, n);
   }
 }
@@ -276,7 +278,8 @@ export async function appendEvents(
   const items = kept.map((e) =>
     isResult(e.event) ? { key: e.key } : { key: e.key, event: e.event }
   );
-  const batch = await appendBatch(parts, jobId, items, tag);
+  const counts = countsOf(kept.map((e) => e.event));
+  const batch = await appendBatch(parts, jobId, items, counts, tag);
   return kept.map((e, i) => ({ seq: batch.first + i, key: e.key, event: e.event }));
 }
 
@@ -285,6 +288,7 @@ async function appendBatch(
   parts: SharedParts,
   jobId: string,
   items: BatchRecord["items"],
+  counts: JobCounters,
   tag: WriterTag,
 ): Promise<BatchRecord> {
   const { batches, run, tails } = parts;
@@ -314,6 +318,7 @@ async function appendBatch(
       w: tag.w,
       b: tag.b,
       items: plain,
+      counts,
     };
     if (await insertOnce("append events", batches, doc, run)) {
       tails.set(tailKey, k);
@@ -327,6 +332,43 @@ async function appendBatch(
     }
     tails.set(tailKey, k);
   }
+}
+
+/** What events add to a job's totals. */
+function countsOf(events: CrawlEvent[]): JobCounters {
+  const c: JobCounters = { pages: 0, errors: 0, skipped: 0, bytes: 0 };
+  for (const e of events) {
+    if (e.type === "page") {
+      c.pages++;
+      c.bytes += e.bytes ?? 0;
+    } else if (e.type === "error" && e.sitemap !== true) c.errors++;
+    else if (e.type === "skipped") c.skipped++;
+  }
+  return c;
+}
+
+/** Totals of a shared job's chain: one `$group` over its batches. */
+export async function chainTotals(parts: SharedParts, jobId: string): Promise<JobCounters> {
+  const rows = await parts.run("chain totals", () =>
+    parts.batches.aggregate<JobCounters>([
+      { $match: { jobId } },
+      {
+        $group: {
+          _id: null,
+          pages: { $sum: "$counts.pages" },
+          errors: { $sum: "$counts.errors" },
+          skipped: { $sum: "$counts.skipped" },
+          bytes: { $sum: "$counts.bytes" },
+        },
+      },
+    ]).toArray());
+  const r = rows[0];
+  return {
+    pages: r?.pages ?? 0,
+    errors: r?.errors ?? 0,
+    skipped: r?.skipped ?? 0,
+    bytes: r?.bytes ?? 0,
+  };
 }
 
 /** Events of a shared job with `seq > afterSeq`, ascending, at most `limit`; `null` when the job has no batch. */
@@ -393,14 +435,18 @@ export async function recoverWriter(parts: SharedParts, jobId: string, w: string
   if (lastAdmit.length > 0) {
     const b = lastAdmit[0].b!;
     const docs = await run("recover writer", () => frontier.find({ jobId, w, b }).toArray());
-    const byHost = new Map<string, QueuedUrl[]>();
+    const groups = new Map<string, { host: string; blk: string; urls: QueuedUrl[] }>();
     for (const d of docs) {
       const host = d.host ?? hostnameOf(d.url);
-      let list = byHost.get(host);
-      if (!list) byHost.set(host, list = []);
-      list.push({ url: d.url, depth: d.depth, parent: d.parent });
+      const blk = d.blk ?? "";
+      const key = `${host} ${blk}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, g = { host, blk, urls: [] });
+      g.urls.push({ url: d.url, depth: d.depth, parent: d.parent });
     }
-    for (const [host, list] of byHost) await appendChunk(parts, jobId, host, list, { w, b });
+    for (const g of groups.values()) {
+      await appendChunk(parts, jobId, g.host, g.urls, { w, b, blk: g.blk });
+    }
   }
   const lastResult = await run(
     "recover writer",
@@ -413,11 +459,12 @@ export async function recoverWriter(parts: SharedParts, jobId: string, w: string
       const docs = await run(
         "recover writer",
         () =>
-          events.find({ jobId, w, b }, { projection: { _id: 1, url: 1, type: 1, sitemap: 1 } })
+          events.find({ jobId, w, b }, { projection: { url: 1, type: 1, sitemap: 1, bytes: 1 } })
             .toArray(),
       );
       const items = docs.map((d) => ({ key: String(d.url) }));
-      if (items.length > 0) await appendBatch(parts, jobId, items, { w, b });
+      const counts = countsOf(docs as unknown as CrawlEvent[]);
+      if (items.length > 0) await appendBatch(parts, jobId, items, counts, { w, b });
     }
   }
 }

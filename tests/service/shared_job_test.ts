@@ -5,6 +5,8 @@ import { Metrics } from "../../src/service/metrics.ts";
 import { MemoryStore } from "../../src/store/memory_store.ts";
 import { type JobDoc, newJob, type Store } from "../../src/store/store.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
+import { MongoStore } from "../../src/store/mongo/mongo_store.ts";
+import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
 
 const HOSTS = ["a.test", "b.test", "c.test"];
 
@@ -77,111 +79,160 @@ async function waitStatus(store: Store, id: string, want: string[], ms = 30_000)
 const EXPECTED = HOSTS.flatMap((h) => Array.from({ length: 21 }, (_, i) => `http://${h}/p/${i}`))
   .sort();
 
-Deno.test("JobRunner (shared) works one job from two processes: every page once, seq 1..N, perHost held", async () => {
-  const store = new MemoryStore();
-  const site = multiHostSite();
-  const a = sharedRunner(store, site.fetcher("a"), "pa");
-  const b = sharedRunner(store, site.fetcher("b"), "pb");
-  await store.createJob(
-    newJob("j1", HOSTS.map((h) => `http://${h}/p/0`), {
-      maxDepth: 10,
-      concurrency: 2,
-      perHost: 2,
-    }, new Date()),
-  );
-  a.runner.start();
-  b.runner.start();
-  try {
-    const done = await waitStatus(store, "j1", ["completed", "failed"]);
-    assert.equal(done.status, "completed", done.error ?? "");
-    const events = await store.readEvents("j1", 0, 1000);
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), "seq 1, 2, 3, ...");
-    assert.equal(events.at(-1)?.event.type, "done");
-    const pages = events.filter((e) => e.event.type === "page").map((e) => e.key).sort();
-    assert.deepEqual(pages, EXPECTED, "every page once");
-    assert.deepEqual(
-      [...site.hits].filter(([, n]) => n !== 1),
-      [],
-      "every URL fetched once",
+/** Registers the cases on one kind of store. */
+function sharedCases(
+  name: string,
+  make: () => Promise<{ store: Store; cleanup(): Promise<void> }>,
+  ignore = false,
+): void {
+  function test(title: string, fn: (store: Store) => Promise<void>): void {
+    Deno.test({
+      name: `${title} (${name})`,
+      ignore,
+      async fn() {
+        const { store, cleanup } = await make();
+        try {
+          await fn(store);
+        } finally {
+          await cleanup();
+        }
+      },
+    });
+  }
+
+  test("JobRunner (shared) works one job from two processes: every page once, seq 1..N, perHost held", async (store) => {
+    const site = multiHostSite();
+    const a = sharedRunner(store, site.fetcher("a"), "pa");
+    const b = sharedRunner(store, site.fetcher("b"), "pb");
+    await store.createJob(
+      newJob("j1", HOSTS.map((h) => `http://${h}/p/0`), {
+        maxDepth: 10,
+        concurrency: 2,
+        perHost: 2,
+      }, new Date()),
     );
-    assert.ok((site.by.get("a") ?? 0) > 0 && (site.by.get("b") ?? 0) > 0, "both processes fetched");
-    for (const [host, n] of site.maxBusy) assert.ok(n <= 2, `${host}: ${n} in flight > perHost 2`);
-    assert.equal(done.counters.pages, EXPECTED.length);
-    const doneEvent = events.at(-1)!.event;
-    assert.equal(doneEvent.type === "done" && doneEvent.reason, "complete");
-    assert.equal(doneEvent.type === "done" && doneEvent.stats.pages, EXPECTED.length);
-  } finally {
-    await Promise.all([a.runner.stop(), b.runner.stop()]);
-    a.hub.close();
-    b.hub.close();
-  }
-});
-
-Deno.test("JobRunner (shared) holds maxPages exactly across two processes", async () => {
-  const store = new MemoryStore();
-  const site = multiHostSite();
-  const a = sharedRunner(store, site.fetcher("a"), "pa");
-  const b = sharedRunner(store, site.fetcher("b"), "pb");
-  await store.createJob(
-    newJob("j1", HOSTS.map((h) => `http://${h}/p/0`), {
-      maxDepth: 10,
-      maxPages: 25,
-      concurrency: 4,
-      perHost: 2,
-    }, new Date()),
-  );
-  a.runner.start();
-  b.runner.start();
-  try {
-    const done = await waitStatus(store, "j1", ["completed", "failed"]);
-    assert.equal(done.status, "completed", done.error ?? "");
-    const events = await store.readEvents("j1", 0, 1000);
-    const pages = events.filter((e) => e.event.type === "page");
-    assert.equal(pages.length, 25);
-    assert.equal(new Set(pages.map((e) => e.key)).size, 25);
-    assert.equal(site.hits.size, 25, "no URL beyond the budget was fetched");
-    const last = events.at(-1)!.event;
-    assert.equal(last.type === "done" && last.reason, "max_pages");
-  } finally {
-    await Promise.all([a.runner.stop(), b.runner.stop()]);
-    a.hub.close();
-    b.hub.close();
-  }
-});
-
-Deno.test("JobRunner (shared): one process stopping hands its hosts back; the other finishes", async () => {
-  const store = new MemoryStore();
-  const site = multiHostSite(15);
-  const a = sharedRunner(store, site.fetcher("a"), "pa");
-  const b = sharedRunner(store, site.fetcher("b"), "pb");
-  await store.createJob(
-    newJob("j1", HOSTS.map((h) => `http://${h}/p/0`), {
-      maxDepth: 10,
-      concurrency: 2,
-      perHost: 2,
-    }, new Date()),
-  );
-  a.runner.start();
-  b.runner.start();
-  try {
-    const until = Date.now() + 20_000;
-    while ((site.by.get("a") ?? 0) < 3) {
-      if (Date.now() > until) throw new Error("process a never fetched 3 pages");
-      await new Promise((r) => setTimeout(r, 5));
+    a.runner.start();
+    b.runner.start();
+    try {
+      const done = await waitStatus(store, "j1", ["completed", "failed"]);
+      assert.equal(done.status, "completed", done.error ?? "");
+      const events = await store.readEvents("j1", 0, 1000);
+      assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), "seq 1, 2, 3, ...");
+      assert.equal(events.at(-1)?.event.type, "done");
+      const pages = events.filter((e) => e.event.type === "page").map((e) => e.key).sort();
+      assert.deepEqual(pages, EXPECTED, "every page once");
+      assert.deepEqual(
+        [...site.hits].filter(([, n]) => n !== 1),
+        [],
+        "every URL fetched once",
+      );
+      assert.ok(
+        (site.by.get("a") ?? 0) > 0 && (site.by.get("b") ?? 0) > 0,
+        "both processes fetched",
+      );
+      for (const [host, n] of site.maxBusy) {
+        assert.ok(n <= 2, `${host}: ${n} in flight > perHost 2`);
+      }
+      assert.equal(done.counters.pages, EXPECTED.length);
+      const doneEvent = events.at(-1)!.event;
+      assert.equal(doneEvent.type === "done" && doneEvent.reason, "complete");
+      assert.equal(doneEvent.type === "done" && doneEvent.stats.pages, EXPECTED.length);
+    } finally {
+      await Promise.all([a.runner.stop(), b.runner.stop()]);
+      a.hub.close();
+      b.hub.close();
     }
-    await a.runner.stop();
-    const fetchedByA = site.by.get("a");
-    const done = await waitStatus(store, "j1", ["completed", "failed"]);
-    assert.equal(done.status, "completed", done.error ?? "");
-    assert.equal(site.by.get("a"), fetchedByA, "nothing fetched by a stopped process");
-    const events = await store.readEvents("j1", 0, 1000);
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
-    const pages = events.filter((e) => e.event.type === "page").map((e) => e.key).sort();
-    assert.deepEqual(pages, EXPECTED);
-    assert.deepEqual([...site.hits].filter(([, n]) => n !== 1), [], "every URL fetched once");
-  } finally {
-    await Promise.all([a.runner.stop(), b.runner.stop()]);
-    a.hub.close();
-    b.hub.close();
-  }
+  });
+
+  test("JobRunner (shared) holds maxPages exactly across two processes", async (store) => {
+    const site = multiHostSite();
+    const a = sharedRunner(store, site.fetcher("a"), "pa");
+    const b = sharedRunner(store, site.fetcher("b"), "pb");
+    await store.createJob(
+      newJob("j1", HOSTS.map((h) => `http://${h}/p/0`), {
+        maxDepth: 10,
+        maxPages: 25,
+        concurrency: 4,
+        perHost: 2,
+      }, new Date()),
+    );
+    a.runner.start();
+    b.runner.start();
+    try {
+      const done = await waitStatus(store, "j1", ["completed", "failed"]);
+      assert.equal(done.status, "completed", done.error ?? "");
+      const events = await store.readEvents("j1", 0, 1000);
+      const pages = events.filter((e) => e.event.type === "page");
+      assert.equal(pages.length, 25);
+      assert.equal(new Set(pages.map((e) => e.key)).size, 25);
+      assert.equal(site.hits.size, 25, "no URL beyond the budget was fetched");
+      const last = events.at(-1)!.event;
+      assert.equal(last.type === "done" && last.reason, "max_pages");
+    } finally {
+      await Promise.all([a.runner.stop(), b.runner.stop()]);
+      a.hub.close();
+      b.hub.close();
+    }
+  });
+
+  test("JobRunner (shared): one process stopping hands its hosts back; the other finishes", async (store) => {
+    const site = multiHostSite(15);
+    const a = sharedRunner(store, site.fetcher("a"), "pa");
+    const b = sharedRunner(store, site.fetcher("b"), "pb");
+    await store.createJob(
+      newJob("j1", HOSTS.map((h) => `http://${h}/p/0`), {
+        maxDepth: 10,
+        concurrency: 2,
+        perHost: 2,
+      }, new Date()),
+    );
+    a.runner.start();
+    b.runner.start();
+    try {
+      const until = Date.now() + 20_000;
+      while ((site.by.get("a") ?? 0) < 3) {
+        if (Date.now() > until) throw new Error("process a never fetched 3 pages");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await a.runner.stop();
+      const fetchedByA = site.by.get("a");
+      const done = await waitStatus(store, "j1", ["completed", "failed"]);
+      assert.equal(done.status, "completed", done.error ?? "");
+      assert.equal(site.by.get("a"), fetchedByA, "nothing fetched by a stopped process");
+      const events = await store.readEvents("j1", 0, 1000);
+      assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+      const pages = events.filter((e) => e.event.type === "page").map((e) => e.key).sort();
+      assert.deepEqual(pages, EXPECTED);
+      assert.deepEqual([...site.hits].filter(([, n]) => n !== 1), [], "every URL fetched once");
+    } finally {
+      await Promise.all([a.runner.stop(), b.runner.stop()]);
+      a.hub.close();
+      b.hub.close();
+    }
+  });
+}
+
+sharedCases("MemoryStore", () => {
+  const store = new MemoryStore();
+  return Promise.resolve({ store, cleanup: () => store.close() });
 });
+
+const cfg = mongoTestConfig();
+sharedCases(
+  cfg.ignore ? `MongoStore, ignored: ${cfg.reason}` : "MongoStore",
+  async () => {
+    if (cfg.uri === null) throw new Error(cfg.reason);
+    const uri = cfg.uri;
+    const dbName = freshDbName("skein_shared");
+    const store = new MongoStore(uri, dbName);
+    await store.init();
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await dropDatabase(uri, dbName);
+      },
+    };
+  },
+  cfg.ignore,
+);

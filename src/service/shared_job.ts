@@ -47,6 +47,7 @@ import {
   type JobDoc,
   type MemberState,
   type NewEvent,
+  queuedCopy,
   type QueuedUrl,
   type Store,
   StoreError,
@@ -525,7 +526,7 @@ export async function runSharedJob(
       if (recent.has(t.url)) return;
       if (recent.size >= RECENT_LINKS) recent.clear();
       recent.add(t.url);
-      candidates.push({ url: t.url, depth: t.depth, parent: t.parent });
+      candidates.push(queuedCopy(t));
     },
   });
   handles.run = run;

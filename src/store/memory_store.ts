@@ -29,6 +29,7 @@ import {
   type NewEvent,
   type PageQuery,
   pickPageFields,
+  queuedCopy,
   type QueuedUrl,
   type Store,
   type StoredEvent,
@@ -270,8 +271,8 @@ export class MemoryStore implements Store {
         used++;
         checkString("Frontier url", q.url);
         if (frontier.has(q.url)) continue;
-        const copy = { url: q.url, depth: q.depth, parent: q.parent };
-        frontier.set(q.url, copy);
+        const copy = queuedCopy(q);
+        frontier.set(q.url, { url: q.url, depth: q.depth, parent: q.parent });
         shared.admittedBy.set(q.url, tag.blk);
         added.push({ ...copy });
       }
@@ -288,7 +289,7 @@ export class MemoryStore implements Store {
         shared.chunkTags.add(chunkTag);
         let queue = shared.queues.get(host);
         if (!queue) shared.queues.set(host, queue = []);
-        queue.push(list.map((q) => ({ ...q })));
+        queue.push(list.map(queuedCopy));
       }
       return { added, used };
     });
@@ -297,7 +298,7 @@ export class MemoryStore implements Store {
   /** Chunk `n` of a host's queue, or `null`. */
   readQueue(jobId: string, host: string, n: number): Promise<QueuedUrl[] | null> {
     const chunk = this.#shared.get(jobId)?.queues.get(host)?.[n - 1];
-    return Promise.resolve(chunk ? chunk.map((q) => ({ ...q })) : null);
+    return Promise.resolve(chunk ? chunk.map(queuedCopy) : null);
   }
 
   /** Which of `urls` have a stored result. */

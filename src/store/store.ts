@@ -131,6 +131,10 @@ export interface QueuedUrl {
   depth: number;
   /** The page that led here; `null` for seeds. */
   parent: string | null;
+  /** `"sitemap"` for a URL read from a sitemap (kept by shared jobs' queues). */
+  source?: "sitemap";
+  /** The sitemap's `<lastmod>` of the URL (kept by shared jobs' queues). */
+  lastmod?: string | null;
 }
 
 /** One queued URL of a job and where it stands (derived from its stored event). */
@@ -176,6 +180,16 @@ export interface WriteBatch {
    * that lost its lease cannot write events numbered like the new owner's).
    */
   owner?: string;
+}
+
+/** A queued URL with only the fields that are set (what a shared job's queue stores). */
+export function queuedCopy(q: QueuedUrl): QueuedUrl {
+  const out: QueuedUrl = { url: q.url, depth: q.depth, parent: q.parent ?? null };
+  if (q.source === "sitemap") {
+    out.source = "sitemap";
+    out.lastmod = q.lastmod ?? null;
+  }
+  return out;
 }
 
 /**

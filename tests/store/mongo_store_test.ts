@@ -224,9 +224,97 @@ Deno.test({
       }
       const db = client.db(dbName);
       const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
-      assert.deepEqual(names, ["claims", "events", "frontier", "jobs"]);
+      assert.deepEqual(names, [
+        "batches",
+        "claims",
+        "events",
+        "frontier",
+        "jobs",
+        "queue",
+        "tokens",
+      ]);
+      for (const unused of ["batches", "queue", "tokens"]) {
+        assert.equal(
+          await db.collection(unused).countDocuments({}),
+          0,
+          `${unused} is for shared jobs`,
+        );
+      }
       assert.equal(await db.collection("frontier").countDocuments({ jobId: "j1" }), 20);
       assert.equal(await db.collection("events").countDocuments({ jobId: "j1" }), 21);
+      const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });
+      assert.ok(Array.isArray(page?.links), "an event is a document, its links an array");
+      const job = await db.collection("jobs").findOne({ _id: "j1" as unknown as never });
+      assert.equal(job?.options?.maxPages, 20, "job options are a document");
+    } finally {
+      await runner.stop();
+      hub.close();
+      await client.close();
+      await store.close();
+      await dropDatabase(uri, dbName);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `MongoStore: a shared job's fetched page costs a frontier entry, an event, and a share of a batch and a chunk${
+      cfg.ignore ? ` (ignored: ${cfg.reason})` : ""
+    }`,
+  ignore: cfg.ignore,
+  async fn() {
+    const uri = requireUri();
+    const dbName = freshDbName("skein_store");
+    const store = await openStore(uri, dbName);
+    const hub = new JobHub({ lingerMs: 0 });
+    // Page N links to pages 10N+1 .. 10N+10: 20 pages fetched, 1,000s of links left out.
+    const fetcher = (url: string) => {
+      const n = Number(new URL(url).pathname.split("/").at(-1));
+      const links = Array.from({ length: 10 }, (_, i) => `<a href="/p/${n * 10 + i + 1}">x</a>`);
+      return Promise.resolve(
+        new Response(`<title>${n}</title>${links.join("")}`, {
+          headers: { "content-type": "text/html" },
+        }),
+      );
+    };
+    const runner = new JobRunner(store, {
+      owner: "t",
+      leaseMs: 30_000,
+      pollMs: 20,
+      maxRunning: 1,
+      fetcher,
+      hub,
+      metrics: new Metrics(),
+      flushMs: 10,
+      log: () => {},
+      shared: true,
+    });
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      await store.createJob(
+        newJob("j1", ["http://a.test/p/0"], { maxPages: 20, ignoreRobots: true }, new Date()),
+      );
+      runner.start();
+      const until = Date.now() + 30_000;
+      while ((await store.getJob("j1"))?.status !== "completed") {
+        if (Date.now() > until) throw new Error("job not completed within 30 s");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const db = client.db(dbName);
+      assert.equal(await db.collection("frontier").countDocuments({ jobId: "j1" }), 20);
+      // The 20 results; `done` is in the last batch of the event chain.
+      assert.equal(await db.collection("events").countDocuments({ jobId: "j1" }), 20);
+      const batches = await db.collection("batches").find({ jobId: "j1" }).sort({ k: 1 }).toArray();
+      assert.ok(batches.length >= 2 && batches.length <= 21, `${batches.length} batches`);
+      assert.deepEqual(
+        batches.map((b) => b.first),
+        batches.map((_, i) => i === 0 ? 1 : batches[i - 1].last + 1),
+        "no gap",
+      );
+      assert.equal(batches.at(-1)?.last, 21);
+      assert.equal(batches.at(-1)?.items.at(-1)?.event?.type, "done");
+      const chunks = await db.collection("queue").find({ jobId: "j1" }).toArray();
+      assert.equal(chunks.reduce((n, c) => n + c.urls.length, 0), 20, "each URL in one chunk");
       const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });
       assert.ok(Array.isArray(page?.links), "an event is a document, its links an array");
       const job = await db.collection("jobs").findOne({ _id: "j1" as unknown as never });

@@ -40,6 +40,7 @@ import {
   type NewEvent,
   type PageQuery,
   pickPageFields,
+  queuedCopy,
   type QueuedUrl,
   type Store,
   type StoredEvent,
@@ -443,9 +444,7 @@ export class MongoStore implements Store {
       "read queue",
       () => this.#queue.findOne({ _id: docId(jobId, `${host}#${n}`) }),
     );
-    return doc
-      ? doc.urls.map((q) => ({ url: q.url, depth: q.depth, parent: q.parent ?? null }))
-      : null;
+    return doc ? doc.urls.map((q) => queuedCopy(q as QueuedUrl)) : null;
   }
 
   /** Which of `urls` have a stored result. */

@@ -78,7 +78,13 @@ export interface QueueRecord {
   jobId: string;
   host: string;
   n: number;
-  urls: { url: string; depth: number; parent: string | null }[];
+  urls: {
+    url: string;
+    depth: number;
+    parent: string | null;
+    source?: string;
+    lastmod?: string | null;
+  }[];
   w: string;
   b: number;
   /** The budget block its URLs were admitted under (a flush may use several). */

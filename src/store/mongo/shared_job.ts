@@ -32,6 +32,7 @@ import type { CrawlEvent } from "../../crawl/events.ts";
 import {
   type JobCounters,
   type NewEvent,
+  queuedCopy,
   type QueuedUrl,
   type StoredEvent,
   StoreError,
@@ -164,7 +165,7 @@ export async function appendChunk(
       jobId,
       host,
       n,
-      urls: urls.map((q) => ({ url: q.url, depth: q.depth, parent: q.parent })),
+      urls: urls.map(queuedCopy),
       w: tag.w,
       b: tag.b,
       blk: tag.blk,
@@ -223,9 +224,9 @@ export async function admitUrls(
       mine = new Set(docs.map((d) => d._id));
     }
     const refused = new Set(existing.map((r) => r._id).filter((id) => !mine.has(id)));
-    for (const r of records) {
-      if (!refused.has(r._id)) added.push({ url: r.url, depth: r.depth, parent: r.parent });
-    }
+    records.forEach((r, i) => {
+      if (!refused.has(r._id)) added.push(queuedCopy(take[i]));
+    });
   }
   const byHost = new Map<string, QueuedUrl[]>();
   for (const q of added) {

@@ -100,6 +100,8 @@ interface HeldHost {
   local: number;
   /** The last read found no next chunk. */
   atEnd: boolean;
+  /** Since when it has had nothing to do (`performance.now()`), or `null`. */
+  idleSince: number | null;
 }
 
 const ENDED = new Set(["completed", "cancelled", "failed"]);
@@ -140,7 +142,7 @@ export async function runSharedJob(
   const w = `${env.owner}/${crypto.randomUUID().slice(0, 8)}`;
   const window = Math.max(64, 4 * opts.perHost);
   const wantHosts = Math.max(1, Math.ceil(opts.concurrency / opts.perHost));
-  const renewEvery = Math.max(50, Math.min(1000, Math.floor(env.leaseMs / 3)));
+  const renewEvery = Math.max(50, Math.min(500, Math.floor(env.leaseMs / 3)));
   const { ac, drain } = handles;
   const signal = ac.signal;
 
@@ -165,6 +167,7 @@ export async function runSharedJob(
   let dropped = false;
   let ended = false;
   let last = 0;
+  let lastTake = 0;
 
   /** Retries a store call until it works, the run stops, or `storeRetryMs` passed. */
   const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -318,6 +321,29 @@ export async function runSharedJob(
     }
   };
 
+  /**
+   * Hands back the hosts with nothing left: queue read to its end, nothing
+   * queued or in flight here, nothing unwritten, for three flush intervals
+   * (their last pages' links may still add to their queue). True when any.
+   */
+  const releaseIdle = async () => {
+    let any = false;
+    const now = performance.now();
+    for (const h of [...held.values()]) {
+      if (!(h.atEnd && h.local === 0 && h.open.size === 0 && candidates.length === 0)) {
+        h.idleSince = null;
+        continue;
+      }
+      h.idleSince ??= now;
+      if (now - h.idleSince < 3 * env.flushMs) continue;
+      await readChunks(h);
+      if (!h.atEnd || h.local > 0) continue;
+      await release(h, true);
+      any = true;
+    }
+    return any;
+  };
+
   const release = async (h: HeldHost, empty: boolean) => {
     held.delete(h.host);
     await store.putToken(
@@ -355,7 +381,6 @@ export async function runSharedJob(
   const takeHosts = async () => {
     const hosts = await store.listTokens(id, "host");
     const latest = await latestLeases();
-    const now = Date.now();
     const free: { host: string; gen: number }[] = [];
     for (const ht of hosts) {
       const host = ht.key;
@@ -394,6 +419,7 @@ export async function runSharedJob(
         verifyThrough: read.get(f.host) ?? 0,
         local: 0,
         atEnd: false,
+        idleSince: null,
       });
       work++;
     }
@@ -472,10 +498,7 @@ export async function runSharedJob(
       await store.updateJob(id, { counters: total });
     }
     if (drain.signal.aborted || signal.aborted) return;
-    for (const h of [...held.values()]) {
-      await readChunks(h);
-      if (h.atEnd && h.local === 0 && h.open.size === 0) await release(h, true);
-    }
+    await releaseIdle();
     if (held.size < wantHosts) await takeHosts();
     for (const h of held.values()) if (h.local === 0) await readChunks(h);
     if (idleHere() && budget.holding && candidates.length === 0) await budget.close();
@@ -542,6 +565,15 @@ export async function runSharedJob(
       try {
         await flush();
         for (const h of held.values()) if (h.local < window / 2) await readChunks(h);
+        const released = await releaseIdle();
+        // A host short, between ticks: look for one twice as often as the tick.
+        if (
+          held.size < wantHosts &&
+          (released || performance.now() - lastTake >= renewEvery / 2)
+        ) {
+          lastTake = performance.now();
+          await takeHosts();
+        }
         if (performance.now() - last >= renewEvery) {
           last = performance.now();
           await tick();

@@ -328,3 +328,83 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `MongoStore.recoverWriter() finishes the flush a dead writer left half written, once${suffix}`,
+  ignore: cfg.ignore,
+  async fn() {
+    const uri = requireUri();
+    const dbName = freshDbName("skein_store");
+    const store = await openStore(uri, dbName);
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const page = (url: string) => ({
+        type: "page" as const,
+        url,
+        finalUrl: url,
+        status: 200,
+        depth: 1,
+        parent: "http://a.test/",
+        contentType: "text/html",
+        title: "T",
+        links: [],
+        bytes: 10,
+        ms: 1,
+        attempts: 1,
+        meta: null,
+        contentHash: null,
+        content: null,
+      });
+      // Writer "dead": flush 1 complete; flush 2 admitted two URLs and stored a result,
+      // then died before appending their chunk and its event batch.
+      await store.admitUrls("j1", [{ url: "http://a.test/1", depth: 1, parent: null }], {
+        w: "dead",
+        b: 1,
+        blk: "0",
+      }, 10);
+      await store.appendEvents("j1", [{ key: "http://a.test/0", event: page("http://a.test/0") }], {
+        w: "dead",
+        b: 1,
+      });
+      const db = client.db(dbName);
+      await db.collection("frontier").insertMany([
+        { url: "http://a.test/2", host: "a.test", w: "dead", b: 2, blk: "0" },
+        { url: "http://b.test/1", host: "b.test", w: "dead", b: 2, blk: "0" },
+      ].map((d) => ({ ...d, _id: `2:j1:${d.url}`, jobId: "j1", depth: 1, parent: null })) as never);
+      await db.collection("events").insertOne(
+        {
+          ...page("http://a.test/1"),
+          _id: "2:j1:http://a.test/1",
+          jobId: "j1",
+          w: "dead",
+          b: 2,
+        } as never,
+      );
+      assert.equal(await store.maxSeq("j1"), 1);
+      for (let i = 0; i < 2; i++) await store.recoverWriter("j1", "dead");
+      assert.deepEqual(
+        (await store.readEvents("j1", 0, 10)).map((e) => [e.seq, e.key]),
+        [[1, "http://a.test/0"], [2, "http://a.test/1"]],
+        "the orphan result got its event, once",
+      );
+      assert.deepEqual((await store.readQueue("j1", "a.test", 2))?.map((q) => q.url), [
+        "http://a.test/2",
+      ]);
+      assert.equal(await store.readQueue("j1", "a.test", 3), null, "appended once");
+      assert.deepEqual((await store.readQueue("j1", "b.test", 1))?.map((q) => q.url), [
+        "http://b.test/1",
+      ]);
+      assert.deepEqual(await store.chainTotals("j1"), {
+        pages: 2,
+        errors: 0,
+        skipped: 0,
+        bytes: 20,
+      });
+    } finally {
+      await client.close();
+      await store.close();
+      await dropDatabase(uri, dbName);
+    }
+  },
+});

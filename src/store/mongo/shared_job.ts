@@ -57,8 +57,12 @@ export interface SharedParts {
   batches: Collection<BatchRecord>;
   /** Runs one driver call, mapping failures to `StoreError`s. */
   run: RunOp;
-  /** Last known link of each chain (a hint; always checked). */
-  tails: Map<string, number>;
+  /**
+   * The last link of each chain this process knows (its number and, for the
+   * event chain, its `last`): the next append is tried right after it, and
+   * only a duplicate sends the writer looking for the real tail.
+   */
+  tails: Map<string, { n: number; last: number }>;
 }
 
 /** Whether a URL event is a result (the URL's one `page`, `error` or `skipped`). */
@@ -151,14 +155,11 @@ export async function appendChunk(
 ): Promise<void> {
   const { queue, run, tails } = parts;
   const tailKey = `q ${jobId} ${host}`;
+  let known = tails.get(tailKey);
   for (;;) {
-    const end = await chainEnd(
-      "append queue",
-      queue,
-      (n) => chunkId(jobId, host, n),
-      tails.get(tailKey) ?? 0,
-      run,
-    );
+    const end = known ??
+      await chainEnd("append queue", queue, (i) => chunkId(jobId, host, i), 0, run);
+    known = undefined;
     const n = end.n + 1;
     const doc: QueueRecord = {
       _id: chunkId(jobId, host, n),
@@ -171,13 +172,14 @@ export async function appendChunk(
       blk: tag.blk,
     };
     if (await insertOnce("append queue", queue, doc, run)) {
-      tails.set(tailKey, n);
+      tails.set(tailKey, { n, last: 0 });
       return;
     }
     const there = await run("append queue", () => queue.findOne({ _id: doc._id }));
     // Free `_id` yet a duplicate: this (host, tag) was appended before. Or it is ours.
     if (there === null || (there.w === tag.w && there.b === tag.b && there.blk === tag.blk)) return;
-    tails.set(tailKey, n);
+    const next = await chainEnd("append queue", queue, (k) => chunkId(jobId, host, k), n, run);
+    known = { n: next.n, last: 0 };
   }
 }
 
@@ -300,16 +302,19 @@ async function appendBatch(
   } catch (err) {
     throw new StoreError("invalid", `Event: ${(err as Error).message}`, { cause: err });
   }
+  let known = tails.get(tailKey);
   for (;;) {
-    const end = await chainEnd(
-      "append events",
-      batches,
-      (k) => batchId(jobId, k),
-      tails.get(tailKey) ?? 0,
-      run,
-    );
-    const k = end.n + 1;
-    const first = (end.doc?.last ?? 0) + 1;
+    let k: number;
+    let first: number;
+    if (known) {
+      k = known.n + 1;
+      first = known.last + 1;
+    } else {
+      const end = await chainEnd("append events", batches, (i) => batchId(jobId, i), 0, run);
+      k = end.n + 1;
+      first = (end.doc?.last ?? 0) + 1;
+    }
+    known = undefined;
     const doc: BatchRecord = {
       _id: batchId(jobId, k),
       jobId,
@@ -322,7 +327,7 @@ async function appendBatch(
       counts,
     };
     if (await insertOnce("append events", batches, doc, run)) {
-      tails.set(tailKey, k);
+      tails.set(tailKey, { n: k, last: doc.last });
       return doc;
     }
     const there = await run("append events", () => batches.findOne({ _id: doc._id }));
@@ -330,8 +335,10 @@ async function appendBatch(
     if (there === null) {
       const mine = await run("append events", () => batches.findOne({ jobId, w: tag.w, b: tag.b }));
       if (mine) return mine;
+      continue; // the tail known here was wrong (not this database's): look for it
     }
-    tails.set(tailKey, k);
+    const end = await chainEnd("append events", batches, (i) => batchId(jobId, i), k, run);
+    known = { n: end.n, last: end.doc?.last ?? 0 };
   }
 }
 
@@ -418,7 +425,7 @@ export async function lastSeq(parts: SharedParts, jobId: string): Promise<number
     "read max seq",
     parts.batches,
     (k) => batchId(jobId, k),
-    parts.tails.get(`e ${jobId}`) ?? 0,
+    parts.tails.get(`e ${jobId}`)?.n ?? 0,
     parts.run,
   );
   return end.doc === null ? null : end.doc.last;

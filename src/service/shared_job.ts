@@ -20,7 +20,7 @@
  *   gaps whoever wrote what.
  * - **Crash.** A writer whose member lease ran out is finished by the next
  *   process that looks (`Store.recoverWriter`); a host taken over is read
- *   again from its first chunk not marked done (`qdone` tokens), skipping
+ *   again from its first chunk not marked done (`qdone` marks), skipping
  *   URLs with a stored result. Only URLs in flight in the dead process, or
  *   fetched and not yet written, are fetched again.
  * - **The end.** The process holding the job's lease (the coordinator, by the
@@ -254,7 +254,7 @@ export async function runSharedJob(
       while (h.open.get(h.doneThrough + 1) === 0) {
         h.open.delete(h.doneThrough + 1);
         h.doneThrough++;
-        await store.putToken(id, token("qdone", `${h.host}#${h.doneThrough}`, {}));
+        await store.putMark(id, `qdone ${h.host}#${h.doneThrough}`);
       }
     }
   };
@@ -302,7 +302,7 @@ export async function runSharedJob(
       }
       h.atEnd = false;
       work++;
-      await store.putToken(id, token("qread", `${h.host}#${h.next}`, {}));
+      await store.putMark(id, `qread ${h.host}#${h.next}`);
       let fresh = urls;
       if (h.next <= h.verifyThrough) {
         const done = await store.resultsOf(id, urls.map((q) => q.url));
@@ -368,14 +368,26 @@ export async function runSharedJob(
     return latest;
   };
 
-  const maxChunkMark = async (kind: string) => {
-    const max = new Map<string, number>();
-    for (const t of await store.listTokens(id, kind)) {
-      const i = t.key.lastIndexOf("#");
-      const host = t.key.slice(0, i);
-      max.set(host, Math.max(max.get(host) ?? 0, Number(t.key.slice(i + 1))));
+  /**
+   * The last of a host's marks `<kind> <host>#1`, `#2`, ... (written in
+   * order, so without holes), found by galloping `_id` lookups from a guess.
+   */
+  const lastMark = async (kind: string, host: string, from: number) => {
+    const has = (n: number) => store.hasMark(id, `${kind} ${host}#${n}`);
+    let lo = from > 0 && await has(from) ? from : 0;
+    let step = 1;
+    let hi = lo + 1;
+    while (await has(hi)) {
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
     }
-    return max;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (await has(mid)) lo = mid;
+      else hi = mid;
+    }
+    return lo;
   };
 
   const takeHosts = async () => {
@@ -400,7 +412,6 @@ export async function runSharedJob(
     if (free.length === 0) return;
     // Spread the processes over the hosts: each starts at a different place.
     const start = Math.floor(Math.random() * free.length);
-    const [done, read] = await Promise.all([maxChunkMark("qdone"), maxChunkMark("qread")]);
     for (let i = 0; i < free.length && held.size < wantHosts; i++) {
       const f = free[(start + i) % free.length];
       const gen = f.gen + 1;
@@ -409,14 +420,15 @@ export async function runSharedJob(
         token("lease", `${f.host}#${gen}`, { host: f.host, gen }),
       );
       if (!won) continue;
-      const doneThrough = done.get(f.host) ?? 0;
+      const hint = Number(latest.get(f.host)?.data.next ?? 1) - 1;
+      const doneThrough = await lastMark("qdone", f.host, hint);
       held.set(f.host, {
         host: f.host,
         gen,
         next: doneThrough + 1,
         open: new Map(),
         doneThrough,
-        verifyThrough: read.get(f.host) ?? 0,
+        verifyThrough: await lastMark("qread", f.host, doneThrough),
         local: 0,
         atEnd: false,
         idleSince: null,

@@ -87,6 +87,7 @@ export class MemoryStore implements Store {
         chunkTags: new Set(),
         batchTags: new Set(),
         tokens: new Map(),
+        marks: new Set(),
         members: new Map(),
       };
       this.#shared.set(jobId, s);
@@ -364,6 +365,22 @@ export class MemoryStore implements Store {
     return Promise.resolve(n);
   }
 
+  /** Inserts a mark where missing. */
+  putMark(jobId: string, key: string): Promise<boolean> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      const marks = this.#sharedOf(jobId).marks;
+      if (marks.has(checkString("Mark", key))) return false;
+      marks.add(key);
+      return true;
+    });
+  }
+
+  /** Whether the mark exists. */
+  hasMark(jobId: string, key: string): Promise<boolean> {
+    return Promise.resolve(this.#shared.get(jobId)?.marks.has(key) ?? false);
+  }
+
   /** Inserts a token where missing. */
   putToken(jobId: string, token: Token): Promise<boolean> {
     return settle(() => {
@@ -440,6 +457,8 @@ interface SharedJob {
   batchTags: Set<string>;
   /** Tokens by `<kind> <key>`. */
   tokens: Map<string, Token>;
+  /** Marks by key. */
+  marks: Set<string>;
   /** Members by owner. */
   members: Map<string, MemberState>;
 }

@@ -216,9 +216,8 @@ export interface NewEvent {
 /**
  * A record of the unique-insert trick: `(jobId, kind, key)` can be inserted
  * once, by one process, on MongoDB and FerretDB alike. Shared jobs use them for
- * host leases (`lease`, key `<host>#<gen>`), known hosts (`host`), a host's
- * queue chunks done (`qdone`, key `<host>#<n>`), page budget blocks
- * (`budget`, `bclose`) and the `dropped` mark.
+ * host leases (`lease`, key `<host>#<gen>`), known hosts (`host`), page
+ * budget blocks (`budget`, `bclose`) and the `dropped` mark.
  */
 export interface Token {
   /** What the token is about. */
@@ -394,6 +393,15 @@ export interface Store {
   chainTotals(jobId: string): Promise<JobCounters>;
   /** URLs of the job admitted under budget block `blk`. */
   countAdmitted(jobId: string, blk: string): Promise<number>;
+  /**
+   * Inserts a mark (a bare key, e.g. `qdone <host>#<n>`: chunk `n` of a host
+   * done); false when it exists. Marks are looked up one by one by key (an
+   * `_id` lookup), never listed, so any number of them costs nothing to
+   * readers of tokens.
+   */
+  putMark(jobId: string, key: string): Promise<boolean>;
+  /** Whether the mark exists. */
+  hasMark(jobId: string, key: string): Promise<boolean>;
   /** Inserts a token; false when `(jobId, kind, key)` exists already. */
   putToken(jobId: string, token: Token): Promise<boolean>;
   /** The job's tokens of a kind, in no particular order. */

@@ -701,6 +701,14 @@ export function storeContract(
     assert.deepStrictEqual(await store.listTokens("j3", "lease"), []);
   });
 
+  test("putMark() inserts a key once; hasMark() finds it, per job", async (store) => {
+    assert.equal(await store.putMark("j1", "qdone a.test#1"), true);
+    assert.equal(await store.putMark("j1", "qdone a.test#1"), false);
+    assert.equal(await store.hasMark("j1", "qdone a.test#1"), true);
+    assert.equal(await store.hasMark("j1", "qdone a.test#2"), false);
+    assert.equal(await store.hasMark("j2", "qdone a.test#1"), false);
+  });
+
   test("renewMember() creates then replaces a member; listMembers() lists the job's", async (store) => {
     const m = {
       owner: "p1/a",

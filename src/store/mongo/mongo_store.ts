@@ -127,6 +127,7 @@ export class MongoStore implements Store {
   #batches: Collection<BatchRecord>;
   #tokens: Collection<TokenRecord>;
   #members: Collection<MemberRecord>;
+  #marks: Collection<{ _id: string }>;
   #shared: shared.SharedParts;
   /** Serializes this store's updates of job documents; see {@linkcode MongoStore.updateJob}. */
   #jobLock: Promise<unknown> = Promise.resolve();
@@ -159,6 +160,7 @@ export class MongoStore implements Store {
     this.#batches = this.#db.collection<BatchRecord>("batches");
     this.#tokens = this.#db.collection<TokenRecord>("tokens");
     this.#members = this.#db.collection<MemberRecord>("members");
+    this.#marks = this.#db.collection<{ _id: string }>("marks");
     this.#shared = {
       frontier: this.#frontier,
       events: this.#events,
@@ -489,6 +491,26 @@ export class MongoStore implements Store {
     checkString("Job id", jobId);
     checkString("Block", blk);
     return this.#run("count admitted", () => this.#frontier.countDocuments({ jobId, blk }));
+  }
+
+  /** Inserts a mark; false when it exists (the unique `_id`). */
+  async putMark(jobId: string, key: string): Promise<boolean> {
+    checkString("Job id", jobId);
+    const _id = docId(jobId, checkString("Mark", key));
+    try {
+      await this.#run("put mark", () => this.#marks.insertOne({ _id }));
+      return true;
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "duplicate") return false;
+      throw e;
+    }
+  }
+
+  /** Whether the mark exists: one `_id` lookup. */
+  async hasMark(jobId: string, key: string): Promise<boolean> {
+    checkString("Job id", jobId);
+    const _id = docId(jobId, checkString("Mark", key));
+    return (await this.#run("read mark", () => this.#marks.findOne({ _id }))) !== null;
   }
 
   /** Inserts a token; false when it exists (the unique `_id`). */

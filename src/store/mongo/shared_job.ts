@@ -355,28 +355,23 @@ function countsOf(events: CrawlEvent[]): JobCounters {
   return c;
 }
 
-/** Totals of a shared job's chain: one `$group` over its batches. */
+/**
+ * Totals of a shared job's chain, summed here from its batches' `counts`
+ * (FerretDB 1.24's `$group` summed `$counts.bytes` as 0 when tried).
+ */
 export async function chainTotals(parts: SharedParts, jobId: string): Promise<JobCounters> {
-  const rows = await parts.run("chain totals", () =>
-    parts.batches.aggregate<JobCounters>([
-      { $match: { jobId } },
-      {
-        $group: {
-          _id: null,
-          pages: { $sum: "$counts.pages" },
-          errors: { $sum: "$counts.errors" },
-          skipped: { $sum: "$counts.skipped" },
-          bytes: { $sum: "$counts.bytes" },
-        },
-      },
-    ]).toArray());
-  const r = rows[0];
-  return {
-    pages: r?.pages ?? 0,
-    errors: r?.errors ?? 0,
-    skipped: r?.skipped ?? 0,
-    bytes: r?.bytes ?? 0,
-  };
+  const rows = await parts.run(
+    "chain totals",
+    () => parts.batches.find({ jobId }, { projection: { counts: 1 } }).toArray(),
+  );
+  const c: JobCounters = { pages: 0, errors: 0, skipped: 0, bytes: 0 };
+  for (const r of rows) {
+    c.pages += r.counts?.pages ?? 0;
+    c.errors += r.counts?.errors ?? 0;
+    c.skipped += r.counts?.skipped ?? 0;
+    c.bytes += r.counts?.bytes ?? 0;
+  }
+  return c;
 }
 
 /** Events of a shared job with `seq > afterSeq`, ascending, at most `limit`; `null` when the job has no batch. */

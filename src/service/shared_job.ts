@@ -104,10 +104,18 @@ interface HeldHost {
   idleSince: number | null;
   /** Being handed to another member: no more chunks read; released once drained. */
   handoff: boolean;
+  /** When its queue was last found to end (`performance.now()`). */
+  probedAt: number;
+  /** This process added to its queue since. */
+  dirty: boolean;
 }
 
 const ENDED = new Set(["completed", "cancelled", "failed"]);
 
+/** How often the end of a held host's queue is looked at again, in ms (see `readChunks`). */
+const PROBE_MS = 500;
+/** How often a host released as empty is looked at again by one process, in ms. */
+const EMPTY_PROBE_MS = 2000;
 /** Links admitted lately, skipped without a round trip; cleared when this large. */
 const RECENT_LINKS = 100_000;
 /** Links waiting for budget held elsewhere, at most; more are dropped. */
@@ -148,16 +156,16 @@ export async function runSharedJob(
   let knownHostCount = 0;
   /**
    * How many hosts to hold: a fair share of the job's hosts among the live
-   * members, at least `minHosts` and at most four times that. More than
+   * members, at least `minHosts` and at most twice that. More than
    * `minHosts` keeps the slots busy while a host starts (its first pages
    * must be fetched before its queue grows) or ends (its last pages are in
-   * flight); 20 hosts on one worker went from 137 to ... pages/s this way.
+   * flight).
    */
   const wantHosts = () => {
     let n = 0;
     for (const m of live.values()) if (isLive(m.owner)) n++;
     const share = Math.ceil(knownHostCount / Math.max(1, n));
-    return Math.max(minHosts, Math.min(4 * minHosts, share));
+    return Math.max(minHosts, Math.min(2 * minHosts, share));
   };
   const renewEvery = Math.max(50, Math.min(500, Math.floor(env.leaseMs / 3)));
   const { ac, drain } = handles;
@@ -252,6 +260,10 @@ export async function runSharedJob(
       }
       const r = await store.admitUrls(id, rest, { ...tag, blk: block.id }, block.left);
       budget.use(r.added.length);
+      for (const q of r.added) {
+        const h = held.get(hostnameOf(q.url));
+        if (h) h.dirty = true;
+      }
       rest = rest.slice(r.used);
     }
   };
@@ -310,11 +322,21 @@ export async function runSharedJob(
     return { kind, key, owner, data, at: new Date() };
   }
 
-  const readChunks = async (h: HeldHost) => {
+  /**
+   * Reads a held host's next chunks while fewer than `window` of its URLs are
+   * here. Past the end of its queue it looks again only after `PROBE_MS`, or
+   * at once when this process added to that queue (or `force`): on FerretDB
+   * 1.24 a lookup that finds nothing scans the collection (tens of ms), and
+   * ten hosts probed on every flush kept a database core busy.
+   */
+  const readChunks = async (h: HeldHost, force = false) => {
+    if (h.atEnd && !h.dirty && !force && performance.now() - h.probedAt < PROBE_MS) return;
     while (h.local < window && !h.handoff && !drain.signal.aborted && !signal.aborted) {
+      h.dirty = false;
       const urls = await store.readQueue(id, h.host, h.next);
       if (urls === null) {
         h.atEnd = true;
+        h.probedAt = performance.now();
         return;
       }
       h.atEnd = false;
@@ -343,8 +365,6 @@ export async function runSharedJob(
    * queued or in flight here, nothing unwritten, for three flush intervals
    * (their last pages' links may still add to their queue). True when any.
    */
-  const handingOff = () => [...held.values()].some((h) => h.handoff);
-
   const releaseIdle = async () => {
     let any = false;
     const now = performance.now();
@@ -360,7 +380,7 @@ export async function runSharedJob(
       }
       h.idleSince ??= now;
       if (now - h.idleSince < 3 * env.flushMs) continue;
-      await readChunks(h);
+      await readChunks(h, true);
       if (!h.atEnd || h.local > 0) continue;
       await release(h, true);
       any = true;
@@ -370,6 +390,7 @@ export async function runSharedJob(
 
   const release = async (h: HeldHost, empty: boolean) => {
     held.delete(h.host);
+    nextTakeAt = 0;
     await store.putToken(
       id,
       token("lease", `${h.host}#${h.gen + 1}`, {
@@ -414,7 +435,17 @@ export async function runSharedJob(
     return lo;
   };
 
+  /**
+   * Looks for free hosts and leases them up to `wantHosts()`. A look that
+   * finds none is not repeated for a second (idle members would otherwise
+   * keep the database busy at the end of a job), unless something changed
+   * here (a host released, a member found dead).
+   */
+  let nextTakeAt = 0;
+  const emptyProbed = new Map<string, { next: number; at: number }>();
   const takeHosts = async () => {
+    if (performance.now() < nextTakeAt) return;
+    nextTakeAt = performance.now() + 1000;
     const hosts = await store.listTokens(id, "host");
     knownHostCount = hosts.length;
     const latest = await latestLeases();
@@ -429,12 +460,18 @@ export async function runSharedJob(
       }
       if (t.owner !== null && isLive(t.owner)) continue;
       if (t.owner === null && t.data.empty === true) {
-        // Released with nothing left: worth taking only if its queue grew since.
-        if (await store.readQueue(id, host, Number(t.data.next)) === null) continue;
+        // Released with nothing left: worth taking only if its queue grew since (looked at
+        // every EMPTY_PROBE_MS).
+        const next = Number(t.data.next);
+        const probed = emptyProbed.get(host);
+        if (probed?.next === next && performance.now() - probed.at < EMPTY_PROBE_MS) continue;
+        emptyProbed.set(host, { next, at: performance.now() });
+        if (await store.readQueue(id, host, next) === null) continue;
       }
       free.push({ host, gen: Number(t.data.gen) });
     }
     if (free.length === 0) return;
+    nextTakeAt = 0;
     // Spread the processes over the hosts: each starts at a different place.
     const start = Math.floor(Math.random() * free.length);
     for (let i = 0; i < free.length && held.size < wantHosts(); i++) {
@@ -458,6 +495,8 @@ export async function runSharedJob(
         atEnd: false,
         idleSince: null,
         handoff: false,
+        probedAt: 0,
+        dirty: false,
       });
       work++;
     }
@@ -468,6 +507,7 @@ export async function runSharedJob(
       if (m.owner === w || recovered.has(m.owner) || m.leaseUntil.getTime() > Date.now()) continue;
       await store.recoverWriter(id, m.owner);
       recovered.add(m.owner);
+      nextTakeAt = 0;
     }
   };
 
@@ -511,17 +551,27 @@ export async function runSharedJob(
         `${h.host}:${h.local}/${h.next}${h.atEnd ? "E" : ""}`
       );
       console.error(
-        `TRACE ${w} ${
-          (performance.now() / 1000).toFixed(1)
+        `TRACE ${w} ${(performance.now() / 1000).toFixed(1)} laps=${
+          laps.join(",")
         } inflight=${handles.run?.progress.inFlight} q=${handles.run?.progress.queued} cand=${candidates.length} ev=${events.length} pages=${counters.pages} held=${
           hs.join(" ")
         }`,
       );
     }
+    laps.length = 0;
+    let t = performance.now();
+    const lap = (n: string) => {
+      laps.push(`${n}:${(performance.now() - t).toFixed(0)}`);
+      t = performance.now();
+    };
     await renew();
+    lap("renew");
     live = new Map((await store.listMembers(id)).map((m) => [m.owner, m]));
+    lap("members");
     await recoverDead();
+    lap("recover");
     const current = await store.getJob(id);
+    lap("job");
     if (!current || ENDED.has(current.status)) {
       ended = true;
       drain.abort(new SharedStop("lease_lost", "job ended"));
@@ -547,18 +597,28 @@ export async function runSharedJob(
       }
       await store.updateJob(id, { counters: total });
     }
+    lap("coord");
     if (drain.signal.aborted || signal.aborted) return;
     await releaseIdle();
+    lap("release");
     if (held.size < wantHosts()) await takeHosts();
-    else if (held.size > wantHosts() && !handingOff()) {
-      // More than a fair share (members joined): stop reading one host, hand it over once drained.
-      const h = [...held.values()].sort((a, b) => a.local - b.local)[0];
-      h.handoff = true;
+    else {
+      // More than a fair share (members joined): stop reading the extra hosts (those with
+      // the least here), hand them over once drained.
+      const keep = [...held.values()].filter((h) => !h.handoff);
+      const extra = keep.length - wantHosts();
+      if (extra > 0) {
+        for (const h of keep.sort((a, b) => a.local - b.local).slice(0, extra)) h.handoff = true;
+      }
     }
+    lap("take");
     for (const h of held.values()) if (h.local === 0) await readChunks(h);
+    lap("read");
     if (idleHere() && budget.holding && candidates.length === 0) await budget.close();
     if (coordinator && idleHere() && await finished()) await complete(current);
+    lap("finish");
   };
+  const laps: string[] = [];
 
   const complete = async (current: JobDoc) => {
     const totals = await store.chainTotals(id);
@@ -618,7 +678,11 @@ export async function runSharedJob(
       await delay(env.flushMs, drain.signal).catch(() => {});
       if (signal.aborted || drain.signal.aborted) break;
       try {
+        const t0 = performance.now();
         await flush();
+        if (Deno.env.get("SKEIN_SHARED_TRACE") && performance.now() - t0 > 200) {
+          console.error(`TRACE slow flush ${(performance.now() - t0).toFixed(0)} ms`);
+        }
         for (const h of held.values()) if (h.local < window / 2) await readChunks(h);
         const released = await releaseIdle();
         // A host short, between ticks: look for one twice as often as the tick.

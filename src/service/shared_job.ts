@@ -546,32 +546,10 @@ export async function runSharedJob(
   };
 
   const tick = async () => {
-    if (Deno.env.get("SKEIN_SHARED_TRACE")) {
-      const hs = [...held.values()].map((h) =>
-        `${h.host}:${h.local}/${h.next}${h.atEnd ? "E" : ""}`
-      );
-      console.error(
-        `TRACE ${w} ${(performance.now() / 1000).toFixed(1)} laps=${
-          laps.join(",")
-        } inflight=${handles.run?.progress.inFlight} q=${handles.run?.progress.queued} cand=${candidates.length} ev=${events.length} pages=${counters.pages} held=${
-          hs.join(" ")
-        }`,
-      );
-    }
-    laps.length = 0;
-    let t = performance.now();
-    const lap = (n: string) => {
-      laps.push(`${n}:${(performance.now() - t).toFixed(0)}`);
-      t = performance.now();
-    };
     await renew();
-    lap("renew");
     live = new Map((await store.listMembers(id)).map((m) => [m.owner, m]));
-    lap("members");
     await recoverDead();
-    lap("recover");
     const current = await store.getJob(id);
-    lap("job");
     if (!current || ENDED.has(current.status)) {
       ended = true;
       drain.abort(new SharedStop("lease_lost", "job ended"));
@@ -597,10 +575,8 @@ export async function runSharedJob(
       }
       await store.updateJob(id, { counters: total });
     }
-    lap("coord");
     if (drain.signal.aborted || signal.aborted) return;
     await releaseIdle();
-    lap("release");
     if (held.size < wantHosts()) await takeHosts();
     else {
       // More than a fair share (members joined): stop reading the extra hosts (those with
@@ -611,14 +587,10 @@ export async function runSharedJob(
         for (const h of keep.sort((a, b) => a.local - b.local).slice(0, extra)) h.handoff = true;
       }
     }
-    lap("take");
     for (const h of held.values()) if (h.local === 0) await readChunks(h);
-    lap("read");
     if (idleHere() && budget.holding && candidates.length === 0) await budget.close();
     if (coordinator && idleHere() && await finished()) await complete(current);
-    lap("finish");
   };
-  const laps: string[] = [];
 
   const complete = async (current: JobDoc) => {
     const totals = await store.chainTotals(id);
@@ -678,11 +650,7 @@ export async function runSharedJob(
       await delay(env.flushMs, drain.signal).catch(() => {});
       if (signal.aborted || drain.signal.aborted) break;
       try {
-        const t0 = performance.now();
         await flush();
-        if (Deno.env.get("SKEIN_SHARED_TRACE") && performance.now() - t0 > 200) {
-          console.error(`TRACE slow flush ${(performance.now() - t0).toFixed(0)} ms`);
-        }
         for (const h of held.values()) if (h.local < window / 2) await readChunks(h);
         const released = await releaseIdle();
         // A host short, between ticks: look for one twice as often as the tick.

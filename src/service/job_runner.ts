@@ -273,6 +273,7 @@ export class JobRunner {
       .catch((e) => this.#settings.log(`job ${job.id}: ${(e as Error).stack ?? e}`))
       .finally(() => {
         this.#running.delete(job.id);
+        if (!s.hub.isEnded(job.id)) s.hub.drop(job.id);
         this.#wake.notify();
       });
   }

@@ -303,12 +303,12 @@ export async function runSharedJob(
       if (!stored && evs.length > 0) {
         const out = await metrics.timeStoreWrite(() => store.appendEvents(id, evs, tag));
         for (const e of out) countEvent(counters, e.event);
+        hub.publish(id, out);
         stored = true;
       }
       await finishUrls(evs.map((e) => e.event).filter((e) => e.type !== "done").map(urlOf));
     });
     work++;
-    hub.notify(id);
   };
 
   const flush = () => {
@@ -601,7 +601,7 @@ export async function runSharedJob(
       stats: { ...totals, durationMs: Math.max(0, Date.now() - started) },
       reason,
     };
-    await store.appendEvents(id, [{ key: "done", event: done }], { w, b: ++b });
+    hub.publish(id, await store.appendEvents(id, [{ key: "done", event: done }], { w, b: ++b }));
     await store.updateJob(id, {
       status: "completed",
       counters: totals,
@@ -616,6 +616,8 @@ export async function runSharedJob(
 
   // ---- the run ----
   await renew();
+  // Followers here read this process's events from memory, the others' from the store.
+  hub.open(id, await retry(() => store.maxSeq(id)), { partial: true });
   const firstStart = job.status === "queued";
   if (coordinator) {
     await retry(() =>
@@ -730,7 +732,7 @@ export async function runSharedJob(
       stats: { ...totals, durationMs: 0 },
       reason: "aborted",
     };
-    await store.appendEvents(id, [{ key: "done", event: done }], { w, b: ++b });
+    hub.publish(id, await store.appendEvents(id, [{ key: "done", event: done }], { w, b: ++b }));
     await store.updateJob(id, {
       status: "cancelled",
       counters: totals,

@@ -150,7 +150,7 @@ export async function runSharedJob(
   const id = job.id;
   const opts = resolveOptions(job.options);
   const w = `${env.owner}/${crypto.randomUUID().slice(0, 8)}`;
-  const window = Math.max(64, 4 * opts.perHost);
+  const window = Math.max(256, 8 * opts.perHost);
   /** Hosts enough to fill `concurrency` when each gives `perHost`. */
   const minHosts = Math.max(1, Math.ceil(opts.concurrency / opts.perHost));
   let knownHostCount = 0;

@@ -546,7 +546,6 @@ export async function runSharedJob(
   };
 
   const tick = async () => {
-    await renew();
     live = new Map((await store.listMembers(id)).map((m) => [m.owner, m]));
     await recoverDead();
     const current = await store.getJob(id);
@@ -647,6 +646,16 @@ export async function runSharedJob(
     failure ??= e;
     if (!signal.aborted) ac.abort(e);
   };
+  // The member record is renewed on its own clock, whatever the flushes cost; a renewal
+  // that fails is retried at the next beat, and writes stop once the lease would run out.
+  const stopRenewing = new AbortController();
+  const renewing = (async () => {
+    while (!stopRenewing.signal.aborted) {
+      await delay(renewEvery, stopRenewing.signal).catch(() => {});
+      if (stopRenewing.signal.aborted) return;
+      await renew().catch((e) => log(`job ${id}: member renewal failed: ${(e as Error).message}`));
+    }
+  })();
   const ticker = (async () => {
     while (!signal.aborted && !drain.signal.aborted) {
       await delay(env.flushMs, drain.signal).catch(() => {});
@@ -697,6 +706,8 @@ export async function runSharedJob(
       log(`job ${id}: could not hand back: ${(e as Error).message}`);
     }
   }
+  stopRenewing.abort();
+  await renewing;
   await store.renewMember(id, member(new Date(0))).catch(() => {});
   if (signal.aborted && isCancel(signal.reason)) {
     if (coordinator) await cancelJob();

@@ -8,8 +8,9 @@
  * counted from the frontier entries admitted under it. Every unit is thus
  * spent at most once, and no unit is lost.
  *
- * Blocks are `maxPages / 16` units (1 to 1,000): small enough that a worker
- * holds little that others could use, large enough that taking them is rare.
+ * Blocks are `maxPages / 16` units (1 to 10,000): small enough that a worker
+ * holds little that others could use, large enough that taking them is rare
+ * (a page of 1,000 links needs a tenth of one).
  *
  * @example
  * ```ts ignore
@@ -30,7 +31,7 @@ export interface BudgetBlock {
 
 /** Units in a fresh block of a budget of `maxPages`. */
 export function blockSize(maxPages: number): number {
-  return Math.max(1, Math.min(1000, Math.ceil(maxPages / 16)));
+  return Math.max(1, Math.min(10_000, Math.ceil(maxPages / 16)));
 }
 
 /** See the module doc. */

@@ -118,8 +118,10 @@ const PROBE_MS = 500;
 const EMPTY_PROBE_MS = 2000;
 /** Links admitted lately, skipped without a round trip; cleared when this large. */
 const RECENT_LINKS = 100_000;
-/** Links waiting for budget held elsewhere, at most; more are dropped. */
-const WAITING_LINKS = 100_000;
+/** Links admitted by one flush at most. */
+const ADMIT_PER_FLUSH = 5_000;
+/** Links found and not yet admitted, at most, before the crawl here waits for admissions. */
+const MAX_CANDIDATES = 20_000;
 
 function emptyCounters(): JobCounters {
   return { pages: 0, errors: 0, skipped: 0, bytes: 0 };
@@ -248,7 +250,7 @@ export async function runSharedJob(
         return;
       }
       if (block === "wait") {
-        candidates = rest.concat(candidates).slice(0, WAITING_LINKS);
+        candidates = rest.concat(candidates);
         return;
       }
       // Hosts are registered first: a host the store queues a URL of is always known.
@@ -289,9 +291,11 @@ export async function runSharedJob(
   };
 
   const flushOnce = async () => {
-    const cands = candidates;
+    // At most ADMIT_PER_FLUSH links a flush, so events are not held up behind a page
+    // of 1,000 links; the rest wait for the next flush (the engine waits for them).
+    const cands = candidates.slice(0, ADMIT_PER_FLUSH);
+    candidates = candidates.slice(cands.length);
     const evs = events;
-    candidates = [];
     events = [];
     if (cands.length === 0 && evs.length === 0) return;
     const tag = { w, b: ++b };
@@ -687,8 +691,15 @@ export async function runSharedJob(
       lastActivity = performance.now();
       if (ev.type === "done") continue;
       events.push({ key: eventKey(ev), event: ev });
-      if (events.length >= env.batchSize || candidates.length >= 10 * env.batchSize) {
+      if (events.length >= env.batchSize || candidates.length >= ADMIT_PER_FLUSH) {
         await flush().catch(stopAll);
+      }
+      // Backpressure: links wait here for admission at most MAX_CANDIDATES at a time.
+      while (candidates.length > MAX_CANDIDATES && !signal.aborted && !drain.signal.aborted) {
+        const before = candidates.length;
+        await flush().catch(stopAll);
+        // No progress: the budget is held elsewhere; wait for it to come back.
+        if (candidates.length >= before) await delay(env.flushMs, drain.signal).catch(() => {});
       }
     }
   } finally {

@@ -120,7 +120,7 @@ const EMPTY_PROBE_MS = 2000;
 const RECENT_LINKS = 100_000;
 /** Links admitted by one flush at most. */
 const ADMIT_PER_FLUSH = 5_000;
-/** Links found and not yet admitted, at most, before the crawl here waits for admissions. */
+/** Links found and not yet admitted past which no new chunk is read (backpressure). */
 const MAX_CANDIDATES = 20_000;
 
 function emptyCounters(): JobCounters {
@@ -335,7 +335,11 @@ export async function runSharedJob(
    */
   const readChunks = async (h: HeldHost, force = false) => {
     if (h.atEnd && !h.dirty && !force && performance.now() - h.probedAt < PROBE_MS) return;
-    while (h.local < window && !h.handoff && !drain.signal.aborted && !signal.aborted) {
+    // Backpressure: no new work while links wait for admission (the store is the bottleneck).
+    while (
+      h.local < window && !h.handoff && candidates.length < MAX_CANDIDATES &&
+      !drain.signal.aborted && !signal.aborted
+    ) {
       h.dirty = false;
       const urls = await store.readQueue(id, h.host, h.next);
       if (urls === null) {
@@ -693,13 +697,6 @@ export async function runSharedJob(
       events.push({ key: eventKey(ev), event: ev });
       if (events.length >= env.batchSize || candidates.length >= ADMIT_PER_FLUSH) {
         await flush().catch(stopAll);
-      }
-      // Backpressure: links wait here for admission at most MAX_CANDIDATES at a time.
-      while (candidates.length > MAX_CANDIDATES && !signal.aborted && !drain.signal.aborted) {
-        const before = candidates.length;
-        await flush().catch(stopAll);
-        // No progress: the budget is held elsewhere; wait for it to come back.
-        if (candidates.length >= before) await delay(env.flushMs, drain.signal).catch(() => {});
       }
     }
   } finally {

@@ -52,6 +52,7 @@ import {
   type Store,
   StoreError,
   type Token,
+  type WriterTag,
 } from "../store/store.ts";
 import { delay } from "../async/delay.ts";
 import { PageBudget } from "./page_budget.ts";
@@ -240,7 +241,7 @@ export async function runSharedJob(
 
   // ---- writing: admissions, then results and events, then chunk marks ----
 
-  const admit = async (cands: QueuedUrl[], tag: { w: string; b: number }) => {
+  const admit = async (cands: QueuedUrl[], tag: WriterTag) => {
     let rest = cands;
     while (rest.length > 0) {
       const block = await budget.take();
@@ -301,11 +302,14 @@ export async function runSharedJob(
     const tag = { w, b: ++b };
     let admitted = false;
     let stored = false;
+    let attempts = 0;
     await retry(async () => {
-      if (!admitted && cands.length > 0) await admit(cands, tag);
+      // A second attempt may find its own first attempt's writes: say so (see `WriterTag`).
+      const t = attempts++ === 0 ? tag : { ...tag, replay: true };
+      if (!admitted && cands.length > 0) await admit(cands, t);
       admitted = true;
       if (!stored && evs.length > 0) {
-        const out = await metrics.timeStoreWrite(() => store.appendEvents(id, evs, tag));
+        const out = await metrics.timeStoreWrite(() => store.appendEvents(id, evs, t));
         for (const e of out) countEvent(counters, e.event);
         hub.publish(id, out);
         stored = true;

@@ -203,6 +203,13 @@ export interface WriterTag {
   w: string;
   /** The writer's flush number, from 1, ascending. */
   b: number;
+  /**
+   * The flush is written again after a failure that may have stored part of
+   * it: keys found stored are then looked up, and those this flush stored
+   * count as its own (on FerretDB that lookup scans a collection, so a first
+   * attempt skips it: its tag is new, nothing stored can be its own).
+   */
+  replay?: boolean;
 }
 
 /** An event to store, before the store numbers it. */

@@ -215,7 +215,7 @@ export async function admitUrls(
     }));
     const existing = await insertMissing("admit urls", parts.frontier, records, parts.run);
     let mine = new Set<string>();
-    if (existing.length > 0) {
+    if (existing.length > 0 && tag.replay === true) {
       // A replayed flush finds its own inserts: those count as added.
       const ids = existing.map((r) => r._id);
       const docs = await parts.run("admit urls", () =>
@@ -264,8 +264,8 @@ export async function appendEvents(
   // No `seq`: a result's number lives in its batch.
   const records = results.map((e) => resultRecord(jobId, e, tag));
   const existing = await insertMissing("append events", coll, records, run);
-  let refused = new Set<string>();
-  if (existing.length > 0) {
+  let refused = new Set(existing.map((r) => r._id));
+  if (existing.length > 0 && tag.replay === true) {
     const ids = existing.map((r) => r._id);
     const mine = await run(
       "append events",

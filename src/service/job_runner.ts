@@ -250,9 +250,12 @@ export class JobRunner {
     }
   }
 
-  /** A running shared job this process is not working on yet, or `null`. */
+  /**
+   * A running shared job this process is not working on yet, or `null`;
+   * among the 500 most recent jobs (`LIMIT_ACTIVE_JOBS` is 100 by default).
+   */
   async #joinable(): Promise<JobDoc | null> {
-    const jobs = await this.#store.listJobs(50);
+    const jobs = await this.#store.listJobs(500);
     return jobs.find((j) => j.status === "running" && !this.#running.has(j.id)) ?? null;
   }
 

@@ -84,6 +84,15 @@ export interface CrawlContext {
    * 1,024 admissions. @default no limit
    */
   heapLimitBytes?: number;
+  /**
+   * A shared job (issue 11): the store, not this process, decides which URLs
+   * are queued. Every URL the engine would queue (a seed or an admitted link,
+   * after scope, depth and its own seen-set) is handed to `admit` instead of
+   * the local frontier and never fetched here unless it comes back through
+   * {@linkcode CrawlRun.add}; and the crawl does not end when its frontier
+   * runs dry, only when `drain` (or `signal`) aborts. @default undefined
+   */
+  admit?: (task: Task) => void;
 }
 
 /** A live view of a running crawl, e.g. for a progress line. */
@@ -98,6 +107,11 @@ export interface CrawlProgress extends CrawlStats {
 export interface CrawlRun extends AsyncIterableIterator<CrawlEvent> {
   /** Counters so far, read at any time. */
   readonly progress: CrawlProgress;
+  /**
+   * Queues a task from outside (a shared job's window, see
+   * `CrawlContext.admit`); false when this run has seen its URL already.
+   */
+  add(task: Task): boolean;
 }
 
 /** How many finished events may wait for a slow consumer before fetching pauses. */
@@ -149,9 +163,17 @@ export function crawl(
     probeNewHosts: !opts.ignoreRobots,
   });
   const live = { inFlight: 0, unhanded: 0 };
-  const gen = run(seeds, opts, context, stats, frontier, live);
+  const wake = new Notifier();
+  const gen = run(seeds, opts, context, stats, frontier, live, wake);
   Object.defineProperty(gen, "progress", {
     get: (): CrawlProgress => ({ ...stats, queued: frontier.pending, inFlight: live.inFlight }),
+  });
+  Object.defineProperty(gen, "add", {
+    value: (task: Task): boolean => {
+      if (!frontier.add(task)) return false;
+      wake.notify();
+      return true;
+    },
   });
   return gen as unknown as CrawlRun;
 }
@@ -163,6 +185,7 @@ async function* run(
   stats: CrawlStats,
   frontier: Frontier,
   live: { inFlight: number; unhanded: number },
+  wake: Notifier,
 ): AsyncGenerator<CrawlEvent> {
   const started = performance.now();
   const internal = new AbortController();
@@ -223,8 +246,7 @@ async function* run(
     onRedirect: (url) => frontier.markSeen(url),
     parsePool,
   };
-  const wake = new Notifier();
-  const { onQueued, onDropped, drain } = context;
+  const { onQueued, onDropped, drain, admit } = context;
   const onDrain = () => wake.notify();
   drain?.addEventListener("abort", onDrain, { once: true });
   const heapLimit = context.heapLimitBytes ?? Infinity;
@@ -233,6 +255,10 @@ async function* run(
   /** Queues a task through the frontier and says what became of it; true when queued. */
   const enqueue = (task: Task): boolean => {
     if (frontier.has(task.url)) return false;
+    if (admit !== undefined) {
+      admit(task);
+      return false;
+    }
     if (!memoryFull && ++admissions % 1024 === 0 && heapLimit !== Infinity) {
       memoryFull = Deno.memoryUsage().heapUsed > heapLimit;
     }
@@ -339,7 +365,10 @@ async function* run(
       }
       let task: Task | null;
       while ((task = drain?.aborted ? null : frontier.next(Date.now())) === null) {
-        if ((live.unhanded === 0 && frontier.pending === 0) || drain?.aborted) {
+        if (
+          (live.unhanded === 0 && frontier.pending === 0 && admit === undefined) ||
+          drain?.aborted
+        ) {
           release();
           releaseUnhanded();
           return;

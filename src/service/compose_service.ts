@@ -70,6 +70,8 @@ export function composeService(parts: ServiceParts): ComposedService {
     // Three quarters of V8's heap limit: a huge job ends `memory_limit`, the process lives.
     heapLimitBytes: Math.floor(getHeapStatistics().heap_size_limit * 0.75),
     log: parts.log,
+    // One process per job in memory (nothing else can share it); every worker on every job otherwise.
+    shared: config.sharedJobs ?? store.kind !== "memory",
   });
   let draining = false;
   const streams = new AbortController();

@@ -57,6 +57,11 @@ export interface ServiceConfig {
   pollMs: number;
   /** Whether this process works on jobs (`RUN_JOBS=false`: API only). */
   runJobs: boolean;
+  /**
+   * Whether every process works on every running job at once, by host
+   * (`SHARED_JOBS`; default on with MongoDB, off with the in-memory store).
+   */
+  sharedJobs: boolean | null;
   limits: Limits;
 }
 
@@ -103,6 +108,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     leaseMs: int(env, "JOB_LEASE_MS", 30000, 500),
     pollMs: int(env, "JOB_POLL_MS", 1000, 10),
     runJobs: bool(env, "RUN_JOBS", true),
+    sharedJobs: env.SHARED_JOBS === undefined || env.SHARED_JOBS === ""
+      ? null
+      : bool(env, "SHARED_JOBS", true),
     limits: {
       maxBodyBytes: int(env, "LIMIT_BODY_BYTES", 1024 * 1024, 1),
       maxUrlsPerJob: int(env, "LIMIT_URLS_PER_JOB", 1000, 1),

@@ -32,6 +32,12 @@ export interface JobHubOptions {
 }
 
 interface JobLog {
+  /**
+   * Only this process's events of a shared job (others write theirs to the
+   * store): `cached` serves a run of consecutive numbers, and sends the
+   * follower to the store for the rest.
+   */
+  partial: boolean;
   /** Events after `base`, ascending; those up to `base` are read from the store. */
   events: StoredEvent[];
   /** Links of the `page` events in `events`. */
@@ -59,9 +65,15 @@ export class JobHub {
    * Starts the in-memory log of a job this process runs, given the highest
    * `seq` already stored (events up to it are read from the store).
    */
-  open(jobId: string, storedSeq: number): void {
+  open(jobId: string, storedSeq: number, options: { partial?: boolean } = {}): void {
     this.#close(jobId);
-    this.#logs.set(jobId, { events: [], links: 0, base: storedSeq, ended: false });
+    this.#logs.set(jobId, {
+      partial: options.partial ?? false,
+      events: [],
+      links: 0,
+      base: storedSeq,
+      ended: false,
+    });
   }
 
   /** Adds written events (ascending `seq`) and wakes the job's followers. */
@@ -115,7 +127,9 @@ export class JobHub {
 
   /**
    * Events after `afterSeq` from memory, or `null` when memory does not
-   * cover them (not a local job, or `afterSeq` is older than the log).
+   * cover them (not a local job, or `afterSeq` is older than the log; for a
+   * partial log, also when the next event is not here: another process wrote
+   * it).
    */
   cached(jobId: string, afterSeq: number): StoredEvent[] | null {
     const log = this.#logs.get(jobId);
@@ -128,7 +142,11 @@ export class JobHub {
       if (log.events[mid].seq <= afterSeq) lo = mid + 1;
       else hi = mid;
     }
-    return log.events.slice(lo);
+    if (!log.partial) return log.events.slice(lo);
+    if (lo === log.events.length || log.events[lo].seq !== afterSeq + 1) return null;
+    let end = lo + 1;
+    while (end < log.events.length && log.events[end].seq === log.events[end - 1].seq + 1) end++;
+    return log.events.slice(lo, end);
   }
 
   /** Whether this process holds the job's live log (running here, or just ended). */

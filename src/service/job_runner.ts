@@ -36,6 +36,7 @@ import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import type { JobHub } from "./job_hub.ts";
 import type { Metrics } from "./metrics.ts";
+import { runSharedJob } from "./shared_job.ts";
 
 /** Settings of a {@linkcode JobRunner}. */
 export interface JobRunnerOptions {
@@ -74,6 +75,12 @@ export interface JobRunnerOptions {
   heapLimitBytes?: number;
   /** Where problems are reported. @default console.error */
   log?: (message: string) => void;
+  /**
+   * Shared jobs (issue 11): every process works on every running job at
+   * once, by host (see `shared_job.ts`), instead of one process per job.
+   * @default false
+   */
+  shared?: boolean;
 }
 
 /** Why a running job was stopped. */
@@ -123,6 +130,7 @@ export class JobRunner {
       shutdownGraceMs: options.shutdownGraceMs ?? 5000,
       heapLimitBytes: options.heapLimitBytes ?? Infinity,
       log: options.log ?? ((m) => console.error(m)),
+      shared: options.shared ?? false,
     };
   }
 
@@ -161,6 +169,12 @@ export class JobRunner {
     const job = await this.#store.getJob(id);
     if (!job) return null;
     if (job.status !== "queued" && job.status !== "running") return job;
+    if (this.#settings.shared && job.status === "running") {
+      // Every member of a shared job sees the request; its coordinator writes `done`.
+      await this.#store.updateJob(id, { cancelRequested: true });
+      this.#cancelLocal(id);
+      return job;
+    }
     if (this.#cancelLocal(id)) return job;
     if (job.status === "queued" && job.owner === null) {
       // In this order, so that a follower that sees the job cancelled finds its
@@ -221,15 +235,31 @@ export class JobRunner {
           this.#claimErrorLogged = true;
         }
         if (job && !signal.aborted) {
-          this.#startJob(job);
+          this.#startJob(job, true);
           continue;
+        }
+        if (s.shared && !signal.aborted) {
+          const joinable = await this.#joinable().catch(() => null);
+          if (joinable) {
+            this.#startJob(joinable, false);
+            continue;
+          }
         }
       }
       await waitForWakeOrTimeout(this.#wake, s.pollMs, signal).catch(() => {});
     }
   }
 
-  #startJob(job: JobDoc): void {
+  /**
+   * A running shared job this process is not working on yet, or `null`;
+   * among the 500 most recent jobs (`LIMIT_ACTIVE_JOBS` is 100 by default).
+   */
+  async #joinable(): Promise<JobDoc | null> {
+    const jobs = await this.#store.listJobs(500);
+    return jobs.find((j) => j.status === "running" && !this.#running.has(j.id)) ?? null;
+  }
+
+  #startJob(job: JobDoc, claimed: boolean): void {
     const ac = new AbortController();
     const entry: Running = {
       ac,
@@ -238,10 +268,15 @@ export class JobRunner {
       done: Promise.resolve(),
     };
     this.#running.set(job.id, entry);
-    entry.done = this.#runJob(job, entry)
+    const s = this.#settings;
+    const work = s.shared
+      ? runSharedJob(job, { store: this.#store, ...s }, entry, claimed)
+      : this.#runJob(job, entry);
+    entry.done = work
       .catch((e) => this.#settings.log(`job ${job.id}: ${(e as Error).stack ?? e}`))
       .finally(() => {
         this.#running.delete(job.id);
+        if (!s.hub.isEnded(job.id)) s.hub.drop(job.id);
         this.#wake.notify();
       });
   }

@@ -21,17 +21,24 @@ import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
 import {
   type FrontierEntry,
   type FrontierState,
+  type JobCounters,
   type JobDoc,
   type JobPatch,
   type JobStatus,
+  type MemberState,
+  type NewEvent,
   type PageQuery,
   pickPageFields,
+  queuedCopy,
   type QueuedUrl,
   type Store,
   type StoredEvent,
   StoreError,
+  type Token,
   type WriteBatch,
+  type WriterTag,
 } from "./store.ts";
+import { hostnameOf } from "../url/url_parts.ts";
 import { checkBatch, checkFields, checkLimit, checkNumber, checkString } from "./check_input.ts";
 
 /** The fields of a {@linkcode JobPatch}, the only ones `updateJob` copies. */
@@ -68,6 +75,25 @@ export class MemoryStore implements Store {
   #events = new Map<string, Map<string, StoredEvent>>();
   /** Each job's events ascending by `seq`, for `readEvents` and `maxSeq` without a sort. */
   #bySeq = new Map<string, StoredEvent[]>();
+  /** The parts of shared jobs (issue 11), per job. */
+  #shared = new Map<string, SharedJob>();
+
+  #sharedOf(jobId: string): SharedJob {
+    let s = this.#shared.get(jobId);
+    if (!s) {
+      s = {
+        admittedBy: new Map(),
+        queues: new Map(),
+        chunkTags: new Set(),
+        batchTags: new Set(),
+        tokens: new Map(),
+        marks: new Set(),
+        members: new Map(),
+      };
+      this.#shared.set(jobId, s);
+    }
+    return s;
+  }
 
   /** Nothing to connect to; rejects only when `signal` is already aborted. */
   init(signal?: AbortSignal): Promise<void> {
@@ -131,10 +157,12 @@ export class MemoryStore implements Store {
   }
 
   /** Takes the oldest claimable job; see {@linkcode Store.claimJob}. */
-  claimJob(owner: string, leaseMs: number, now: Date): Promise<JobDoc | null> {
+  claimJob(owner: string, leaseMs: number, now: Date, only?: string): Promise<JobDoc | null> {
     return settle(() => {
       checkString("Owner", owner);
-      const job = [...this.#jobs.values()].filter((j) => claimable(j, now)).sort(byAge)[0];
+      const job = [...this.#jobs.values()]
+        .filter((j) => claimable(j, now) && (only === undefined || j.id === only))
+        .sort(byAge)[0];
       if (!job) return null;
       const claimed: JobDoc = {
         ...job,
@@ -224,6 +252,173 @@ export class MemoryStore implements Store {
     });
   }
 
+  /** Admits URLs in order until `limit` new ones; see {@linkcode Store.admitUrls}. */
+  admitUrls(
+    jobId: string,
+    urls: QueuedUrl[],
+    tag: WriterTag & { blk: string },
+    limit: number,
+  ): Promise<{ added: QueuedUrl[]; used: number }> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      checkTag(tag);
+      checkString("Block", tag.blk);
+      const frontier = bucket(this.#frontier, jobId);
+      const shared = this.#sharedOf(jobId);
+      const added: QueuedUrl[] = [];
+      let used = 0;
+      for (const q of urls) {
+        if (added.length >= limit) break;
+        used++;
+        checkString("Frontier url", q.url);
+        if (frontier.has(q.url)) continue;
+        const copy = queuedCopy(q);
+        frontier.set(q.url, { url: q.url, depth: q.depth, parent: q.parent });
+        shared.admittedBy.set(q.url, tag.blk);
+        added.push({ ...copy });
+      }
+      const byHost = new Map<string, QueuedUrl[]>();
+      for (const q of added) {
+        const host = hostnameOf(q.url);
+        let list = byHost.get(host);
+        if (!list) byHost.set(host, list = []);
+        list.push(q);
+      }
+      for (const [host, list] of byHost) {
+        const chunkTag = `${host} ${tag.w}#${tag.b}#${tag.blk}`;
+        if (shared.chunkTags.has(chunkTag)) continue;
+        shared.chunkTags.add(chunkTag);
+        let queue = shared.queues.get(host);
+        if (!queue) shared.queues.set(host, queue = []);
+        queue.push(list.map(queuedCopy));
+      }
+      return { added, used };
+    });
+  }
+
+  /** Chunk `n` of a host's queue, or `null`. */
+  readQueue(jobId: string, host: string, n: number): Promise<QueuedUrl[] | null> {
+    const chunk = this.#shared.get(jobId)?.queues.get(host)?.[n - 1];
+    return Promise.resolve(chunk ? chunk.map(queuedCopy) : null);
+  }
+
+  /** Which of `urls` have a stored result. */
+  resultsOf(jobId: string, urls: string[]): Promise<Set<string>> {
+    const events = this.#events.get(jobId);
+    return Promise.resolve(
+      new Set(urls.filter((u) => stateOf(events?.get(u)) !== "pending")),
+    );
+  }
+
+  /** Stores results, then one numbered batch; see {@linkcode Store.appendEvents}. */
+  appendEvents(jobId: string, events: NewEvent[], tag: WriterTag): Promise<StoredEvent[]> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      checkTag(tag);
+      const shared = this.#sharedOf(jobId);
+      const batchTag = `${tag.w}#${tag.b}`;
+      if (shared.batchTags.has(batchTag)) return [];
+      const stored = bucket(this.#events, jobId);
+      let bySeq = this.#bySeq.get(jobId);
+      if (!bySeq) this.#bySeq.set(jobId, bySeq = []);
+      let seq = bySeq.at(-1)?.seq ?? 0;
+      const out: StoredEvent[] = [];
+      for (const e of events) {
+        checkString("Event key", e.key);
+        if (stored.has(e.key)) continue;
+        const copy = { seq: ++seq, key: e.key, event: copyEvent(e.event) };
+        stored.set(e.key, copy);
+        bySeq.push(copy);
+        out.push(copyStored(copy));
+      }
+      shared.batchTags.add(batchTag);
+      return out;
+    });
+  }
+
+  /** Nothing is ever half written in memory: nothing to recover. */
+  recoverWriter(jobId: string, w: string): Promise<void> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      checkString("Writer", w);
+    });
+  }
+
+  /** Totals of the job's stored results. */
+  chainTotals(jobId: string): Promise<JobCounters> {
+    const c: JobCounters = { pages: 0, errors: 0, skipped: 0, bytes: 0 };
+    for (const e of this.#events.get(jobId)?.values() ?? []) {
+      const ev = e.event;
+      if (ev.type === "page") {
+        c.pages++;
+        c.bytes += ev.bytes;
+      } else if (ev.type === "error" && ev.sitemap !== true) c.errors++;
+      else if (ev.type === "skipped") c.skipped++;
+    }
+    return Promise.resolve(c);
+  }
+
+  /** URLs admitted under budget block `blk`. */
+  countAdmitted(jobId: string, blk: string): Promise<number> {
+    let n = 0;
+    for (const b of this.#shared.get(jobId)?.admittedBy.values() ?? []) if (b === blk) n++;
+    return Promise.resolve(n);
+  }
+
+  /** Inserts a mark where missing. */
+  putMark(jobId: string, key: string): Promise<boolean> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      const marks = this.#sharedOf(jobId).marks;
+      if (marks.has(checkString("Mark", key))) return false;
+      marks.add(key);
+      return true;
+    });
+  }
+
+  /** Whether the mark exists. */
+  hasMark(jobId: string, key: string): Promise<boolean> {
+    return Promise.resolve(this.#shared.get(jobId)?.marks.has(key) ?? false);
+  }
+
+  /** Inserts a token where missing. */
+  putToken(jobId: string, token: Token): Promise<boolean> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      checkString("Token kind", token.kind);
+      checkString("Token key", token.key);
+      const tokens = this.#sharedOf(jobId).tokens;
+      const id = `${token.kind} ${token.key}`;
+      if (tokens.has(id)) return false;
+      tokens.set(id, structuredClone(token));
+      return true;
+    });
+  }
+
+  /** The job's tokens of one kind. */
+  listTokens(jobId: string, kind: string): Promise<Token[]> {
+    const out: Token[] = [];
+    for (const t of this.#shared.get(jobId)?.tokens.values() ?? []) {
+      if (t.kind === kind) out.push(structuredClone(t));
+    }
+    return Promise.resolve(out);
+  }
+
+  /** Creates or replaces a member's state. */
+  renewMember(jobId: string, member: MemberState): Promise<void> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      checkString("Owner", member.owner);
+      this.#sharedOf(jobId).members.set(member.owner, structuredClone(member));
+    });
+  }
+
+  /** The job's members. */
+  listMembers(jobId: string): Promise<MemberState[]> {
+    const members = this.#shared.get(jobId)?.members.values() ?? [];
+    return Promise.resolve([...members].map((m) => structuredClone(m)));
+  }
+
   /** Pages matching the query, sorted by URL. */
   listPages(jobId: string, query: PageQuery): Promise<PageEvent[]> {
     return settle(() => {
@@ -248,6 +443,30 @@ export class MemoryStore implements Store {
         .map((p) => copyEvent(pickPageFields(p, fields)) as PageEvent);
     });
   }
+}
+
+/** What a shared job keeps besides the frontier and the events. */
+interface SharedJob {
+  /** The budget block each admitted URL was admitted under. */
+  admittedBy: Map<string, string>;
+  /** Each host's queue: its chunks, chunk `n` at index `n - 1`. */
+  queues: Map<string, QueuedUrl[][]>;
+  /** `<host> <w>#<b>#<blk>` of every chunk written. */
+  chunkTags: Set<string>;
+  /** `<w>#<b>` of every event batch written. */
+  batchTags: Set<string>;
+  /** Tokens by `<kind> <key>`. */
+  tokens: Map<string, Token>;
+  /** Marks by key. */
+  marks: Set<string>;
+  /** Members by owner. */
+  members: Map<string, MemberState>;
+}
+
+/** Throws `StoreError("invalid")` unless `tag` is a writer tag. */
+function checkTag(tag: WriterTag): void {
+  checkString("Writer", tag.w);
+  checkNumber("Writer batch", tag.b);
 }
 
 /**

@@ -131,6 +131,10 @@ export interface QueuedUrl {
   depth: number;
   /** The page that led here; `null` for seeds. */
   parent: string | null;
+  /** `"sitemap"` for a URL read from a sitemap (kept by shared jobs' queues). */
+  source?: "sitemap";
+  /** The sitemap's `<lastmod>` of the URL (kept by shared jobs' queues). */
+  lastmod?: string | null;
 }
 
 /** One queued URL of a job and where it stands (derived from its stored event). */
@@ -176,6 +180,80 @@ export interface WriteBatch {
    * that lost its lease cannot write events numbered like the new owner's).
    */
   owner?: string;
+}
+
+/** A queued URL with only the fields that are set (what a shared job's queue stores). */
+export function queuedCopy(q: QueuedUrl): QueuedUrl {
+  const out: QueuedUrl = { url: q.url, depth: q.depth, parent: q.parent ?? null };
+  if (q.source === "sitemap") {
+    out.source = "sitemap";
+    out.lastmod = q.lastmod ?? null;
+  }
+  return out;
+}
+
+/**
+ * Who wrote a shared job's documents: `w` names one run of one process on the
+ * job (a fresh id per run), `b` counts its flushes from 1. Every document a
+ * flush writes carries the tag, so what a writer that died had half written
+ * can be found and finished (see {@linkcode Store.recoverWriter}).
+ */
+export interface WriterTag {
+  /** The writer: one run of one process on the job. */
+  w: string;
+  /** The writer's flush number, from 1, ascending. */
+  b: number;
+  /**
+   * The flush is written again after a failure that may have stored part of
+   * it: keys found stored are then looked up, and those this flush stored
+   * count as its own (on FerretDB that lookup scans a collection, so a first
+   * attempt skips it: its tag is new, nothing stored can be its own).
+   */
+  replay?: boolean;
+}
+
+/** An event to store, before the store numbers it. */
+export interface NewEvent {
+  /** What makes storing it idempotent (see {@linkcode eventKey}). */
+  key: string;
+  /** The event as the engine yielded it. */
+  event: CrawlEvent;
+}
+
+/**
+ * A record of the unique-insert trick: `(jobId, kind, key)` can be inserted
+ * once, by one process, on MongoDB and FerretDB alike. Shared jobs use them for
+ * host leases (`lease`, key `<host>#<gen>`), known hosts (`host`), page
+ * budget blocks (`budget`, `bclose`) and the `dropped` mark.
+ */
+export interface Token {
+  /** What the token is about. */
+  kind: string;
+  /** Unique within the job and kind. */
+  key: string;
+  /** The process (writer) that inserted it; `null` when it releases something. */
+  owner: string | null;
+  /** Small facts: strings, numbers, booleans. */
+  data: Record<string, string | number | boolean | null>;
+  /** When it was inserted. */
+  at: Date;
+}
+
+/**
+ * One process's part in a shared job, renewed while it works on it. Its host
+ * leases and budget blocks are valid while `leaseUntil` is in the future.
+ */
+export interface MemberState {
+  /** The writer id of the run (see {@linkcode WriterTag}). */
+  owner: string;
+  /** The member's lease; past it, the member counts as dead. */
+  leaseUntil: Date;
+  /** Nothing in flight, nothing unwritten, no host leased. */
+  idle: boolean;
+  /** Grows with every flush and every chunk read: a change says it did something. */
+  work: number;
+  /** Results this member wrote. */
+  counters: JobCounters;
 }
 
 /** Filters and paging of {@linkcode Store.listPages}. */
@@ -265,9 +343,10 @@ export interface Store {
   /**
    * Atomically takes one job that is `queued`, or `running` with no owner or
    * an expired lease, for `owner` until `now + leaseMs`. Oldest first. The job
-   * is returned as it is after the claim (status unchanged).
+   * is returned as it is after the claim (status unchanged). With `only`,
+   * that job and no other.
    */
-  claimJob(owner: string, leaseMs: number, now: Date): Promise<JobDoc | null>;
+  claimJob(owner: string, leaseMs: number, now: Date, only?: string): Promise<JobDoc | null>;
   /** Extends the lease while `owner` still holds it; false when it does not. */
   renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
 
@@ -281,6 +360,63 @@ export interface Store {
   readEvents(jobId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
   /** The job's `page` events matching the query, sorted by URL. */
   listPages(jobId: string, query: PageQuery): Promise<PageEvent[]>;
+
+  // Shared jobs (issue 11): one job worked by many processes at once.
+
+  /**
+   * Admits URLs into a shared job's frontier, in order, until `limit` new
+   * ones were inserted: each URL is inserted where missing (the database
+   * dedupes), tagged with `tag` and the budget block `blk`, and the new ones
+   * are appended to their host's queue (chunks numbered 1, 2, ... per host;
+   * a chunk is written once per `(host, tag)`). Resolves with the URLs added
+   * and how many of `urls` (from the front) were looked at.
+   */
+  admitUrls(
+    jobId: string,
+    urls: QueuedUrl[],
+    tag: WriterTag & { blk: string },
+    limit: number,
+  ): Promise<{ added: QueuedUrl[]; used: number }>;
+  /** Chunk `n` (from 1) of a host's queue, or `null` when it does not exist yet. */
+  readQueue(jobId: string, host: string, n: number): Promise<QueuedUrl[] | null>;
+  /** Which of `urls` have a stored result (a `page`, `error` or `skipped` event). */
+  resultsOf(jobId: string, urls: string[]): Promise<Set<string>>;
+  /**
+   * Stores a flush's events of a shared job: URL results inserted where
+   * missing (tagged), then one batch appended to the job's event chain that
+   * numbers them. Batch `k + 1` starts one past the end of batch `k`, read
+   * from batch `k` itself, and a batch is one insert: so `seq` has no gaps
+   * and no two writers share a number. Results whose key was stored already
+   * get no event. Resolves with the events as numbered.
+   */
+  appendEvents(jobId: string, events: NewEvent[], tag: WriterTag): Promise<StoredEvent[]>;
+  /**
+   * Finishes the last flush of a writer that died: its admitted URLs missing
+   * from their host's queue are appended, its results without a batch get
+   * one. Idempotent; call it only once the writer's member lease ran out.
+   */
+  recoverWriter(jobId: string, w: string): Promise<void>;
+  /** Totals of the results numbered in the job's event chain (each counted once). */
+  chainTotals(jobId: string): Promise<JobCounters>;
+  /** URLs of the job admitted under budget block `blk`. */
+  countAdmitted(jobId: string, blk: string): Promise<number>;
+  /**
+   * Inserts a mark (a bare key, e.g. `qdone <host>#<n>`: chunk `n` of a host
+   * done); false when it exists. Marks are looked up one by one by key (an
+   * `_id` lookup), never listed, so any number of them costs nothing to
+   * readers of tokens.
+   */
+  putMark(jobId: string, key: string): Promise<boolean>;
+  /** Whether the mark exists. */
+  hasMark(jobId: string, key: string): Promise<boolean>;
+  /** Inserts a token; false when `(jobId, kind, key)` exists already. */
+  putToken(jobId: string, token: Token): Promise<boolean>;
+  /** The job's tokens of a kind, in no particular order. */
+  listTokens(jobId: string, kind: string): Promise<Token[]>;
+  /** Creates or replaces a member's state. */
+  renewMember(jobId: string, member: MemberState): Promise<void>;
+  /** The job's members, live or not. */
+  listMembers(jobId: string): Promise<MemberState[]>;
 }
 
 /** Stable codes of {@linkcode StoreError}. */

@@ -98,12 +98,16 @@ async function workerWithPages(workers: ServiceProcess[], min: number): Promise<
 
 Deno.test({
   name:
-    `e2e: three workers, one job: SIGKILL its worker, SIGTERM the next, the third finishes; same pages, nothing pending, two API processes stream the same events${suffix}`,
+    `e2e: three workers on one job of three hosts at once: SIGKILL one, SIGTERM another, the third finishes; same pages, nothing pending, two API processes stream the same events${suffix}`,
   ignore: cfg.ignore,
   async fn() {
     if (cfg.uri === null) throw new Error(cfg.reason);
     const db = freshDbName("skein_worker");
-    await using site = startFixtureServer();
+    // Three hosts on loopback addresses; each page answers after 150 ms.
+    await using s2 = startFixtureServer({ hostname: "127.0.0.2" });
+    await using s3 = startFixtureServer({ hostname: "127.0.0.3" });
+    await using s4 = startFixtureServer({ hostname: "127.0.0.4" });
+    const sites = [s2, s3, s4];
     const env = {
       MONGODB_URI: cfg.uri,
       MONGODB_DB: db,
@@ -117,14 +121,15 @@ Deno.test({
       await using w1 = await startServiceProcess(env, "worker.ts");
       await using w2 = await startServiceProcess(env, "worker.ts");
       await using w3 = await startServiceProcess(env, "worker.ts");
-      const n = 60;
-      const seed = `${site.origin}/h/fanout?n=${n}&ms=150`;
-      const expected = [
-        seed,
-        ...Array.from({ length: n }, (_, i) => `${site.origin}/h/slow/${i + 1}?ms=150`),
-      ].sort();
+      const n = 30;
+      const seeds = sites.map((s) => `${s.origin}/h/fanout?n=${n}&ms=150`);
+      const expected = sites.flatMap((s) => [
+        `${s.origin}/h/fanout?n=${n}&ms=150`,
+        ...Array.from({ length: n }, (_, i) => `${s.origin}/h/slow/${i + 1}?ms=150`),
+      ]).sort();
+      // perHost 2, concurrency 2: each worker holds one host at a time.
       const job = await postJob(api1.origin, {
-        urls: [seed],
+        urls: seeds,
         options: { ignoreRobots: true, concurrency: 2, perHost: 2 },
       });
       // Followers on both API processes, from the start, while the job runs.
@@ -133,18 +138,20 @@ Deno.test({
         fetch(`${origin}/jobs/${job.id}/events`).then((r) => ndjson<Ev>(r));
       const followers = [follow(api1.origin), follow(api2.origin)];
 
+      // All three work at once: each has fetched pages before any is stopped.
+      for (const w of [w1, w2, w3]) await workerWithPages([w], 2);
       const first = await workerWithPages([w1, w2, w3], 5);
       await first.kill();
       const rest = [w1, w2, w3].filter((w) => w !== first);
-      const second = await workerWithPages(rest, 3);
+      const second = await workerWithPages(rest, 8);
       assert.equal(await second.stop(), 0, "SIGTERM exits 0");
       const third = rest.find((w) => w !== second)!;
 
-      const done = await waitForStatus(api2.origin, job.id, ["completed"], 60_000);
-      assert.equal((done.counters as { pages: number }).pages, n + 1);
+      const done = await waitForStatus(api2.origin, job.id, ["completed"], 90_000);
+      assert.equal((done.counters as { pages: number }).pages, expected.length);
       assert.ok(
         pagesFetched(await (await fetch(`${third.origin}/metrics`)).text()) > 0,
-        "the third worker finished the job",
+        "the third worker fetched",
       );
       const [a, b] = await Promise.all(followers);
       assert.deepEqual(a, b, "both API processes stream the same events");
@@ -156,7 +163,7 @@ Deno.test({
         await fetch(`${api1.origin}/jobs/${job.id}/pages?limit=1000`),
       );
       assert.deepEqual(stored.map((p) => p.url).sort(), expected);
-      // Nothing pending: every stored frontier entry has its result event.
+      // Nothing pending: every stored frontier entry has its result.
       const client = new MongoClient(cfg.uri, { serverSelectionTimeoutMS: 5000 });
       try {
         const frontier = await client.db(db).collection("frontier").find({}).toArray();
@@ -165,9 +172,9 @@ Deno.test({
         await client.close();
       }
       // A page is requested twice only if the killed worker had it in flight (concurrency 2)
-      // or had fetched it but not yet written it (a batch is cut every 100 ms, about two
-      // pages here, plus the one being written); every other page of the 61 exactly once.
-      const twice = [...site.hits].filter(([, count]) => count > 1);
+      // or had fetched it but not yet written it (a flush every 100 ms, about two pages
+      // here, plus the one being written); every other page exactly once.
+      const twice = sites.flatMap((s) => [...s.hits].filter(([, count]) => count > 1));
       assert.ok(twice.length <= 8, `fetched twice: ${JSON.stringify(twice)}`);
       assert.ok(twice.every(([, count]) => count === 2), "never three times");
       for (const p of [third, api1, api2]) assert.equal(await p.stop(), 0);

@@ -139,3 +139,26 @@ Deno.test("JobHub keeps at most keepLinks links of a job's page events in memory
   assert.equal(hub.cached("j", 1), null, "older events are left to the store");
   hub.close();
 });
+
+Deno.test("JobHub.cached() of a partial log serves consecutive events only, else null", () => {
+  const hub = new JobHub({ lingerMs: 0 });
+  const ev = (seq: number) => ({
+    seq,
+    key: `http://a.test/${seq}`,
+    event: {
+      type: "skipped" as const,
+      url: `http://a.test/${seq}`,
+      reason: "robots" as const,
+      depth: 1,
+      parent: null,
+    },
+  });
+  hub.open("j", 2, { partial: true });
+  hub.publish("j", [ev(3), ev(4), ev(7), ev(8)]);
+  assert.deepEqual(hub.cached("j", 2)?.map((e) => e.seq), [3, 4], "stops before the gap");
+  assert.equal(hub.cached("j", 4), null, "5 was written by another process: read the store");
+  assert.deepEqual(hub.cached("j", 6)?.map((e) => e.seq), [7, 8]);
+  assert.equal(hub.cached("j", 8), null, "nothing here after 8: the store may have more");
+  assert.equal(hub.cached("j", 1), null, "older than the log");
+  hub.close();
+});

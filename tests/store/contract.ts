@@ -579,6 +579,154 @@ export function storeContract(
     );
     assert.deepStrictEqual(await store.loadFrontier("j1"), []);
   });
+
+  // Shared jobs (issue 11).
+
+  test("admitUrls() admits each URL once across writers, in host chunks, up to limit", async (store) => {
+    const a = { w: "wa", b: 1, blk: "0" };
+    const first = await store.admitUrls(
+      "j1",
+      [
+        queued("http://a.test/1"),
+        queued("http://b.test/1"),
+        queued("http://a.test/2"),
+      ],
+      a,
+      10,
+    );
+    assert.deepStrictEqual(first.added.map((q) => q.url), [
+      "http://a.test/1",
+      "http://b.test/1",
+      "http://a.test/2",
+    ]);
+    assert.equal(first.used, 3);
+    // Another writer: the known URL is not added; the limit counts new URLs only.
+    const second = await store.admitUrls(
+      "j1",
+      [
+        queued("http://a.test/1"),
+        queued("http://a.test/3"),
+        queued("http://a.test/4"),
+        queued("http://a.test/5"),
+      ],
+      { w: "wb", b: 1, blk: "1" },
+      2,
+    );
+    assert.deepStrictEqual(second.added.map((q) => q.url), ["http://a.test/3", "http://a.test/4"]);
+    assert.equal(second.used, 3, "the fifth URL was not looked at");
+    assert.deepStrictEqual(
+      (await store.readQueue("j1", "a.test", 1))?.map((q) => q.url),
+      ["http://a.test/1", "http://a.test/2"],
+    );
+    assert.deepStrictEqual(
+      (await store.readQueue("j1", "a.test", 2))?.map((q) => q.url),
+      ["http://a.test/3", "http://a.test/4"],
+    );
+    assert.equal(await store.readQueue("j1", "a.test", 3), null);
+    assert.deepStrictEqual(await store.readQueue("j1", "b.test", 1), [queued("http://b.test/1")]);
+    assert.equal(await store.countAdmitted("j1", "0"), 3);
+    assert.equal(await store.countAdmitted("j1", "1"), 2);
+    assert.equal(await store.countAdmitted("j2", "0"), 0);
+    assert.equal((await store.loadFrontier("j1")).length, 5);
+  });
+
+  test("appendEvents() numbers two writers' batches 1, 2, 3, ... with no gap and no repeat", async (store) => {
+    const e1 = await store.appendEvents("j1", [
+      { key: "http://a.test/1", event: page("http://a.test/1") },
+      { key: "http://a.test/2", event: errorEvent(0, "http://a.test/2").event },
+    ], { w: "wa", b: 1 });
+    const e2 = await store.appendEvents("j1", [
+      { key: "http://a.test/3", event: page("http://a.test/3") },
+      // Stored already by the other writer: no second event.
+      { key: "http://a.test/1", event: page("http://a.test/1", { title: "again" }) },
+    ], { w: "wb", b: 1 });
+    const e3 = await store.appendEvents("j1", [{ key: "done", event: doneEvent() }], {
+      w: "wa",
+      b: 2,
+    });
+    assert.deepStrictEqual([...e1, ...e2, ...e3].map((e) => [e.seq, e.key]), [
+      [1, "http://a.test/1"],
+      [2, "http://a.test/2"],
+      [3, "http://a.test/3"],
+      [4, "done"],
+    ]);
+    // A replayed flush (same tag) appends nothing new.
+    await store.appendEvents("j1", [{ key: "http://a.test/3", event: page("http://a.test/3") }], {
+      w: "wb",
+      b: 1,
+    });
+    const read = await store.readEvents("j1", 0, 10);
+    assert.deepStrictEqual(read.map((e) => [e.seq, e.key, e.event.type]), [
+      [1, "http://a.test/1", "page"],
+      [2, "http://a.test/2", "error"],
+      [3, "http://a.test/3", "page"],
+      [4, "done", "done"],
+    ]);
+    assert.deepStrictEqual(read[0].event, page("http://a.test/1"));
+    assert.deepStrictEqual(read[3].event, doneEvent());
+    assert.deepStrictEqual((await store.readEvents("j1", 2, 1)).map((e) => e.seq), [3]);
+    assert.equal(await store.maxSeq("j1"), 4);
+    assert.deepStrictEqual(
+      (await store.listPages("j1", { limit: 10 })).map((p) => [p.url, p.title]),
+      [["http://a.test/1", "Title"], ["http://a.test/3", "Title"]],
+    );
+    assert.deepStrictEqual(
+      await store.resultsOf("j1", ["http://a.test/1", "http://a.test/2", "http://a.test/9"]),
+      new Set(["http://a.test/1", "http://a.test/2"]),
+    );
+    // Recovering a writer whose flushes all completed changes nothing.
+    await store.recoverWriter("j1", "wa");
+    assert.equal(await store.maxSeq("j1"), 4);
+  });
+
+  test("putToken() inserts a key once; listTokens() lists one kind", async (store) => {
+    const t = (key: string, owner: string | null) => ({
+      kind: "lease",
+      key,
+      owner,
+      data: { host: "a.test", gen: 1 },
+      at: at(1),
+    });
+    assert.equal(await store.putToken("j1", t("a.test#1", "p1")), true);
+    assert.equal(await store.putToken("j1", t("a.test#1", "p2")), false, "the second taker loses");
+    assert.equal(await store.putToken("j1", t("a.test#2", null)), true);
+    assert.equal(await store.putToken("j2", t("a.test#1", "p2")), true, "per job");
+    assert.equal(
+      await store.putToken("j1", { kind: "host", key: "a.test", owner: "p1", data: {}, at: at(2) }),
+      true,
+    );
+    const leases = (await store.listTokens("j1", "lease")).sort((a, b) => a.key < b.key ? -1 : 1);
+    assert.deepStrictEqual(leases, [t("a.test#1", "p1"), t("a.test#2", null)]);
+    assert.equal((await store.listTokens("j1", "host")).length, 1);
+    assert.deepStrictEqual(await store.listTokens("j3", "lease"), []);
+  });
+
+  test("putMark() inserts a key once; hasMark() finds it, per job", async (store) => {
+    assert.equal(await store.putMark("j1", "qdone a.test#1"), true);
+    assert.equal(await store.putMark("j1", "qdone a.test#1"), false);
+    assert.equal(await store.hasMark("j1", "qdone a.test#1"), true);
+    assert.equal(await store.hasMark("j1", "qdone a.test#2"), false);
+    assert.equal(await store.hasMark("j2", "qdone a.test#1"), false);
+  });
+
+  test("renewMember() creates then replaces a member; listMembers() lists the job's", async (store) => {
+    const m = {
+      owner: "p1/a",
+      leaseUntil: at(10),
+      idle: false,
+      work: 1,
+      counters: { pages: 1, errors: 0, skipped: 0, bytes: 10 },
+    };
+    await store.renewMember("j1", m);
+    await store.renewMember("j1", { ...m, leaseUntil: at(20), idle: true, work: 2 });
+    await store.renewMember("j1", { ...m, owner: "p2/b" });
+    await store.renewMember("j2", m);
+    const got = (await store.listMembers("j1")).sort((a, b) => a.owner < b.owner ? -1 : 1);
+    assert.deepStrictEqual(got, [
+      { ...m, leaseUntil: at(20), idle: true, work: 2 },
+      { ...m, owner: "p2/b" },
+    ]);
+  });
 }
 
 /** A date `n` seconds after a fixed origin. */

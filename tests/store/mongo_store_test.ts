@@ -224,7 +224,22 @@ Deno.test({
       }
       const db = client.db(dbName);
       const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
-      assert.deepEqual(names, ["claims", "events", "frontier", "jobs"]);
+      assert.deepEqual(names, [
+        "batches",
+        "claims",
+        "events",
+        "frontier",
+        "jobs",
+        "queue",
+        "tokens",
+      ]);
+      for (const unused of ["batches", "queue", "tokens"]) {
+        assert.equal(
+          await db.collection(unused).countDocuments({}),
+          0,
+          `${unused} is for shared jobs`,
+        );
+      }
       assert.equal(await db.collection("frontier").countDocuments({ jobId: "j1" }), 20);
       assert.equal(await db.collection("events").countDocuments({ jobId: "j1" }), 21);
       const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });
@@ -234,6 +249,159 @@ Deno.test({
     } finally {
       await runner.stop();
       hub.close();
+      await client.close();
+      await store.close();
+      await dropDatabase(uri, dbName);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `MongoStore: a shared job's fetched page costs a frontier entry, an event, and a share of a batch and a chunk${
+      cfg.ignore ? ` (ignored: ${cfg.reason})` : ""
+    }`,
+  ignore: cfg.ignore,
+  async fn() {
+    const uri = requireUri();
+    const dbName = freshDbName("skein_store");
+    const store = await openStore(uri, dbName);
+    const hub = new JobHub({ lingerMs: 0 });
+    // Page N links to pages 10N+1 .. 10N+10: 20 pages fetched, 1,000s of links left out.
+    const fetcher = (url: string) => {
+      const n = Number(new URL(url).pathname.split("/").at(-1));
+      const links = Array.from({ length: 10 }, (_, i) => `<a href="/p/${n * 10 + i + 1}">x</a>`);
+      return Promise.resolve(
+        new Response(`<title>${n}</title>${links.join("")}`, {
+          headers: { "content-type": "text/html" },
+        }),
+      );
+    };
+    const runner = new JobRunner(store, {
+      owner: "t",
+      leaseMs: 30_000,
+      pollMs: 20,
+      maxRunning: 1,
+      fetcher,
+      hub,
+      metrics: new Metrics(),
+      flushMs: 10,
+      log: () => {},
+      shared: true,
+    });
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      await store.createJob(
+        newJob("j1", ["http://a.test/p/0"], { maxPages: 20, ignoreRobots: true }, new Date()),
+      );
+      runner.start();
+      const until = Date.now() + 30_000;
+      while ((await store.getJob("j1"))?.status !== "completed") {
+        if (Date.now() > until) throw new Error("job not completed within 30 s");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const db = client.db(dbName);
+      assert.equal(await db.collection("frontier").countDocuments({ jobId: "j1" }), 20);
+      // The 20 results; `done` is in the last batch of the event chain.
+      assert.equal(await db.collection("events").countDocuments({ jobId: "j1" }), 20);
+      const batches = await db.collection("batches").find({ jobId: "j1" }).sort({ k: 1 }).toArray();
+      assert.ok(batches.length >= 2 && batches.length <= 21, `${batches.length} batches`);
+      assert.deepEqual(
+        batches.map((b) => b.first),
+        batches.map((_, i) => i === 0 ? 1 : batches[i - 1].last + 1),
+        "no gap",
+      );
+      assert.equal(batches.at(-1)?.last, 21);
+      assert.equal(batches.at(-1)?.items.at(-1)?.event?.type, "done");
+      const chunks = await db.collection("queue").find({ jobId: "j1" }).toArray();
+      assert.equal(chunks.reduce((n, c) => n + c.urls.length, 0), 20, "each URL in one chunk");
+      const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });
+      assert.ok(Array.isArray(page?.links), "an event is a document, its links an array");
+      const job = await db.collection("jobs").findOne({ _id: "j1" as unknown as never });
+      assert.equal(job?.options?.maxPages, 20, "job options are a document");
+    } finally {
+      await runner.stop();
+      hub.close();
+      await client.close();
+      await store.close();
+      await dropDatabase(uri, dbName);
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `MongoStore.recoverWriter() finishes the flush a dead writer left half written, once${suffix}`,
+  ignore: cfg.ignore,
+  async fn() {
+    const uri = requireUri();
+    const dbName = freshDbName("skein_store");
+    const store = await openStore(uri, dbName);
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 });
+    try {
+      const page = (url: string) => ({
+        type: "page" as const,
+        url,
+        finalUrl: url,
+        status: 200,
+        depth: 1,
+        parent: "http://a.test/",
+        contentType: "text/html",
+        title: "T",
+        links: [],
+        bytes: 10,
+        ms: 1,
+        attempts: 1,
+        meta: null,
+        contentHash: null,
+        content: null,
+      });
+      // Writer "dead": flush 1 complete; flush 2 admitted two URLs and stored a result,
+      // then died before appending their chunk and its event batch.
+      await store.admitUrls("j1", [{ url: "http://a.test/1", depth: 1, parent: null }], {
+        w: "dead",
+        b: 1,
+        blk: "0",
+      }, 10);
+      await store.appendEvents("j1", [{ key: "http://a.test/0", event: page("http://a.test/0") }], {
+        w: "dead",
+        b: 1,
+      });
+      const db = client.db(dbName);
+      await db.collection("frontier").insertMany([
+        { url: "http://a.test/2", host: "a.test", w: "dead", b: 2, blk: "0" },
+        { url: "http://b.test/1", host: "b.test", w: "dead", b: 2, blk: "0" },
+      ].map((d) => ({ ...d, _id: `2:j1:${d.url}`, jobId: "j1", depth: 1, parent: null })) as never);
+      await db.collection("events").insertOne(
+        {
+          ...page("http://a.test/1"),
+          _id: "2:j1:http://a.test/1",
+          jobId: "j1",
+          w: "dead",
+          b: 2,
+        } as never,
+      );
+      assert.equal(await store.maxSeq("j1"), 1);
+      for (let i = 0; i < 2; i++) await store.recoverWriter("j1", "dead");
+      assert.deepEqual(
+        (await store.readEvents("j1", 0, 10)).map((e) => [e.seq, e.key]),
+        [[1, "http://a.test/0"], [2, "http://a.test/1"]],
+        "the orphan result got its event, once",
+      );
+      assert.deepEqual((await store.readQueue("j1", "a.test", 2))?.map((q) => q.url), [
+        "http://a.test/2",
+      ]);
+      assert.equal(await store.readQueue("j1", "a.test", 3), null, "appended once");
+      assert.deepEqual((await store.readQueue("j1", "b.test", 1))?.map((q) => q.url), [
+        "http://b.test/1",
+      ]);
+      assert.deepEqual(await store.chainTotals("j1"), {
+        pages: 2,
+        errors: 0,
+        skipped: 0,
+        bytes: 20,
+      });
+    } finally {
       await client.close();
       await store.close();
       await dropDatabase(uri, dbName);

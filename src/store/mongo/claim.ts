@@ -37,18 +37,20 @@ export interface ClaimParts {
   serial: RunOp;
 }
 
-/** Takes the oldest claimable job for `owner` until `now + leaseMs`; the job record after the claim. */
+/** Takes the oldest claimable job (or job `only`) for `owner` until `now + leaseMs`; the job record after the claim. */
 export async function claimJob(
   parts: ClaimParts,
   owner: string,
   leaseMs: number,
   now: Date,
+  only?: string,
 ): Promise<JobRecord | null> {
   const { jobs, claims, run, serial } = parts;
   const leaseUntil = new Date(now.getTime() + leaseMs);
   const candidates = await run("claim job", () =>
     jobs.find(
       {
+        ...(only === undefined ? {} : { _id: only }),
         status: { $in: ["queued", "running"] },
         $or: [{ owner: null }, { leaseUntil: null }, { leaseUntil: { $lte: now } }],
       },

@@ -32,33 +32,45 @@ import { type Collection, type Db, type Filter, MongoClient } from "mongodb";
 import type { PageEvent } from "../../crawl/events.ts";
 import {
   type FrontierEntry,
+  type JobCounters,
   type JobDoc,
   type JobPatch,
   type JobStatus,
+  type MemberState,
+  type NewEvent,
   type PageQuery,
   pickPageFields,
+  queuedCopy,
+  type QueuedUrl,
   type Store,
   type StoredEvent,
   StoreError,
+  type Token,
   type WriteBatch,
+  type WriterTag,
 } from "../store.ts";
+import * as shared from "./shared_job.ts";
 import { checkBatch, checkFields, checkLimit, checkNumber, checkString } from "../check_input.ts";
 import { abortable } from "../../async/abortable.ts";
 import { message, redact, toStoreError } from "./errors.ts";
 import { insertMissing } from "./batch_write.ts";
 import { claimJob } from "./claim.ts";
 import {
+  type BatchRecord,
   type ClaimRecord,
   docId,
   docIdRange,
   type EventRecord,
   type FrontierRecord,
   type JobRecord,
+  type MemberRecord,
+  type QueueRecord,
   toCounters,
   toEventRecord,
   toFrontierEntry,
   toFrontierRecord,
   toJob,
+  type TokenRecord,
   toPage,
   toRecord,
   toSet,
@@ -111,6 +123,12 @@ export class MongoStore implements Store {
   #frontier: Collection<FrontierRecord>;
   #events: Collection<EventRecord>;
   #claims: Collection<ClaimRecord>;
+  #queue: Collection<QueueRecord>;
+  #batches: Collection<BatchRecord>;
+  #tokens: Collection<TokenRecord>;
+  #members: Collection<MemberRecord>;
+  #marks: Collection<{ _id: string }>;
+  #shared: shared.SharedParts;
   /** Serializes this store's updates of job documents; see {@linkcode MongoStore.updateJob}. */
   #jobLock: Promise<unknown> = Promise.resolve();
 
@@ -138,6 +156,19 @@ export class MongoStore implements Store {
     this.#frontier = this.#db.collection<FrontierRecord>("frontier");
     this.#events = this.#db.collection<EventRecord>("events");
     this.#claims = this.#db.collection<ClaimRecord>("claims");
+    this.#queue = this.#db.collection<QueueRecord>("queue");
+    this.#batches = this.#db.collection<BatchRecord>("batches");
+    this.#tokens = this.#db.collection<TokenRecord>("tokens");
+    this.#members = this.#db.collection<MemberRecord>("members");
+    this.#marks = this.#db.collection<{ _id: string }>("marks");
+    this.#shared = {
+      frontier: this.#frontier,
+      events: this.#events,
+      queue: this.#queue,
+      batches: this.#batches,
+      run: (what, op) => this.#run(what, op),
+      tails: new Map(),
+    };
   }
 
   /** Connects and creates the indexes; `unavailable` when no server answers in time. */
@@ -159,6 +190,14 @@ export class MongoStore implements Store {
     // no index of their own, one less to maintain on every insert.
     await this.#events.createIndex({ jobId: 1, seq: 1 }, { name: "jobId_seq" });
     await this.#claims.createIndex({ jobId: 1, gen: 1 }, { name: "jobId_gen" });
+    // Shared jobs: a flush appends at most one chunk per host and one event batch.
+    await this.#queue.createIndex({ jobId: 1, host: 1, w: 1, b: 1, blk: 1 }, {
+      name: "jobId_host_w_b_blk",
+      unique: true,
+    });
+    await this.#batches.createIndex({ jobId: 1, w: 1, b: 1 }, { name: "jobId_w_b", unique: true });
+    await this.#batches.createIndex({ jobId: 1, last: 1 }, { name: "jobId_last" });
+    await this.#tokens.createIndex({ jobId: 1, kind: 1 }, { name: "jobId_kind" });
   }
 
   /** Sends `ping`; `unavailable` when no server answers in time. */
@@ -227,9 +266,15 @@ export class MongoStore implements Store {
   }
 
   /** Takes the oldest claimable job; see {@linkcode Store.claimJob} and `claim.ts`. */
-  async claimJob(owner: string, leaseMs: number, now: Date): Promise<JobDoc | null> {
+  async claimJob(
+    owner: string,
+    leaseMs: number,
+    now: Date,
+    only?: string,
+  ): Promise<JobDoc | null> {
     checkString("Owner", owner);
     checkNumber("Lease", leaseMs);
+    if (only !== undefined) checkString("Job id", only);
     const doc = await claimJob(
       {
         jobs: this.#jobs,
@@ -240,6 +285,7 @@ export class MongoStore implements Store {
       owner,
       leaseMs,
       now,
+      only,
     );
     return doc ? toJob(doc) : null;
   }
@@ -322,6 +368,8 @@ export class MongoStore implements Store {
   /** Highest stored `seq`, 0 when none. */
   async maxSeq(jobId: string): Promise<number> {
     checkString("Job id", jobId);
+    const chained = await shared.lastSeq(this.#shared, jobId);
+    if (chained !== null) return chained;
     const doc = await this.#run(
       "read max seq",
       () => this.#events.findOne({ jobId }, { sort: { seq: -1 }, projection: { seq: 1 } }),
@@ -334,6 +382,8 @@ export class MongoStore implements Store {
     checkString("Job id", jobId);
     checkNumber("afterSeq", afterSeq);
     if (checkLimit(limit) === 0) return [];
+    const chained = await shared.readBatches(this.#shared, jobId, afterSeq, limit);
+    if (chained !== null) return chained;
     const docs = await this.#run(
       "read events",
       () =>
@@ -370,6 +420,168 @@ export class MongoStore implements Store {
       : docs.map((d) => pickPageFields(toPage(d), fields));
   }
 
+  /** Admits URLs in order until `limit` new ones; see {@linkcode Store.admitUrls}. */
+  admitUrls(
+    jobId: string,
+    urls: QueuedUrl[],
+    tag: WriterTag & { blk: string },
+    limit: number,
+  ): Promise<{ added: QueuedUrl[]; used: number }> {
+    checkString("Job id", jobId);
+    checkTag(tag);
+    checkString("Block", tag.blk);
+    for (const q of urls) {
+      checkString("Frontier url", q.url);
+      checkNumber("Frontier depth", q.depth);
+    }
+    return shared.admitUrls(this.#shared, jobId, urls, tag, limit);
+  }
+
+  /** Chunk `n` of a host's queue, or `null`; one `_id` lookup. */
+  async readQueue(jobId: string, host: string, n: number): Promise<QueuedUrl[] | null> {
+    checkString("Job id", jobId);
+    checkString("Host", host);
+    checkNumber("Chunk", n);
+    const doc = await this.#run(
+      "read queue",
+      () => this.#queue.findOne({ _id: docId(jobId, `${host}#${n}`) }),
+    );
+    return doc ? doc.urls.map((q) => queuedCopy(q as QueuedUrl)) : null;
+  }
+
+  /** Which of `urls` have a stored result. */
+  async resultsOf(jobId: string, urls: string[]): Promise<Set<string>> {
+    checkString("Job id", jobId);
+    if (urls.length === 0) return new Set();
+    const ids = urls.map((u) => docId(jobId, checkString("Url", u)));
+    const docs = await this.#run(
+      "read results",
+      () =>
+        this.#events.find(
+          { _id: { $in: ids }, type: { $in: ["page", "error", "skipped"] } },
+          { projection: { url: 1 } },
+        ).toArray(),
+    );
+    return new Set(docs.map((d) => String(d.url)));
+  }
+
+  /** Results, then one numbered batch; see {@linkcode Store.appendEvents} and `shared_job.ts`. */
+  appendEvents(jobId: string, events: NewEvent[], tag: WriterTag): Promise<StoredEvent[]> {
+    checkString("Job id", jobId);
+    checkTag(tag);
+    for (const e of events) checkString("Event key", e.key);
+    return shared.appendEvents(this.#shared, jobId, events, tag);
+  }
+
+  /** Finishes a dead writer's last flush; see `shared_job.ts`. */
+  recoverWriter(jobId: string, w: string): Promise<void> {
+    checkString("Job id", jobId);
+    checkString("Writer", w);
+    return shared.recoverWriter(this.#shared, jobId, w);
+  }
+
+  /** Totals of the job's event chain (a `$group` over its batches). */
+  chainTotals(jobId: string): Promise<JobCounters> {
+    checkString("Job id", jobId);
+    return shared.chainTotals(this.#shared, jobId);
+  }
+
+  /** URLs admitted under budget block `blk` (a scan; used only after a crash). */
+  countAdmitted(jobId: string, blk: string): Promise<number> {
+    checkString("Job id", jobId);
+    checkString("Block", blk);
+    return this.#run("count admitted", () => this.#frontier.countDocuments({ jobId, blk }));
+  }
+
+  /** Inserts a mark; false when it exists (the unique `_id`). */
+  async putMark(jobId: string, key: string): Promise<boolean> {
+    checkString("Job id", jobId);
+    const _id = docId(jobId, checkString("Mark", key));
+    try {
+      await this.#run("put mark", () => this.#marks.insertOne({ _id }));
+      return true;
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "duplicate") return false;
+      throw e;
+    }
+  }
+
+  /** Whether the mark exists: one `_id` lookup. */
+  async hasMark(jobId: string, key: string): Promise<boolean> {
+    checkString("Job id", jobId);
+    const _id = docId(jobId, checkString("Mark", key));
+    return (await this.#run("read mark", () => this.#marks.findOne({ _id }))) !== null;
+  }
+
+  /** Inserts a token; false when it exists (the unique `_id`). */
+  async putToken(jobId: string, token: Token): Promise<boolean> {
+    checkString("Job id", jobId);
+    checkString("Token kind", token.kind);
+    checkString("Token key", token.key);
+    const doc: TokenRecord = {
+      _id: docId(jobId, `${token.kind} ${token.key}`),
+      jobId,
+      kind: token.kind,
+      key: token.key,
+      owner: token.owner,
+      data: plainData(token.data),
+      at: token.at,
+    };
+    try {
+      await this.#run("put token", () => this.#tokens.insertOne(doc));
+      return true;
+    } catch (e) {
+      if (e instanceof StoreError && e.code === "duplicate") return false;
+      throw e;
+    }
+  }
+
+  /** The job's tokens of one kind. */
+  async listTokens(jobId: string, kind: string): Promise<Token[]> {
+    checkString("Job id", jobId);
+    checkString("Token kind", kind);
+    const docs = await this.#run("list tokens", () => this.#tokens.find({ jobId, kind }).toArray());
+    return docs.map((d) => ({
+      kind: d.kind,
+      key: d.key,
+      owner: d.owner ?? null,
+      data: d.data ?? {},
+      at: d.at,
+    }));
+  }
+
+  /** Replaces (or creates) a member's document. */
+  async renewMember(jobId: string, m: MemberState): Promise<void> {
+    checkString("Job id", jobId);
+    checkString("Owner", m.owner);
+    const doc: MemberRecord = {
+      _id: docId(jobId, m.owner),
+      jobId,
+      owner: m.owner,
+      leaseUntil: m.leaseUntil,
+      idle: m.idle === true,
+      work: checkNumber("Work", m.work),
+      counters: toCounters(m.counters),
+    };
+    await this.#run(
+      "renew member",
+      () => this.#members.replaceOne({ _id: doc._id }, doc, { upsert: true }),
+    );
+  }
+
+  /** The job's members. */
+  async listMembers(jobId: string): Promise<MemberState[]> {
+    checkString("Job id", jobId);
+    const docs = await this.#run("list members", () => this.#members.find({ jobId }).toArray());
+    return docs.map((d) => ({
+      owner: d.owner,
+      leaseUntil: d.leaseUntil,
+      idle: d.idle,
+      work: d.work,
+      counters: toCounters(d.counters),
+    }));
+  }
+
   /** Like {@linkcode MongoStore.#run}, after this store's earlier updates of job documents. */
   #serial<T>(what: string, op: () => Promise<T>): Promise<T> {
     const result = this.#jobLock.then(() => this.#run(what, op));
@@ -385,4 +597,26 @@ export class MongoStore implements Store {
       throw toStoreError(e, what, this.#where);
     }
   }
+}
+
+/** Throws `StoreError("invalid")` unless `tag` is a writer tag. */
+function checkTag(tag: WriterTag): void {
+  checkString("Writer", tag.w);
+  checkNumber("Writer batch", tag.b);
+}
+
+/** A token's data with only plain scalar values (no operators can hide in it). */
+function plainData(
+  data: Record<string, unknown>,
+): Record<string, string | number | boolean | null> {
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (k.startsWith("$") || k.includes(".")) {
+      throw new StoreError("invalid", `Token field not storable: ${JSON.stringify(k)}`);
+    }
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+      out[k] = v;
+    } else throw new StoreError("invalid", `Token field ${k} must be a scalar`);
+  }
+  return out;
 }

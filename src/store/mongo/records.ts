@@ -56,13 +56,79 @@ export interface ClaimRecord {
   leaseUntil: Date;
 }
 
-/** A queued URL as stored; `_id` is {@linkcode docId}`(jobId, url)`. */
+/**
+ * A queued URL as stored; `_id` is {@linkcode docId}`(jobId, url)`. A shared
+ * job's entries also carry the host, the writer tag and the budget block.
+ */
 export interface FrontierRecord {
   _id: string;
   jobId: string;
   url: string;
   depth: number;
   parent: string | null;
+  host?: string;
+  w?: string;
+  b?: number;
+  blk?: string;
+}
+
+/** Chunk `n` of a host's queue in a shared job; `_id` is `docId(jobId, "<host>#<n>")`. */
+export interface QueueRecord {
+  _id: string;
+  jobId: string;
+  host: string;
+  n: number;
+  urls: {
+    url: string;
+    depth: number;
+    parent: string | null;
+    source?: string;
+    lastmod?: string | null;
+  }[];
+  w: string;
+  b: number;
+  /** The budget block its URLs were admitted under (a flush may use several). */
+  blk: string;
+}
+
+/**
+ * Batch `k` of a shared job's event chain: events `first..last` in order, a
+ * result as a reference to its event document (`{ key }`), any other event
+ * (`done`, `sitemap`) in full.
+ */
+export interface BatchRecord {
+  _id: string;
+  jobId: string;
+  k: number;
+  first: number;
+  last: number;
+  w: string;
+  b: number;
+  items: { key: string; event?: CrawlEvent }[];
+  /** What its results add to the job's totals. */
+  counts: JobCounters;
+}
+
+/** A token (see `Token` in `store.ts`); `_id` is `docId(jobId, "<kind> <key>")`. */
+export interface TokenRecord {
+  _id: string;
+  jobId: string;
+  kind: string;
+  key: string;
+  owner: string | null;
+  data: Record<string, string | number | boolean | null>;
+  at: Date;
+}
+
+/** A member of a shared job; `_id` is `docId(jobId, owner)`. */
+export interface MemberRecord {
+  _id: string;
+  jobId: string;
+  owner: string;
+  leaseUntil: Date;
+  idle: boolean;
+  work: number;
+  counters: JobCounters;
 }
 
 /**
@@ -72,7 +138,8 @@ export interface FrontierRecord {
 export type EventRecord = {
   _id: string;
   jobId: string;
-  seq: number;
+  /** Absent on a shared job's results, whose numbers live in their batch. */
+  seq?: number;
   type: CrawlEvent["type"];
   url?: string;
   /** Databases written before issue 11 kept the event as a JSON string here (still read). */
@@ -201,11 +268,11 @@ export function toEventRecord(jobId: string, e: StoredEvent): EventRecord {
 /** The stored event of a record. */
 export function toStoredEvent(d: EventRecord): StoredEvent {
   if (typeof d.event === "string") {
-    return { seq: d.seq, key: String(d.key), event: JSON.parse(d.event) as CrawlEvent };
+    return { seq: d.seq ?? 0, key: String(d.key), event: JSON.parse(d.event) as CrawlEvent };
   }
-  const { _id: _, jobId: __, seq, ...event } = d;
+  const { _id: _, jobId: __, seq, w: ___, b: ____, ...event } = d;
   const ev = event as unknown as CrawlEvent;
-  return { seq, key: eventKey(ev), event: ev };
+  return { seq: seq ?? 0, key: eventKey(ev), event: ev };
 }
 
 /** A page event of a record (an event record of type `page`). */

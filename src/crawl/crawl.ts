@@ -116,6 +116,19 @@ const OUTPUT_BUFFER = 256;
  */
 const DISPATCH_BATCH = 8;
 
+/**
+ * Most tasks one page's queued links start at once on free slots (see
+ * `pump` in {@linkcode crawl}): enough for the links of a typical page,
+ * while the seed's hundreds of links still go through the dispatcher's
+ * batches. Starting them all at once sent the 500-wide latency crawl's
+ * first wave as one burst that came back as one, and the 500 answers then
+ * waited on each other's parsing (sustained 80-85 % against 84-87 %, 3
+ * interleaved runs); with at most 16 the links of each page of that first
+ * wave filled the slots it freed at once: 77 → 83 % sustained and slot lag
+ * 34 → 18 ms (medians of 4 interleaved runs under load).
+ */
+const PUMP_MAX = 16;
+
 /** Resolves after pending I/O callbacks have run (a macrotask, unlike a microtask). */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -283,6 +296,7 @@ async function* run(
       if (trace !== null) trace.stamp("slotFree");
       live.inFlight--;
       frontier.finish(task);
+      if (handOff(release)) return;
       release();
       wake.notify();
     };
@@ -291,6 +305,7 @@ async function* run(
       fetched();
       count(ev);
       queueLinks(ev);
+      pump();
       wake.notify(); // its links may be the work the dispatcher waits for
       await out.send(ev);
     } catch (e) {
@@ -300,6 +315,51 @@ async function* run(
       live.unhanded--;
       releaseUnhanded();
       wake.notify();
+    }
+  };
+
+  /** Starts a task on a fetch slot and an `unhanded` permit already held. */
+  const start = (task: Task, release: () => void, releaseUnhanded: () => void) => {
+    live.inFlight++;
+    live.unhanded++;
+    if (trace !== null) trace.stamp("dispatch");
+    const p = runTask(task, release, releaseUnhanded);
+    running.add(p);
+    p.finally(() => running.delete(p)).catch(() => {});
+  };
+
+  /**
+   * Gives a fetch slot that was just freed straight to the next task, when
+   * one may start now: the next request is sent from the code that read the
+   * last answer, before that answer is parsed. Through the dispatcher it
+   * would wait behind every microtask queued meanwhile (the reads and parses
+   * of the other answers of the same event-loop turn): 4-8 ms on average,
+   * 30-40 ms at p99, in the 500-wide latency crawl. False when the slot must
+   * go back to the dispatcher (no task ready, output full, stopping).
+   */
+  const handOff = (release: () => void): boolean => {
+    if (signal.aborted || drain?.aborted) return false;
+    const releaseUnhanded = unhanded.tryAcquire();
+    if (releaseUnhanded === null) return false;
+    const task = frontier.next(Date.now());
+    if (task === null) {
+      releaseUnhanded();
+      return false;
+    }
+    start(task, release, releaseUnhanded);
+    return true;
+  };
+
+  /**
+   * Starts tasks on free fetch slots at once, up to {@linkcode PUMP_MAX}:
+   * called when a page's links were queued, so they are requested before
+   * the next answer is parsed rather than when the dispatcher next runs.
+   */
+  const pump = () => {
+    for (let n = 0; n < PUMP_MAX; n++) {
+      const release = fetchSlots.tryAcquire();
+      if (release === null) return;
+      if (!handOff(release)) return release();
     }
   };
 
@@ -357,12 +417,7 @@ async function* run(
           throw e;
         }
       }
-      live.inFlight++;
-      live.unhanded++;
-      if (trace !== null) trace.stamp("dispatch");
-      const p = runTask(task, release, releaseUnhanded);
-      running.add(p);
-      p.finally(() => running.delete(p)).catch(() => {});
+      start(task, release, releaseUnhanded);
       if (++dispatched % DISPATCH_BATCH === 0) await yieldToEventLoop();
     }
   };

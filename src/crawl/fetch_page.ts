@@ -112,15 +112,13 @@ async function fetchFollowing(
   url: string,
   headers: Headers,
   signal: AbortSignal,
+  onBodyEnd?: (status: number) => void,
 ): Promise<Fetched> {
   let chain: Set<string> | null = null; // made on the first redirect: most fetches have none
   let current = url;
+  const init = { headers, signal, connectTimeoutMs: env.options.connectTimeoutMs, onBodyEnd };
   for (let hop = 0;; hop++) {
-    const res = await env.fetcher(current, {
-      headers,
-      signal,
-      connectTimeoutMs: env.options.connectTimeoutMs,
-    });
+    const res = await env.fetcher(current, init);
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || res.status === 304 || location === null) {
       return { res, finalUrl: current };
@@ -167,12 +165,22 @@ async function attempt(
 ): Promise<Attempt> {
   const { options } = env;
   using deadline = deadlineSignal(options.timeoutMs, signal);
+  const received = hooks.onBodyReceived;
   try {
     const { res, finalUrl } = await fetchFollowing(
       env,
       task.url,
       requestHeaders(options),
       deadline.signal,
+      // The answer that ends this attempt (not a redirect, not retried) is in: its
+      // slot may go to the next request now, from the fetcher's own read.
+      received && ((status) => {
+        if (
+          (status < 300 || status >= 400) && !shouldRetry({ kind: "status", status }, n, options)
+        ) {
+          received();
+        }
+      }),
     );
     const answered: AttemptOutcome = {
       kind: "status",
@@ -270,9 +278,12 @@ export async function fetchPage(
   signal: AbortSignal,
   hooks: FetchHooks = {},
 ): Promise<CrawlEvent> {
-  let allowed: boolean;
+  let allowed = true;
   try {
-    allowed = await allowedByRobots(env, task.url, signal);
+    // Without robots.txt there is nothing to wait for: no await, so the request
+    // is written in the same turn as the dispatch (a hop would put it behind every
+    // microtask queued meanwhile, e.g. other pages' parsing).
+    if (env.robots !== null) allowed = await allowedByRobots(env, task.url, signal);
   } catch (e) {
     if (signal.aborted) throw signal.reason;
     const err = classifyError(e, signal);

@@ -109,7 +109,10 @@ func (t *timing) add(page int, start time.Time) {
 }
 
 type stats struct {
-	Pages          int       `json:"pages"`
+	Pages int `json:"pages"`
+	// The first request, from the reset of the record (run.sh resets it just before it
+	// starts the crawler: about the crawler's start-up time).
+	FirstRequestS  float64   `json:"first_request_s"`
 	SeedDoneS      float64   `json:"seed_done_s"`     // seed answered, from the first request
 	LastDoneS      float64   `json:"last_done_s"`     // last answer, from the first request
 	AfterSeed      int       `json:"after_seed"`      // pages answered after the seed
@@ -181,6 +184,7 @@ func (t *timing) take(c int) stats {
 	if seedDone < 0 {
 		seedDone = first
 	}
+	st.FirstRequestS = first.Seconds()
 	var busy, held, maxHeld time.Duration
 	bins := make([]time.Duration, int((last-first)/(100*time.Millisecond))+1)
 	for _, s := range spans {

@@ -328,6 +328,8 @@ async function* run(
     p.finally(() => running.delete(p)).catch(() => {});
   };
 
+  /** Set while a hand-off starts its task. */
+  let handingOff = false;
   /**
    * Gives a fetch slot that was just freed straight to the next task, when
    * one may start now: the next request is sent from the code that read the
@@ -338,7 +340,9 @@ async function* run(
    * go back to the dispatcher (no task ready, output full, stopping).
    */
   const handOff = (release: () => void): boolean => {
-    if (signal.aborted || drain?.aborted) return false;
+    // Not from inside a hand-off: a fetcher that ends a body within its call would
+    // otherwise run the whole frontier down one call stack.
+    if (handingOff || signal.aborted || drain?.aborted) return false;
     const releaseUnhanded = unhanded.tryAcquire();
     if (releaseUnhanded === null) return false;
     const task = frontier.next(Date.now());
@@ -346,7 +350,12 @@ async function* run(
       releaseUnhanded();
       return false;
     }
-    start(task, release, releaseUnhanded);
+    handingOff = true;
+    try {
+      start(task, release, releaseUnhanded);
+    } finally {
+      handingOff = false;
+    }
     return true;
   };
 

@@ -25,10 +25,9 @@ import { Semaphore } from "../async/semaphore.ts";
 import { Channel } from "../async/channel.ts";
 import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
-import { fetchPage, type PageEnv } from "./fetch_page.ts";
+import { fetchPage, loadHtmlParser, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { setImmediate } from "node:timers";
-import { readSitemaps } from "./read_sitemaps.ts";
 
 import { trace } from "../trace/dispatch_trace.ts";
 
@@ -258,6 +257,8 @@ async function* run(
   };
   for (const t of resumed) frontier.add(t);
   for (const s of seeds) enqueue({ url: s, depth: 0, parent: null });
+  // Loads while the first requests are out (a failure shows at the first parse).
+  if (parsePool === null) loadHtmlParser().catch(() => {});
 
   // `fetchSlots` bounds fetches in flight; a fetch ends when its body is
   // received, and its page may still be parsed and handed on. `unhanded`
@@ -379,6 +380,8 @@ async function* run(
       await out.send(ev);
     }
     if (opts.sitemaps) {
+      // Loaded only here: the sitemap reader and its XML parser cost 20-25 ms of start-up.
+      const { readSitemaps } = await import("./read_sitemaps.ts");
       // Sitemap URLs enter at depth 0 before any link is followed, through the
       // same admission as links (scope, include/exclude, maxPages, dedupe).
       const sitemapEnv = {

@@ -25,7 +25,7 @@ import { bodyBytes } from "./response_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
 import type { extractHtml as ExtractHtml } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
-import { BodyHash } from "./body_hash.ts";
+import type { BodyHash } from "./body_hash.ts";
 import {
   headerRobots,
   type PageMeta,
@@ -54,19 +54,27 @@ export interface FetchHooks {
   onBodyReceived?: () => void;
 }
 
-let extractHtml: typeof ExtractHtml | null = null;
-let loadingExtract: Promise<typeof ExtractHtml> | null = null;
+/** What parsing a page needs: the HTML parser and the body hash. */
+export interface PageParsers {
+  extractHtml: typeof ExtractHtml;
+  BodyHash: typeof BodyHash;
+}
+
+let parsers: PageParsers | null = null;
+let loadingParsers: Promise<PageParsers> | null = null;
 
 /**
- * Starts loading the HTML parser, if it is not loaded yet, and resolves with
- * its entry point. It is loaded on first use rather than with this module:
- * it costs 10-20 ms of start-up, which a crawl spends better waiting for its
- * first answer (a crawl calls this as it starts).
+ * Starts loading what parsing a page needs, if it is not loaded yet, and
+ * resolves with it. It is loaded on first use rather than with this module:
+ * the HTML parser costs 10-20 ms of start-up and `node:crypto` (the body
+ * hash) 40-70 ms, which a crawl spends better waiting for its first answer
+ * (a crawl calls this as it starts).
  */
-export function loadHtmlParser(): Promise<typeof ExtractHtml> {
-  return loadingExtract ??= import("../html/extract_page.ts").then((m) =>
-    extractHtml = m.extractHtml
-  );
+export function loadPageParsers(): Promise<PageParsers> {
+  return loadingParsers ??= Promise.all([
+    import("../html/extract_page.ts"),
+    import("./body_hash.ts"),
+  ]).then(([page, hash]) => parsers = { extractHtml: page.extractHtml, BodyHash: hash.BodyHash });
 }
 
 const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
@@ -218,16 +226,14 @@ async function attempt(
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
+      const { extractHtml, BodyHash } = parsers ?? await loadPageParsers();
       const hash = new BodyHash();
       const bytes = hash.pass(bodyBytes(res, read));
       const info = env.parsePool
         ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal, {
           content: options.content,
         })
-        : await (extractHtml ?? await loadHtmlParser())(bytes, finalUrl, {
-          contentType,
-          content: options.content,
-        });
+        : await extractHtml(bytes, finalUrl, { contentType, content: options.content });
       title = info.title;
       meta = withHeaderRobots(
         info.meta,

@@ -310,8 +310,14 @@ async function* run(
       release();
       wake.notify();
     };
+    // The answer is in but not parsed: its slot goes at once, unless C pages already
+    // wait to be parsed or handed on (a CPU-bound crawl would otherwise fetch ahead of
+    // its parsing up to the output bound, holding each page's memory meanwhile).
+    const onAnswerIn = () => {
+      if (live.unhanded - live.inFlight < opts.concurrency) fetched();
+    };
     try {
-      const ev = await fetchPage(task, env, signal, { onBodyReceived: fetched });
+      const ev = await fetchPage(task, env, signal, { onBodyReceived: fetched, onAnswerIn });
       fetched();
       count(ev);
       queueLinks(ev);

@@ -52,6 +52,12 @@ export interface PageEnv {
 export interface FetchHooks {
   /** Called once the whole body has been received, before its last chunk is parsed. */
   onBodyReceived?: () => void;
+  /**
+   * Called as soon as the fetcher has read the last byte of the answer that
+   * ends this attempt (no redirect, no retry follows), often before any of
+   * it is parsed (`FetcherInit.onBodyEnd`); `onBodyReceived` still follows.
+   */
+  onAnswerIn?: () => void;
 }
 
 /** What parsing a page needs: the HTML parser and the body hash. */
@@ -188,7 +194,7 @@ async function attempt(
 ): Promise<Attempt> {
   const { options } = env;
   using deadline = deadlineSignal(options.timeoutMs, signal);
-  const received = hooks.onBodyReceived;
+  const answerIn = hooks.onAnswerIn;
   try {
     const { res, finalUrl } = await fetchFollowing(
       env,
@@ -197,11 +203,11 @@ async function attempt(
       deadline.signal,
       // The answer that ends this attempt (not a redirect, not retried) is in: its
       // slot may go to the next request now, from the fetcher's own read.
-      received && ((status) => {
+      answerIn && ((status) => {
         if (
           (status < 300 || status >= 400) && !shouldRetry({ kind: "status", status }, n, options)
         ) {
-          received();
+          answerIn();
         }
       }),
     );

@@ -111,3 +111,44 @@ Deno.test("crawl() stops handing slots on once drain is aborted", async () => {
   assert.equal(run.done.reason, "aborted");
   assert.deepEqual(paths(run.pages.map((p) => p.url)), ["/a"]);
 });
+
+Deno.test("crawl() hands a slot off early only while fewer than C pages wait to be parsed", async () => {
+  // Each body stalls until its page's onBodyEnd has been reported (a turn after the fetch),
+  // and /a's until /b's has: /a's answer is in while /a waits to be parsed. With
+  // concurrency 1, /a's slot goes to /b at once; /b's answer then comes in while /a still
+  // waits, so /b keeps its slot until its own body has been read: /c is not requested
+  // from /b's onBodyEnd.
+  const gates = new Map<string, PromiseWithResolvers<void>>();
+  const gate = (path: string) => {
+    if (!gates.has(path)) gates.set(path, Promise.withResolvers<void>());
+    return gates.get(path)!;
+  };
+  const requested: string[] = [];
+  const requestedAtEnd = new Map<string, string[]>();
+  const fetcher = (url: string, init: FetcherInit): Promise<Response> => {
+    const path = new URL(url).pathname;
+    requested.push(path);
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        await gate(path).promise;
+        c.enqueue(new TextEncoder().encode(path));
+        c.close();
+      },
+    });
+    setTimeout(() => {
+      init.onBodyEnd?.(200);
+      requestedAtEnd.set(path, [...requested]);
+      if (path !== "/a") gate(path).resolve();
+      if (path === "/b") gate("/a").resolve();
+    }, 0);
+    return Promise.resolve(new Response(body, { headers: { "content-type": "text/html" } }));
+  };
+  const run = await collect([`${ORIGIN}/a`, `${ORIGIN}/b`, `${ORIGIN}/c`], {
+    concurrency: 1,
+    ignoreRobots: true,
+  }, { fetcher });
+  assert.deepEqual(requestedAtEnd.get("/a"), ["/a", "/b"], "/a's slot went to /b at once");
+  assert.deepEqual(requestedAtEnd.get("/b"), ["/a", "/b"], "/b kept its slot: /a waits");
+  assert.deepEqual(requested, ["/a", "/b", "/c"]);
+  assert.deepEqual(paths(run.pages.map((p) => p.url)), ["/a", "/b", "/c"]);
+});

@@ -310,13 +310,13 @@ async function* run(
       release();
       wake.notify();
     };
-    // The answer is in but not parsed: its slot goes at once, unless the parse backlog
-    // is full (then it goes once the body has been read by the parser).
-    const onAnswerIn = () => {
-      if (backlog() < backlogLimit) fetched(); // this page joins the backlog
-    };
     try {
-      const ev = await fetchPage(task, env, signal, { onBodyReceived: fetched, onAnswerIn });
+      // The slot goes as soon as the fetcher has the answer (onAnswerIn), or else once
+      // the body has been read (onBodyReceived), before the page is parsed.
+      const ev = await fetchPage(task, env, signal, {
+        onAnswerIn: fetched,
+        onBodyReceived: fetched,
+      });
       fetched();
       count(ev);
       queueLinks(ev);
@@ -343,20 +343,6 @@ async function* run(
     p.finally(() => running.delete(p)).catch(() => {});
   };
 
-  /**
-   * Pages whose fetch is over but which are not parsed and handed on yet, past
-   * which no fetch is started ahead of the dispatcher (hand-off, pump, early
-   * release): C, so at most C pages wait for the parser besides the C fetches.
-   * Starting fetches ahead of parsing grows that backlog in a CPU-bound crawl
-   * (static site, C = 64: 28 pages at the median instead of 4), and peak RSS
-   * with it (105 → 115-120 MB); a lower bound (8 or 4) did not bring the RSS
-   * back down, and in the latency crawl (C = 500) the backlog is 13-20 at the
-   * median but 70-90 at p90 (bursts of answers), where a low bound would hold
-   * the slots back.
-   */
-  const backlogLimit = opts.concurrency;
-  /** Pages whose fetch is over but which are not handed on yet. */
-  const backlog = () => live.unhanded - live.inFlight;
   /** Set while a hand-off starts its task. */
   let handingOff = false;
   /**
@@ -371,8 +357,7 @@ async function* run(
   const handOff = (release: () => void): boolean => {
     // Not from inside a hand-off: a fetcher that ends a body within its call would
     // otherwise run the whole frontier down one call stack.
-    // (The page whose slot this is counts in the backlog already.)
-    if (handingOff || signal.aborted || drain?.aborted || backlog() > backlogLimit) return false;
+    if (handingOff || signal.aborted || drain?.aborted) return false;
     const releaseUnhanded = unhanded.tryAcquire();
     if (releaseUnhanded === null) return false;
     const task = frontier.next(Date.now());

@@ -85,6 +85,11 @@ export interface ServerStats {
   gapMeanMs: number | null;
   gapP50Ms: number | null;
   gapP99Ms: number | null;
+  /** The same past the first two waves of C requests (`gap_steady_ms`): the steady state. */
+  gapSteadyMeanMs: number | null;
+  gapSteadyP50Ms: number | null;
+  /** The first request, in s after run.sh reset the record just before starting the crawler. */
+  firstRequestS: number | null;
 }
 
 /** Parses the latency server's `/_stats` JSON; `null` when absent or malformed. */
@@ -100,6 +105,9 @@ export function parseServerStats(text: string | null): ServerStats | null {
       gapMeanMs: num(v.gap_ms?.mean),
       gapP50Ms: num(v.gap_ms?.p50),
       gapP99Ms: num(v.gap_ms?.p99),
+      gapSteadyMeanMs: num(v.gap_steady_ms?.mean),
+      gapSteadyP50Ms: num(v.gap_steady_ms?.p50),
+      firstRequestS: num(v.first_request_s),
     };
   } catch {
     return null;
@@ -121,6 +129,11 @@ export interface Summary {
   /** Medians of the server-side slot lag (mean and p99 of each run), ms. */
   gapMeanMs: number | null;
   gapP99Ms: number | null;
+  /** Medians of the steady-state slot lag (mean and p50 of each run), ms. */
+  gapSteadyMeanMs: number | null;
+  gapSteadyP50Ms: number | null;
+  /** Median time from the crawler's start to its first request, s. */
+  firstRequestS: number | null;
   /** Problems seen in any run: failed exits, timeouts, wrong page counts. */
   notes: string[];
 }
@@ -260,6 +273,9 @@ export function summarize(peer: string, runs: RunRecord[], expectedPages: number
     sustainedPerS: median(done.map((r) => r.server?.sustainedPerS ?? null)),
     gapMeanMs: median(done.map((r) => r.server?.gapMeanMs ?? null)),
     gapP99Ms: median(done.map((r) => r.server?.gapP99Ms ?? null)),
+    gapSteadyMeanMs: median(done.map((r) => r.server?.gapSteadyMeanMs ?? null)),
+    gapSteadyP50Ms: median(done.map((r) => r.server?.gapSteadyP50Ms ?? null)),
+    firstRequestS: median(done.map((r) => r.server?.firstRequestS ?? null)),
     notes: [...notes],
   };
 }
@@ -335,6 +351,16 @@ function table(summaries: Summary[], expected: number, extra: Column[] = []): st
 
 function gapCell(s: Summary): string {
   return s.gapMeanMs === null ? "–" : `${fmt(s.gapMeanMs, 1)} / ${fmt(s.gapP99Ms, 0)}`;
+}
+
+function steadyGapCell(s: Summary): string {
+  return s.gapSteadyMeanMs === null
+    ? "–"
+    : `${fmt(s.gapSteadyMeanMs, 1)} / ${fmt(s.gapSteadyP50Ms, 1)}`;
+}
+
+function firstRequestCell(s: Summary): string {
+  return s.firstRequestS === null ? "–" : `${Math.round(s.firstRequestS * 1000)}`;
 }
 
 type Lag = { mean?: number; p50?: number; p99?: number } | null | undefined;
@@ -541,6 +567,8 @@ export function render(meta: Map<string, string>, records: RunRecord[]): string 
         { header: "Fraction of ceiling, wall clock", cell: (s) => pct(s.pagesPerSec) },
         { header: "Fraction of ceiling, sustained", cell: (s) => pct(s.sustainedPerS) },
         { header: "Slot lag mean / p99 ms", cell: gapCell },
+        { header: "Slot lag past 2 waves, mean / p50 ms", cell: steadyGapCell },
+        { header: "First request after start, ms", cell: firstRequestCell },
       ]),
       "",
     );
@@ -550,7 +578,7 @@ export function render(meta: Map<string, string>, records: RunRecord[]): string 
         expected - 1
       } pages ÷ ${ceiling.toFixed(0)}/s and score ${
         (100 * ideal / ceiling).toFixed(0)
-      } %. **Sustained** is measured by the latency server itself: pages answered after the seed ÷ the time from the seed's answer to the last answer. A crawler that always keeps ${c} requests in flight scores 100 % there, so it measures what the ceiling describes: how well the crawler keeps its concurrency busy. **Slot lag**, also the server's: request j (in order of arrival) can only come once answer j − ${c} has left, so arrival j − departure j − ${c} is how long that slot stood empty: the crawler's lag per request, from an answer's last byte to the next request's first.`,
+      } %. **Sustained** is measured by the latency server itself: pages answered after the seed ÷ the time from the seed's answer to the last answer. A crawler that always keeps ${c} requests in flight scores 100 % there, so it measures what the ceiling describes: how well the crawler keeps its concurrency busy. **Slot lag**, also the server's: request j (in order of arrival) can only come once answer j − ${c} has left, so arrival j − departure j − ${c} is how long that slot stood empty: the crawler's lag per request, from an answer's last byte to the next request's first. _Past 2 waves_ leaves out requests j ≤ 2 × ${c} (the first wave's new connections and a cold JIT). _First request after start_: from just before the crawler is started to its first request reaching the server (process start-up).`,
       "",
     );
   }

@@ -231,7 +231,7 @@ run_one() {
       [ "$SKEIN_OUT" != file ] || out="$work/skein.ndjson"
       # shellcheck disable=SC2206
       # The same command as `deno task crawl` (deno.json), V8 heap flags and arenas included.
-      local v8=--max-semi-space-size=4,--max-old-space-size=1024
+      local v8=--max-semi-space-size=4,--min-semi-space-size=4,--max-old-space-size=1024
       # Traced: timestamps and event-loop delay (SKEIN_TRACE=1, a "trace:" line on stderr),
       # and V8's GC log on stdout (free: the pages go to --out).
       [ "$trace" != 1 ] || v8="$v8,--trace-gc"

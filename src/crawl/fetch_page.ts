@@ -23,9 +23,9 @@ import { delay } from "../async/delay.ts";
 import { type AttemptOutcome, retryDelayMs, shouldRetry } from "./retry_policy.ts";
 import { bodyBytes } from "./response_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
-import { extractHtml } from "../html/extract_page.ts";
+import type { extractHtml as ExtractHtml } from "../html/extract_page.ts";
 import { NetError } from "../net/net_error.ts";
-import { BodyHash } from "./body_hash.ts";
+import type { BodyHash } from "./body_hash.ts";
 import {
   headerRobots,
   type PageMeta,
@@ -52,6 +52,35 @@ export interface PageEnv {
 export interface FetchHooks {
   /** Called once the whole body has been received, before its last chunk is parsed. */
   onBodyReceived?: () => void;
+  /**
+   * Called as soon as the fetcher has read the last byte of the answer that
+   * ends this attempt (no redirect, no retry follows), often before any of
+   * it is parsed (`FetcherInit.onBodyEnd`); `onBodyReceived` still follows.
+   */
+  onAnswerIn?: () => void;
+}
+
+/** What parsing a page needs: the HTML parser and the body hash. */
+export interface PageParsers {
+  extractHtml: typeof ExtractHtml;
+  BodyHash: typeof BodyHash;
+}
+
+let parsers: PageParsers | null = null;
+let loadingParsers: Promise<PageParsers> | null = null;
+
+/**
+ * Starts loading what parsing a page needs, if it is not loaded yet, and
+ * resolves with it. It is loaded on first use rather than with this module:
+ * the HTML parser costs 10-20 ms of start-up and `node:crypto` (the body
+ * hash) 40-70 ms, which a crawl spends better waiting for its first answer
+ * (a crawl calls this as it starts).
+ */
+export function loadPageParsers(): Promise<PageParsers> {
+  return loadingParsers ??= Promise.all([
+    import("../html/extract_page.ts"),
+    import("./body_hash.ts"),
+  ]).then(([page, hash]) => parsers = { extractHtml: page.extractHtml, BodyHash: hash.BodyHash });
 }
 
 const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
@@ -112,15 +141,13 @@ async function fetchFollowing(
   url: string,
   headers: Headers,
   signal: AbortSignal,
+  onBodyEnd?: (status: number) => void,
 ): Promise<Fetched> {
   let chain: Set<string> | null = null; // made on the first redirect: most fetches have none
   let current = url;
+  const init = { headers, signal, connectTimeoutMs: env.options.connectTimeoutMs, onBodyEnd };
   for (let hop = 0;; hop++) {
-    const res = await env.fetcher(current, {
-      headers,
-      signal,
-      connectTimeoutMs: env.options.connectTimeoutMs,
-    });
+    const res = await env.fetcher(current, init);
     const location = res.headers.get("location");
     if (res.status < 300 || res.status >= 400 || res.status === 304 || location === null) {
       return { res, finalUrl: current };
@@ -167,12 +194,22 @@ async function attempt(
 ): Promise<Attempt> {
   const { options } = env;
   using deadline = deadlineSignal(options.timeoutMs, signal);
+  const answerIn = hooks.onAnswerIn;
   try {
     const { res, finalUrl } = await fetchFollowing(
       env,
       task.url,
       requestHeaders(options),
       deadline.signal,
+      // The answer that ends this attempt (not a redirect, not retried) is in: its
+      // slot may go to the next request now, from the fetcher's own read.
+      answerIn && ((status) => {
+        if (
+          (status < 300 || status >= 400) && !shouldRetry({ kind: "status", status }, n, options)
+        ) {
+          answerIn();
+        }
+      }),
     );
     const answered: AttemptOutcome = {
       kind: "status",
@@ -195,6 +232,7 @@ async function attempt(
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
       const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
+      const { extractHtml, BodyHash } = parsers ?? await loadPageParsers();
       const hash = new BodyHash();
       const bytes = hash.pass(bodyBytes(res, read));
       const info = env.parsePool
@@ -270,9 +308,12 @@ export async function fetchPage(
   signal: AbortSignal,
   hooks: FetchHooks = {},
 ): Promise<CrawlEvent> {
-  let allowed: boolean;
+  let allowed = true;
   try {
-    allowed = await allowedByRobots(env, task.url, signal);
+    // Without robots.txt there is nothing to wait for: no await, so the request
+    // is written in the same turn as the dispatch (a hop would put it behind every
+    // microtask queued meanwhile, e.g. other pages' parsing).
+    if (env.robots !== null) allowed = await allowedByRobots(env, task.url, signal);
   } catch (e) {
     if (signal.aborted) throw signal.reason;
     const err = classifyError(e, signal);

@@ -30,6 +30,15 @@ export interface FetcherInit {
    * ignore it.
    */
   connectTimeoutMs?: number;
+  /**
+   * Called synchronously, at most once, when the response body has been
+   * received to its end, with the response's status: before the consumer
+   * has read the body, and often before the response is even returned. A
+   * crawler uses it to send its next request before it parses this answer.
+   * A fetcher that cannot tell (Deno's `fetch`) never calls it; nor is it
+   * called for a body that fails, is cancelled or has no end yet.
+   */
+  onBodyEnd?: (status: number) => void;
 }
 
 /** Performs one GET without following redirects; see the module doc. */

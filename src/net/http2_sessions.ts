@@ -39,6 +39,13 @@ export interface Http2Request {
   /** Request headers, names in lower case (connection-specific ones are dropped). */
   headers: Record<string, string>;
   signal: AbortSignal;
+  /**
+   * Called once with the status when the body has been received to its end
+   * (as `HttpRequest.onBodyEnd`; here that is when the consumer has read it,
+   * since the stream is read only as it is pulled).
+   * @default {undefined}
+   */
+  onBodyEnd?: (status: number) => void;
 }
 
 /** Fields HTTP/2 forbids (RFC 9113 §8.2.2); `host` becomes `:authority`. */
@@ -172,11 +179,19 @@ export class Http2Sessions implements AsyncDisposable {
           // A field Headers rejects is dropped, as fetch does.
         }
       }
+      const bodyEnded = () => {
+        try {
+          req.onBodyEnd?.(status);
+        } catch (e) {
+          reportError(e);
+        }
+      };
       if (NULL_BODY.has(status)) {
         stream.close(NGHTTP2_CANCEL);
         ended = true;
         off();
         resolve(new Response(null, { status, headers }));
+        bodyEnded();
         return;
       }
       const body = new ReadableStream<Uint8Array>({
@@ -193,6 +208,7 @@ export class Http2Sessions implements AsyncDisposable {
             ended = true;
             off();
             c.close();
+            bodyEnded();
           });
         },
         pull() {

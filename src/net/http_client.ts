@@ -73,6 +73,15 @@ export interface HttpRequest {
    * @default {the client's connectTimeoutMs}
    */
   connectTimeoutMs?: number;
+  /**
+   * Called synchronously, once, with the status when the body has been read
+   * from the socket to its end (HTTP/1.1 only; the connection is back in the
+   * pool by then): see `FetcherInit.onBodyEnd`. Not called when the body
+   * fails or is cancelled. A body that came whole with the head ends (and
+   * this is called) before `request()` resolves.
+   * @default {undefined}
+   */
+  onBodyEnd?: (status: number) => void;
 }
 
 /** Opens a TCP connection; {@linkcode HttpClientOptions.dial}. */
@@ -261,7 +270,7 @@ export class HttpClient implements AsyncDisposable {
         lease = { conn: opened.conn, reused: false };
       }
       try {
-        return await this.#exchange(lease, key, head, signal);
+        return await this.#exchange(lease, key, head, req);
       } catch (e) {
         if (e instanceof StaleConnection && attempt === 0) continue;
         if (e instanceof StaleConnection) {
@@ -426,9 +435,10 @@ export class HttpClient implements AsyncDisposable {
     lease: Lease,
     key: string,
     request: Uint8Array,
-    signal: AbortSignal,
+    req: HttpRequest,
   ): Promise<Response> {
     const { conn } = lease;
+    const { signal } = req;
     // One subscription for the whole exchange; what an abort does changes once the body starts.
     let abortAction = (_reason: unknown) => closeQuietly(conn);
     const off = onAbort(signal, (reason) => abortAction(reason));
@@ -514,10 +524,21 @@ export class HttpClient implements AsyncDisposable {
     const reusable = keepsAlive(head);
     const init = { status: head.status, statusText: head.statusText, headers };
 
+    const status = head.status;
+    const ended = () => {
+      if (req.onBodyEnd === undefined) return;
+      try {
+        req.onBodyEnd(status);
+      } catch (e) {
+        reportError(e);
+      }
+    };
+
     if (framing.kind === "none" || NULL_BODY.has(head.status)) {
       if (trace !== null) trace.stamp("bodyEnd");
       off();
       this.#release(key, conn, reusable && leftover.length === 0 && framing.kind === "none");
+      ended();
       return respond(null, init);
     }
 
@@ -559,7 +580,20 @@ export class HttpClient implements AsyncDisposable {
         controller = c;
         if (framing.kind === "length" && remaining === 0) {
           finish(reusable && pendingBytes === null);
+          ended();
           c.close();
+        } else if (framing.kind === "length" && pendingBytes !== null) {
+          // The whole body came with the head (most small pages): it ends here,
+          // so the connection is free before the response is even returned.
+          if (pendingBytes.length >= remaining) {
+            const extra = pendingBytes.length > remaining;
+            c.enqueue(pendingBytes.subarray(0, remaining));
+            pendingBytes = null;
+            remaining = 0;
+            finish(reusable && !extra);
+            ended();
+            c.close();
+          }
         }
       },
       async pull(c) {
@@ -570,6 +604,7 @@ export class HttpClient implements AsyncDisposable {
             if (raw === null) {
               if (framing.kind === "close") {
                 finish(false);
+                ended();
                 c.close();
                 return;
               }
@@ -580,6 +615,7 @@ export class HttpClient implements AsyncDisposable {
               for (const d of data) if (d.length > 0) c.enqueue(d);
               if (chunked.done) {
                 finish(reusable && chunked.rest.length === 0);
+                ended();
                 c.close();
                 return;
               }
@@ -592,6 +628,7 @@ export class HttpClient implements AsyncDisposable {
               c.enqueue(take);
               if (remaining === 0) {
                 finish(reusable && take.length === raw.length);
+                ended();
                 c.close();
               }
               return;

@@ -161,6 +161,7 @@ export function createPinnedFetcher(
       headers: requestHeaders(init.headers),
       signal,
       connectTimeoutMs: init.connectTimeoutMs,
+      onBodyEnd: init.onBodyEnd,
     };
     // Only checked addresses are ever connected to; the next one is tried when one refuses.
     for (let i = 0;; i++) {

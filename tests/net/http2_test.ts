@@ -247,3 +247,36 @@ Deno.test({
     assert.equal(srv.sessions, 2, "a new session after the idle one closed");
   },
 });
+
+Deno.test({
+  name: "createPinnedFetcher() over HTTP/2 calls onBodyEnd once the body has been read",
+  ignore: ignoreTls,
+  async fn() {
+    const tls = await makeCert();
+    await using srv = await h2Server(tls);
+    const fetcher = createPinnedFetcher(loopback, { ca: tls.ca, resolve });
+    try {
+      const base = `https://skein.test:${srv.port}`;
+      const calls: number[] = [];
+      const page = await fetcher(`${base}/page/3`, {
+        ...init(),
+        onBodyEnd: (s) => calls.push(s),
+      });
+      assert.equal(calls.length, 0, "not before the body is read");
+      assert.match(await page.text(), /<title>p3<\/title>/);
+      assert.deepEqual(calls, [200]);
+      const empty = await fetcher(`${base}/no-content`, {
+        ...init(),
+        onBodyEnd: (s) => calls.push(s),
+      });
+      assert.equal(empty.body, null);
+      assert.deepEqual(calls, [200, 204]);
+      const moved = await fetcher(`${base}/moved`, { ...init(), onBodyEnd: (s) => calls.push(s) });
+      await moved.body?.cancel();
+      assert.deepEqual(calls, [200, 204], "a cancelled body never ends");
+    } finally {
+      fetcher.close();
+    }
+    await waitFor(() => srv.closedSessions === 1, "close() ends the session");
+  },
+});

@@ -462,3 +462,119 @@ Deno.test("HttpClient keeps at most maxIdlePerHost idle connections", async () =
   );
   assert.equal(srv.accepted, 5, "the two kept are reused");
 });
+
+Deno.test("HttpClient calls onBodyEnd once with the status when each kind of body has been read", async () => {
+  const long = "y".repeat(100_000);
+  const replies: Record<string, Reply> = {
+    "/whole": { wire: ok("small page") },
+    "/split": { wire: ok(long), split: 2000, pauseMs: 20 },
+    "/chunked": {
+      wire: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n0\r\n\r\n",
+      split: 60,
+      pauseMs: 20,
+    },
+    "/close": { wire: "HTTP/1.0 404 Not Found\r\n\r\nold school", close: true },
+    "/empty": { wire: "HTTP/1.1 204 No Content\r\n\r\n" },
+    "/zero": { wire: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient();
+  for (const [path, text] of Object.entries({ "/whole": "small page", "/split": long })) {
+    const calls: number[] = [];
+    const res = await client.request(srv.target, {
+      path,
+      headers: {},
+      signal: new AbortController().signal,
+      onBodyEnd: (status) => calls.push(status),
+    });
+    if (path === "/whole") {
+      // Came whole with the head: ended, and the connection pooled, before request() resolved.
+      assert.deepEqual(calls, [200]);
+      assert.equal(client.idleConnections, 1);
+    } else assert.deepEqual(calls, [], "not before the body has been read");
+    assert.equal(await res.text(), text);
+    assert.deepEqual(calls, [200], path);
+  }
+  for (
+    const [path, status] of [["/chunked", 200], ["/close", 404], ["/empty", 204], ["/zero", 200]]
+  ) {
+    const calls: number[] = [];
+    const res = await client.request(srv.target, {
+      path: path as string,
+      headers: {},
+      signal: new AbortController().signal,
+      onBodyEnd: (s) => calls.push(s),
+    });
+    await res.body?.cancel(); // read or not, a body that has ended ends once
+    if (path === "/chunked" || path === "/close") {
+      assert.deepEqual(calls, [], `${path}: cancelled before its end`);
+      continue;
+    }
+    assert.deepEqual(calls, [status], path as string);
+  }
+  for (const path of ["/chunked", "/close"]) {
+    const calls: number[] = [];
+    const res = await client.request(srv.target, {
+      path,
+      headers: {},
+      signal: new AbortController().signal,
+      onBodyEnd: (s) => calls.push(s),
+    });
+    await res.arrayBuffer();
+    assert.deepEqual(calls, [path === "/close" ? 404 : 200], path);
+  }
+});
+
+Deno.test("HttpClient does not call onBodyEnd for a body aborted or cut short", async () => {
+  await using srv = rawServer((p) =>
+    p === "/cut"
+      ? { wire: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..", close: true }
+      : { wire: ok("x".repeat(1000)), split: 300, pauseMs: 2000 }
+  );
+  await using client = new HttpClient();
+  const calls: number[] = [];
+  const cut = await client.request(srv.target, {
+    path: "/cut",
+    headers: {},
+    signal: new AbortController().signal,
+    onBodyEnd: (s) => calls.push(s),
+  });
+  await assert.rejects(cut.text(), TypeError);
+  const ac = new AbortController();
+  const slow = await client.request(srv.target, {
+    path: "/slow",
+    headers: {},
+    signal: ac.signal,
+    onBodyEnd: (s) => calls.push(s),
+  });
+  const reading = slow.text();
+  ac.abort(new Error("stop"));
+  await assert.rejects(reading, /stop/);
+  assert.deepEqual(calls, []);
+});
+
+Deno.test("HttpClient reports an onBodyEnd that throws and still completes the body", async () => {
+  await using srv = rawServer(() => ({ wire: ok("fine") }));
+  await using client = new HttpClient();
+  const reported: unknown[] = [];
+  const onError = (e: ErrorEvent) => {
+    e.preventDefault();
+    reported.push(e.error);
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    const res = await client.request(srv.target, {
+      path: "/",
+      headers: {},
+      signal: new AbortController().signal,
+      onBodyEnd: () => {
+        throw new Error("hook failed");
+      },
+    });
+    assert.equal(await res.text(), "fine");
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  assert.equal((reported[0] as Error)?.message, "hook failed");
+  assert.equal(client.idleConnections, 1, "the connection still went back to the pool");
+});

@@ -109,7 +109,10 @@ func (t *timing) add(page int, start time.Time) {
 }
 
 type stats struct {
-	Pages          int       `json:"pages"`
+	Pages int `json:"pages"`
+	// The first request, from the reset of the record (run.sh resets it just before it
+	// starts the crawler: about the crawler's start-up time).
+	FirstRequestS  float64   `json:"first_request_s"`
 	SeedDoneS      float64   `json:"seed_done_s"`     // seed answered, from the first request
 	LastDoneS      float64   `json:"last_done_s"`     // last answer, from the first request
 	AfterSeed      int       `json:"after_seed"`      // pages answered after the seed
@@ -127,6 +130,9 @@ type stats struct {
 	// the request that took its slot arriving, for j > N: the crawler's lag per
 	// request, on the server's clock (loopback adds microseconds).
 	Gap *gapStats `json:"gap_ms,omitempty"`
+	// The same past the first two waves (j > 2N): the steady state, without the start-up
+	// of the first wave's connections and a cold JIT.
+	GapSteady *gapStats `json:"gap_steady_ms,omitempty"`
 }
 
 type gapStats struct {
@@ -137,8 +143,8 @@ type gapStats struct {
 	P99  float64 `json:"p99"`
 }
 
-func gaps(spans []span, c int) *gapStats {
-	if c < 1 || len(spans) <= c+1 {
+func gaps(spans []span, c, from int) *gapStats {
+	if c < 1 || len(spans) <= from+1 {
 		return nil
 	}
 	starts := make([]time.Duration, len(spans))
@@ -148,9 +154,9 @@ func gaps(spans []span, c int) *gapStats {
 	}
 	slices.Sort(starts)
 	slices.Sort(dones)
-	g := make([]float64, 0, len(spans)-c-1)
+	g := make([]float64, 0, len(spans)-from-1)
 	sum := 0.0
-	for j := c + 1; j < len(spans); j++ {
+	for j := from + 1; j < len(spans); j++ {
 		ms := float64((starts[j] - dones[j-c]).Microseconds()) / 1000
 		g = append(g, ms)
 		sum += ms
@@ -181,6 +187,7 @@ func (t *timing) take(c int) stats {
 	if seedDone < 0 {
 		seedDone = first
 	}
+	st.FirstRequestS = first.Seconds()
 	var busy, held, maxHeld time.Duration
 	bins := make([]time.Duration, int((last-first)/(100*time.Millisecond))+1)
 	for _, s := range spans {
@@ -220,7 +227,8 @@ func (t *timing) take(c int) stats {
 	for _, b := range bins {
 		st.InFlightPer100 = append(st.InFlightPer100, float64(b.Milliseconds())/100)
 	}
-	st.Gap = gaps(spans, c)
+	st.Gap = gaps(spans, c, c)
+	st.GapSteady = gaps(spans, c, 2*c)
 	return st
 }
 

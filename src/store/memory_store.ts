@@ -21,6 +21,7 @@ import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
 import {
   type FrontierEntry,
   type FrontierState,
+  groupByHost,
   type JobCounters,
   type JobDoc,
   type JobPatch,
@@ -38,7 +39,6 @@ import {
   type WriteBatch,
   type WriterTag,
 } from "./store.ts";
-import { hostnameOf } from "../url/url_parts.ts";
 import { checkBatch, checkFields, checkLimit, checkNumber, checkString } from "./check_input.ts";
 
 /** The fields of a {@linkcode JobPatch}, the only ones `updateJob` copies. */
@@ -277,14 +277,7 @@ export class MemoryStore implements Store {
         shared.admittedBy.set(q.url, tag.blk);
         added.push({ ...copy });
       }
-      const byHost = new Map<string, QueuedUrl[]>();
-      for (const q of added) {
-        const host = hostnameOf(q.url);
-        let list = byHost.get(host);
-        if (!list) byHost.set(host, list = []);
-        list.push(q);
-      }
-      for (const [host, list] of byHost) {
+      for (const [host, list] of groupByHost(added)) {
         const chunkTag = `${host} ${tag.w}#${tag.b}#${tag.blk}`;
         if (shared.chunkTags.has(chunkTag)) continue;
         shared.chunkTags.add(chunkTag);

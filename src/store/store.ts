@@ -21,6 +21,7 @@
  * @module
  */
 import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
+import { hostnameOf } from "../url/url_parts.ts";
 
 /**
  * The key an event is stored under, unique within its job: the URL for the
@@ -135,6 +136,32 @@ export interface QueuedUrl {
   source?: "sitemap";
   /** The sitemap's `<lastmod>` of the URL (kept by shared jobs' queues). */
   lastmod?: string | null;
+}
+
+/**
+ * `urls` grouped by host name, in order within each host: a shared job's
+ * queue is one chain of chunks a host (both stores append them this way).
+ *
+ * @example
+ * ```ts
+ * import { groupByHost } from "./store.ts";
+ * const g = groupByHost([
+ *   { url: "http://a.test/1", depth: 1, parent: null },
+ *   { url: "http://b.test/", depth: 1, parent: null },
+ *   { url: "http://a.test/2", depth: 1, parent: null },
+ * ]);
+ * // g.get("a.test")!.length === 2
+ * ```
+ */
+export function groupByHost(urls: QueuedUrl[]): Map<string, QueuedUrl[]> {
+  const byHost = new Map<string, QueuedUrl[]>();
+  for (const q of urls) {
+    const host = hostnameOf(q.url);
+    let list = byHost.get(host);
+    if (!list) byHost.set(host, list = []);
+    list.push(q);
+  }
+  return byHost;
 }
 
 /** One queued URL of a job and where it stands (derived from its stored event). */

@@ -30,6 +30,7 @@ import type { Collection } from "mongodb";
 import { hostnameOf } from "../../url/url_parts.ts";
 import type { CrawlEvent } from "../../crawl/events.ts";
 import {
+  groupByHost,
   type JobCounters,
   type NewEvent,
   queuedCopy,
@@ -230,14 +231,7 @@ export async function admitUrls(
       if (!refused.has(r._id)) added.push(queuedCopy(take[i]));
     });
   }
-  const byHost = new Map<string, QueuedUrl[]>();
-  for (const q of added) {
-    const host = hostnameOf(q.url);
-    let list = byHost.get(host);
-    if (!list) byHost.set(host, list = []);
-    list.push(q);
-  }
-  for (const [host, list] of byHost) await appendChunk(parts, jobId, host, list, tag);
+  for (const [host, list] of groupByHost(added)) await appendChunk(parts, jobId, host, list, tag);
   return { added, used };
 }
 

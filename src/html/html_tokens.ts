@@ -20,6 +20,7 @@
  */
 import { decodeHTML } from "entities";
 import { HtmlScanner, type ScanSink, type TagAttrs } from "./html_scanner.ts";
+import { ownString } from "../streams/own_string.ts";
 
 /** One thing of interest found in a document. */
 export type HtmlToken =
@@ -193,7 +194,7 @@ function hasNofollow(v: string | undefined): boolean {
 }
 
 function cleanTitle(t: string): string {
-  return t.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE);
+  return ownString(t.replace(/\s+/g, " ").trim().slice(0, MAX_TITLE));
 }
 
 /**

@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { ownString } from "../streams/own_string.ts";
 import type { HtmlToken, MetaAttrs } from "./html_tokens.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 
@@ -83,7 +84,7 @@ const HREFLANG = /^[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,4}$/;
 
 function clean(v: string): string | null {
   const s = v.replace(/\s+/g, " ").trim().slice(0, MAX_META_VALUE);
-  return s === "" ? null : s;
+  return s === "" ? null : ownString(s);
 }
 
 function splitRobots(content: string): string[] {

@@ -20,6 +20,7 @@
 import { normalizeParsed } from "./normalize_url.ts";
 import { originOf } from "./url_parts.ts";
 import { encodeHrefQuery, queryEncoder } from "./encode_query.ts";
+import { ownString } from "../streams/own_string.ts";
 
 /** Per ASCII code, 1 for the characters that pass through the URL parser and the normalizer unchanged in a path or query. */
 const SAFE = new Uint8Array(128);
@@ -164,11 +165,12 @@ export class LinkResolver {
             (pos === 0 ? href : href.slice(pos));
         }
       } else if (c === 104 /* h */) {
-        // An absolute URL that is already normalized is its own result.
+        // An absolute URL that is already normalized is its own result (as
+        // a copy: the href is a slice of the page's text, which it would keep).
         const h = plainAbsoluteHost(href);
         if (h !== -1 && !needsParser(href, h)) {
           if (h === href.length) return href + "/";
-          if (href.charCodeAt(h) === 47) return href;
+          if (href.charCodeAt(h) === 47) return ownString(href);
           return href.slice(0, h) + "/" + href.slice(h);
         }
       }

@@ -135,6 +135,16 @@ function byLength<T extends string>(names: readonly T[]): T[][] {
 const TAGS_BY_LENGTH = byLength(KNOWN_TAGS);
 const ATTRS_BY_LENGTH = byLength(ATTR_NAMES);
 
+/** Whether `s` at `at` spells the first `len` characters of `name` (lower-case) in any ASCII case. */
+function spells(s: string, at: number, name: string, len: number): boolean {
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(at + i);
+    const d = name.charCodeAt(i);
+    if (c !== d && (c < 0x41 || c > 0x5a || (c | 0x20) !== d)) return false;
+  }
+  return true;
+}
+
 /** The one of `names` (lower-case) that `s[start, end)` spells in any ASCII case, or `""`. */
 function match<T extends string>(
   s: string,
@@ -144,14 +154,8 @@ function match<T extends string>(
 ): T | "" {
   const list = names[end - start];
   if (list === undefined) return "";
-  next: for (let k = 0; k < list.length; k++) {
-    const n = list[k];
-    for (let i = 0; i < n.length; i++) {
-      const c = s.charCodeAt(start + i);
-      const d = n.charCodeAt(i);
-      if (c !== d && (c < 0x41 || c > 0x5a || (c | 0x20) !== d)) continue next;
-    }
-    return n;
+  for (let k = 0; k < list.length; k++) {
+    if (spells(s, start, list[k], end - start)) return list[k];
   }
   return "";
 }
@@ -236,8 +240,6 @@ export class HtmlScanner {
   #title = "";
   /** The huge tag being read: its state, whether it is an end tag, its text when wanted. */
   #huge: { state: TagState; pieces: string[] | null } | null = null;
-  /** The attributes of the start tag being read (a new object per reported tag). */
-  #attrs: TagAttrs = {};
 
   constructor(sink: ScanSink, options: HtmlScannerOptions = {}) {
     this.#sink = sink;
@@ -434,7 +436,8 @@ export class HtmlScanner {
         if (c === 0x22 || c === 0x27) break;
       }
     }
-    const attrs: TagAttrs = want ? {} : this.#attrs;
+    // A new object per reported start tag (the sink may keep it); none for the rest.
+    const attrs: TagAttrs | null = want ? {} : null;
     let selfClosing = false;
     // The attribute states (before name, name, after name, before value, value, after value).
     for (;;) {
@@ -488,7 +491,7 @@ export class HtmlScanner {
           ve = j;
         }
       }
-      if (want) {
+      if (attrs !== null) {
         const a: AttrName | "" = match(s, an, ae, ATTRS_BY_LENGTH);
         if (a !== "" && attrs[a] === undefined) {
           const v = s.slice(vs, ve);
@@ -496,16 +499,13 @@ export class HtmlScanner {
         }
       }
     }
-    if (name !== "") {
-      if (isEnd) this.#sink.endTag(name);
-      else {
-        // Raw text only for HTML elements: decided before the sink sees the
-        // tag (in SVG `<style>` holds markup; `<svg>` itself holds none).
-        const html = !this.#sink.isInForeignContext();
-        this.#sink.startTag(name, attrs, selfClosing);
-        if (html) this.#enterRawText(name);
-      }
-    }
+    if (attrs !== null) {
+      // Raw text only for HTML elements: decided before the sink sees the
+      // tag (in SVG `<style>` holds markup; `<svg>` itself holds none).
+      const html = !this.#sink.isInForeignContext();
+      this.#sink.startTag(name, attrs, selfClosing);
+      if (html) this.#enterRawText(name);
+    } else if (name !== "") this.#sink.endTag(name);
     return j;
   }
 
@@ -541,12 +541,7 @@ export class HtmlScanner {
   #isRawEnd(s: string, at: number): boolean | null {
     const name = this.#rawName;
     const end = at + name.length;
-    const n = Math.min(end, s.length);
-    for (let i = at; i < n; i++) {
-      const c = s.charCodeAt(i);
-      const d = name.charCodeAt(i - at);
-      if (c !== d && (c < 0x41 || c > 0x5a || (c | 0x20) !== d)) return false;
-    }
+    if (!spells(s, at, name, Math.min(end, s.length) - at)) return false;
     if (end >= s.length) return null; // too short to tell
     const c = s.charCodeAt(end);
     return c === 0x3e || c === 0x2f || isSpace(c);

@@ -20,6 +20,7 @@
  */
 import { decodeHTML } from "entities";
 import { HtmlScanner, type ScanSink, type TagAttrs } from "./html_scanner.ts";
+import { CLOSES_P, VOID_ELEMENTS } from "./html_elements.ts";
 import { ownString } from "../streams/own_string.ts";
 
 /** One thing of interest found in a document. */
@@ -68,70 +69,6 @@ interface Context {
   /** For an HTML integration point: the HTML elements open in it (their end tags are not its own). */
   html?: string[];
 }
-
-/** HTML elements that hold nothing (never open). */
-const VOID = new Set([
-  "area",
-  "base",
-  "basefont",
-  "bgsound",
-  "br",
-  "col",
-  "embed",
-  "frame",
-  "hr",
-  "image",
-  "img",
-  "input",
-  "keygen",
-  "link",
-  "meta",
-  "param",
-  "source",
-  "track",
-  "wbr",
-]);
-
-/** Start tags that close an open `<p>` (HTML "in body"). */
-const CLOSES_P = new Set([
-  "address",
-  "article",
-  "aside",
-  "blockquote",
-  "center",
-  "details",
-  "dialog",
-  "dir",
-  "div",
-  "dl",
-  "fieldset",
-  "figcaption",
-  "figure",
-  "footer",
-  "form",
-  "h1",
-  "h2",
-  "h3",
-  "h4",
-  "h5",
-  "h6",
-  "header",
-  "hgroup",
-  "hr",
-  "listing",
-  "main",
-  "menu",
-  "nav",
-  "ol",
-  "p",
-  "pre",
-  "search",
-  "section",
-  "summary",
-  "table",
-  "ul",
-  "xmp",
-]);
 
 /**
  * Start tags that end foreign content (HTML "parsing tokens in foreign
@@ -281,7 +218,7 @@ class Sink implements ScanSink {
     // Inside an HTML integration point, keep count of the HTML elements open
     // (roughly: `<p>` closed by blocks, `<li>`/`<dd>`/`<dt>` by their kind).
     const point = this.#contexts.at(-1);
-    if (point !== undefined && !VOID.has(name)) {
+    if (point !== undefined && !VOID_ELEMENTS.has(name)) {
       const open = point.html ??= [];
       const last = open.at(-1);
       if (last === "p" && CLOSES_P.has(name)) open.pop();

@@ -30,6 +30,7 @@
 import type { TokenizerCallbacks } from "htmlparser2";
 import { decodeHTML, decodeHTMLAttribute } from "entities";
 import { FastTokenizer } from "./spec_tokenizer.ts";
+import { CLOSES_P, VOID_ELEMENTS } from "./html_elements.ts";
 import { ChunkBuffer } from "./chunk_buffer.ts";
 import { LinkResolver } from "../url/resolve_href.ts";
 
@@ -282,12 +283,12 @@ export class MainContent {
       }
     }
     this.#open(tag, attrs);
-    if (VOID.has(tag)) this.#close(tag);
+    if (VOID_ELEMENTS.has(tag)) this.#close(tag);
   }
 
   /** Closes the innermost open `tag` and everything inside it; a stray end tag is ignored. */
   #closeTo(tag: string): void {
-    if (VOID.has(tag)) return;
+    if (VOID_ELEMENTS.has(tag)) return;
     for (let i = this.#stack.length - 1; i >= 0; i--) {
       if (this.#stack[i].tag === tag) {
         while (this.#stack.length > i) this.#close(this.#stack[this.#stack.length - 1].tag);
@@ -634,25 +635,6 @@ const ATTRS = new Set<string>([
 /** Containers are not made past this nesting (a page of 100,000 nested divs stays linear). */
 const MAX_DEPTH = 256;
 
-/** Elements without an end tag. */
-const VOID = new Set([
-  "area",
-  "base",
-  "br",
-  "col",
-  "embed",
-  "hr",
-  "img",
-  "input",
-  "keygen",
-  "link",
-  "meta",
-  "param",
-  "source",
-  "track",
-  "wbr",
-]);
-
 interface Implied {
   /** Open elements that this start tag closes. */
   closes: Set<string>;
@@ -660,43 +642,11 @@ interface Implied {
   barriers: Set<string>;
 }
 
-const P_CLOSERS = [
-  "address",
-  "article",
-  "aside",
-  "blockquote",
-  "details",
-  "dialog",
-  "div",
-  "dl",
-  "fieldset",
-  "figcaption",
-  "figure",
-  "footer",
-  "form",
-  "h1",
-  "h2",
-  "h3",
-  "h4",
-  "h5",
-  "h6",
-  "header",
-  "hr",
-  "main",
-  "menu",
-  "nav",
-  "ol",
-  "p",
-  "pre",
-  "section",
-  "table",
-  "ul",
-];
 const SCOPE = ["div", "td", "th", "table", "button", "body", "html", "article", "section"];
 
 /** HTML's implied end tags, the common cases (a subset of the parsing spec's rules). */
 const IMPLIED = new Map<string, Implied>([
-  ...P_CLOSERS.map((t): [string, Implied] => [t, {
+  ...[...CLOSES_P].map((t): [string, Implied] => [t, {
     closes: new Set(["p"]),
     barriers: new Set(SCOPE),
   }]),

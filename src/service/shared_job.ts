@@ -720,7 +720,10 @@ export async function runSharedJob(
   }
   stopRenewing.abort();
   await renewing;
-  await store.renewMember(id, member(new Date(0))).catch(() => {});
+  // Best effort: a member record left behind expires with its lease.
+  await store.renewMember(id, member(new Date(0))).catch((e) =>
+    log(`job ${id}: could not sign off: ${(e as Error).message}`)
+  );
   if (signal.aborted && isCancel(signal.reason)) {
     if (coordinator) await cancelJob();
     return;
@@ -733,12 +736,14 @@ export async function runSharedJob(
         finishedAt: new Date(),
         owner: null,
         leaseUntil: null,
-      }).catch(() => {});
+      }).catch((e) => log(`job ${id}: could not store the failure: ${(e as Error).message}`));
     }
     throw failure;
   }
   if (coordinator && !ended) {
-    await store.updateJob(id, { owner: null, leaseUntil: null }).catch(() => {});
+    await store.updateJob(id, { owner: null, leaseUntil: null }).catch((e) =>
+      log(`job ${id}: could not hand the job back: ${(e as Error).message}`)
+    );
   }
 
   async function cancelJob() {

@@ -38,6 +38,9 @@ import type { JobHub } from "./job_hub.ts";
 import type { Metrics } from "./metrics.ts";
 import { runSharedJob } from "./shared_job.ts";
 
+/** How often a process with a job running looks for more, in ms (at least `pollMs`). */
+const BUSY_POLL_MS = 2000;
+
 /** Settings of a {@linkcode JobRunner}. */
 export interface JobRunnerOptions {
   /** This process's name in job leases. */
@@ -246,7 +249,9 @@ export class JobRunner {
           }
         }
       }
-      await waitForWakeOrTimeout(this.#wake, s.pollMs, signal).catch(() => {});
+      // Busy: look for more work less often (on FerretDB every look reads the jobs).
+      const wait = this.#running.size > 0 ? Math.max(s.pollMs, BUSY_POLL_MS) : s.pollMs;
+      await waitForWakeOrTimeout(this.#wake, wait, signal).catch(() => {});
     }
   }
 

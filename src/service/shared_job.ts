@@ -42,6 +42,7 @@ import { resolveOptions } from "../crawl/options.ts";
 import type { Fetcher } from "../net/fetcher.ts";
 import { hostnameOf } from "../url/url_parts.ts";
 import {
+  chunkKey,
   eventKey,
   type JobCounters,
   type JobDoc,
@@ -113,14 +114,29 @@ interface HeldHost {
 
 const ENDED = new Set(["completed", "cancelled", "failed"]);
 
-/** How often the end of a held host's queue is looked at again, in ms (see `readChunks`). */
-const PROBE_MS = 500;
-/** How often a host released as empty is looked at again by one process, in ms. */
-const EMPTY_PROBE_MS = 2000;
+/**
+ * How often the end of a held host's queue is looked at again without a
+ * reason, in ms (see `readChunks`): a safety net, as this process takes its
+ * own chunks at once and the others announce theirs.
+ */
+const PROBE_MS = 10_000;
+/** URLs queued or in flight here for the held hosts together, at most (about; see `window`). */
+const WINDOW_URLS = 40_000;
+/** How long a member announces a chunk it appended to a host held elsewhere, in ms. */
+const APPENDED_MS = 10_000;
+/**
+ * How often a host released as empty is looked at again by one process
+ * without a reason, in ms: a safety net (see `takeHosts`).
+ */
+const EMPTY_PROBE_MS = 30_000;
 /** Links admitted lately, skipped without a round trip; cleared when this large. */
 const RECENT_LINKS = 100_000;
 /** Links admitted by one flush at most. */
 const ADMIT_PER_FLUSH = 5_000;
+/** How long after joining a job a process takes no more hosts than fill its slots, in ms. */
+const SETTLE_MS = 3000;
+/** Events not yet written, in batches, past which the engine waits for a flush. */
+const MAX_EVENTS_FACTOR = 8;
 /** Links found and not yet admitted past which no new chunk is read (backpressure). */
 const MAX_CANDIDATES = 20_000;
 
@@ -153,7 +169,14 @@ export async function runSharedJob(
   const id = job.id;
   const opts = resolveOptions(job.options);
   const w = `${env.owner}/${crypto.randomUUID().slice(0, 8)}`;
-  const window = Math.max(256, 8 * opts.perHost);
+  /**
+   * URLs of one held host that may be queued or in flight here: a share of
+   * `WINDOW_URLS` among the hosts it wants, at least 256 and `8 x perHost`.
+   * The larger it is, the fewer chunks come back from the store: a host's
+   * own links are taken as they are admitted, while it has room.
+   */
+  const window = () =>
+    Math.max(256, 8 * opts.perHost, Math.floor(WINDOW_URLS / Math.max(1, wantHosts())));
   /** Hosts enough to fill `concurrency` when each gives `perHost`. */
   const minHosts = Math.max(1, Math.ceil(opts.concurrency / opts.perHost));
   let knownHostCount = 0;
@@ -165,11 +188,15 @@ export async function runSharedJob(
    * flight).
    */
   const wantHosts = () => {
+    // Just joined: processes that join with this one are not members yet, and a host taken
+    // now is handed over only once drained. Take what fills the slots, no more, at first.
+    if (performance.now() - joinedAt < SETTLE_MS) return minHosts;
     let n = 0;
     for (const m of live.values()) if (isLive(m.owner)) n++;
     const share = Math.ceil(knownHostCount / Math.max(1, n));
     return Math.max(minHosts, Math.min(2 * minHosts, share));
   };
+  const joinedAt = performance.now();
   const renewEvery = Math.max(50, Math.min(500, Math.floor(env.leaseMs / 3)));
   const { ac, drain } = handles;
   const signal = ac.signal;
@@ -187,6 +214,8 @@ export async function runSharedJob(
   /** Hosts this run registered (a `host` token each). */
   const knownHosts = new Set<string>();
   let candidates: QueuedUrl[] = [];
+  /** The seeds, held back by a process that is not the coordinator. */
+  const seeds: QueuedUrl[] = [];
   let events: NewEvent[] = [];
   let b = 0;
   let work = 0;
@@ -224,13 +253,20 @@ export async function runSharedJob(
     (handles.run?.progress.queued ?? 0) === 0 && events.length === 0 &&
     candidates.length === 0 && flushing === null;
 
-  const member = (leaseUntil: Date): MemberState => ({
-    owner: w,
-    leaseUntil,
-    idle: idleHere(),
-    work,
-    counters: { ...counters },
-  });
+  /** Chunks appended here to hosts held elsewhere, announced for `APPENDED_MS`. */
+  const appended = new Map<string, { n: number; at: number }>();
+  const member = (leaseUntil: Date): MemberState => {
+    const now = performance.now();
+    for (const [host, a] of appended) if (now - a.at > APPENDED_MS) appended.delete(host);
+    return {
+      owner: w,
+      leaseUntil,
+      idle: idleHere(),
+      work,
+      counters: { ...counters },
+      appended: [...appended].map(([host, a]) => ({ host, n: a.n })),
+    };
+  };
 
   const renew = async () => {
     const started = performance.now();
@@ -255,17 +291,39 @@ export async function runSharedJob(
         return;
       }
       // Hosts are registered first: a host the store queues a URL of is always known.
+      const fresh = new Set<string>();
       for (const q of rest) {
         const host = hostnameOf(q.url);
-        if (knownHosts.has(host)) continue;
-        await store.putToken(id, token("host", host, {}));
-        knownHosts.add(host);
+        if (!knownHosts.has(host)) fresh.add(host);
       }
+      await Promise.all([...fresh].map((host) => store.putToken(id, token("host", host, {}))));
+      for (const host of fresh) knownHosts.add(host);
       const r = await store.admitUrls(id, rest, { ...tag, blk: block.id }, block.left);
       budget.use(r.added.length);
+      // A chunk of a host held here is taken at once, not read back (unless this process is
+      // behind on that host's queue, or has enough of it): the next read would find it.
+      // A chunk for a host held elsewhere is announced in this member's record, so that its
+      // holder reads that queue again (it does not look otherwise: see `readChunks`).
+      const told = new Map<string, number>();
+      const taking: Promise<void>[] = [];
+      for (const c of r.chunks) {
+        const h = held.get(c.host);
+        if (h && h.next === c.n && readable(h)) taking.push(consume(h, c.n, c.urls));
+        else if (h) h.dirty = true;
+        else told.set(c.host, c.n);
+      }
+      await Promise.all(taking);
       for (const q of r.added) {
-        const h = held.get(hostnameOf(q.url));
+        const host = hostnameOf(q.url);
+        if (told.has(host) || r.chunks.some((c) => c.host === host)) continue;
+        const h = held.get(host);
         if (h) h.dirty = true;
+        else told.set(host, 0); // appended at a number not known here
+      }
+      const now = performance.now();
+      for (const [host, n] of told) {
+        const before = appended.get(host)?.n ?? 0;
+        appended.set(host, { n: n === 0 || before === 0 ? 0 : Math.max(n, before), at: now });
       }
       rest = rest.slice(r.used);
     }
@@ -282,13 +340,14 @@ export async function runSharedJob(
       const left = (h.open.get(o.n) ?? 1) - 1;
       h.open.set(o.n, left);
     }
-    for (const h of held.values()) {
+    // Marks of one host in order (a later holder looks for the last one), hosts side by side.
+    await Promise.all([...held.values()].map(async (h) => {
       while (h.open.get(h.doneThrough + 1) === 0) {
         h.open.delete(h.doneThrough + 1);
+        await store.putMark(id, `qdone ${h.host}#${h.doneThrough + 1}`);
         h.doneThrough++;
-        await store.putMark(id, `qdone ${h.host}#${h.doneThrough}`);
       }
-    }
+    }));
   };
 
   const flushOnce = async () => {
@@ -331,44 +390,74 @@ export async function runSharedJob(
   }
 
   /**
-   * Reads a held host's next chunks while fewer than `window` of its URLs are
-   * here. Past the end of its queue it looks again only after `PROBE_MS`, or
-   * at once when this process added to that queue (or `force`): on FerretDB
-   * 1.24 a lookup that finds nothing scans the collection (tens of ms), and
-   * ten hosts probed on every flush kept a database core busy.
+   * Whether more of a held host's queue may come here: fewer than `window`
+   * of its URLs queued or in flight here, not being handed over, and no
+   * backpressure (links waiting for admission: the store is the bottleneck).
    */
-  const readChunks = async (h: HeldHost, force = false) => {
-    if (h.atEnd && !h.dirty && !force && performance.now() - h.probedAt < PROBE_MS) return;
-    // Backpressure: no new work while links wait for admission (the store is the bottleneck).
-    while (
-      h.local < window && !h.handoff && candidates.length < MAX_CANDIDATES &&
-      !drain.signal.aborted && !signal.aborted
-    ) {
-      h.dirty = false;
-      const urls = await store.readQueue(id, h.host, h.next);
-      if (urls === null) {
-        h.atEnd = true;
-        h.probedAt = performance.now();
-        return;
+  const readable = (h: HeldHost) =>
+    h.local < window() && !h.handoff && candidates.length < MAX_CANDIDATES &&
+    !drain.signal.aborted && !signal.aborted;
+
+  /**
+   * Takes chunk `n` of a held host (its next one) into the engine: marked
+   * read first (so a later holder checks its URLs against stored results),
+   * and checked against them here when an earlier holder may have read it.
+   * The chunk is claimed before the first `await`, so the flush (taking its
+   * own chunks) and the reads never take one chunk twice.
+   */
+  const consume = async (h: HeldHost, n: number, urls: QueuedUrl[]) => {
+    if (h.next !== n) return;
+    h.next++;
+    work++;
+    await store.putMark(id, `qread ${h.host}#${n}`);
+    let fresh = urls;
+    if (n <= h.verifyThrough) {
+      const done = await store.resultsOf(id, urls.map((q) => q.url));
+      fresh = urls.filter((q) => !done.has(q.url));
+    }
+    let added = 0;
+    for (const q of fresh) {
+      if (handles.run?.add(q)) {
+        origin.set(q.url, { host: h.host, n });
+        added++;
       }
-      h.atEnd = false;
-      work++;
-      await store.putMark(id, `qread ${h.host}#${h.next}`);
-      let fresh = urls;
-      if (h.next <= h.verifyThrough) {
-        const done = await store.resultsOf(id, urls.map((q) => q.url));
-        fresh = urls.filter((q) => !done.has(q.url));
-      }
-      let n = 0;
-      for (const q of fresh) {
-        if (handles.run?.add(q)) {
-          origin.set(q.url, { host: h.host, n: h.next });
-          n++;
+    }
+    h.local += added;
+    h.open.set(n, added);
+  };
+
+  /**
+   * Reads the next chunks of held hosts, all hosts' at once each round, while
+   * they are `readable`. Past the end of its queue a host is looked at again
+   * only when it is `dirty` (this process appended a chunk it did not take,
+   * another member announced one, a member died), when `force`d, or after
+   * `PROBE_MS`: on FerretDB 1.24 every lookup reads the whole collection, and
+   * hosts probed on every tick kept a database core busy.
+   */
+  const readChunks = async (hosts: Iterable<HeldHost>, force = false) => {
+    const due = (h: HeldHost) =>
+      readable(h) && held.get(h.host) === h &&
+      (force || !h.atEnd || h.dirty || performance.now() - h.probedAt >= PROBE_MS);
+    let want = [...hosts].filter(due);
+    while (want.length > 0) {
+      const refs = want.map((h) => ({ host: h.host, n: h.next }));
+      for (const h of want) h.dirty = false;
+      const found = await store.readQueues(id, refs);
+      const more: HeldHost[] = [];
+      for (const [i, h] of want.entries()) {
+        const urls = found.get(chunkKey(h.host, refs[i].n));
+        if (urls === undefined) {
+          if (h.next === refs[i].n) {
+            h.atEnd = true;
+            h.probedAt = performance.now();
+          }
+          continue;
         }
+        h.atEnd = false;
+        await consume(h, refs[i].n, urls);
+        if (readable(h) && held.get(h.host) === h) more.push(h);
       }
-      h.local += n;
-      h.open.set(h.next, n);
-      h.next++;
+      want = more;
     }
   };
 
@@ -380,6 +469,7 @@ export async function runSharedJob(
   const releaseIdle = async () => {
     let any = false;
     const now = performance.now();
+    const idle: HeldHost[] = [];
     for (const h of [...held.values()]) {
       if (h.handoff && h.local === 0 && h.open.size === 0) {
         await release(h, false);
@@ -391,9 +481,12 @@ export async function runSharedJob(
         continue;
       }
       h.idleSince ??= now;
-      if (now - h.idleSince < 3 * env.flushMs) continue;
-      await readChunks(h, true);
-      if (!h.atEnd || h.local > 0) continue;
+      if (now - h.idleSince >= 3 * env.flushMs) idle.push(h);
+    }
+    if (idle.length === 0) return any;
+    await readChunks(idle, true);
+    for (const h of idle) {
+      if (held.get(h.host) !== h || !h.atEnd || h.local > 0) continue;
       await release(h, true);
       any = true;
     }
@@ -455,6 +548,8 @@ export async function runSharedJob(
    */
   let nextTakeAt = 0;
   const emptyProbed = new Map<string, { next: number; at: number }>();
+  /** Hosts released as empty and looked at before this time are looked at again. */
+  let lookAgainAt = 0;
   const takeHosts = async () => {
     if (performance.now() < nextTakeAt) return;
     nextTakeAt = performance.now() + 1000;
@@ -462,6 +557,8 @@ export async function runSharedJob(
     knownHostCount = hosts.length;
     const latest = await latestLeases();
     const free: { host: string; gen: number }[] = [];
+    /** Released with nothing left: worth taking only if its queue grew since. */
+    const empties: { host: string; gen: number; next: number }[] = [];
     for (const ht of hosts) {
       const host = ht.key;
       if (held.has(host)) continue;
@@ -472,15 +569,31 @@ export async function runSharedJob(
       }
       if (t.owner !== null && isLive(t.owner)) continue;
       if (t.owner === null && t.data.empty === true) {
-        // Released with nothing left: worth taking only if its queue grew since (looked at
-        // every EMPTY_PROBE_MS).
+        // Looked at again when a member announced a chunk for it, a member died, the
+        // coordinator found one, or EMPTY_PROBE_MS passed: all of them at once.
         const next = Number(t.data.next);
+        // Seen for the first time: its releaser has just looked.
+        if (emptyProbed.get(host)?.next !== next) {
+          emptyProbed.set(host, { next, at: performance.now() });
+        }
         const probed = emptyProbed.get(host);
-        if (probed?.next === next && performance.now() - probed.at < EMPTY_PROBE_MS) continue;
+        const told = [...live.values()].some((m) =>
+          m.owner !== w &&
+          (m.appended ?? []).some((c) => c.host === host && (c.n === 0 || c.n >= next))
+        );
+        if (
+          !told && probed?.next === next && probed.at >= lookAgainAt &&
+          performance.now() - probed.at < EMPTY_PROBE_MS
+        ) continue;
         emptyProbed.set(host, { next, at: performance.now() });
-        if (await store.readQueue(id, host, next) === null) continue;
+        empties.push({ host, gen: Number(t.data.gen), next });
+        continue;
       }
       free.push({ host, gen: Number(t.data.gen) });
+    }
+    if (empties.length > 0) {
+      const found = await store.readQueues(id, empties.map((e) => ({ host: e.host, n: e.next })));
+      for (const e of empties) if (found.has(chunkKey(e.host, e.next))) free.push(e);
     }
     if (free.length === 0) return;
     nextTakeAt = 0;
@@ -517,9 +630,18 @@ export async function runSharedJob(
   const recoverDead = async () => {
     for (const m of live.values()) {
       if (m.owner === w || recovered.has(m.owner) || m.leaseUntil.getTime() > Date.now()) continue;
+      if (m.left === true) {
+        // Signed off with everything written: its hosts are free, nothing to finish.
+        recovered.add(m.owner);
+        nextTakeAt = 0;
+        continue;
+      }
       await store.recoverWriter(id, m.owner);
       recovered.add(m.owner);
       nextTakeAt = 0;
+      // Its last chunks were announced in a record that may not have been written.
+      for (const h of held.values()) h.dirty = true;
+      lookAgainAt = performance.now();
     }
   };
 
@@ -534,16 +656,24 @@ export async function runSharedJob(
     const others = [...live.values()].filter((m) =>
       m.owner !== w && m.leaseUntil.getTime() > Date.now()
     );
-    const hostsDone = async () => {
+    /** Every host released; with `probe`, also nothing left in its queue (a lookup each). */
+    const hostsDone = async (probe: boolean) => {
       const latest = await latestLeases();
+      const refs = [];
       for (const ht of await store.listTokens(id, "host")) {
         const t = latest.get(ht.key);
         if (!t || t.owner !== null) return false;
-        if (await store.readQueue(id, ht.key, Number(t.data.next)) !== null) return false;
+        refs.push({ host: ht.key, n: Number(t.data.next) });
       }
-      return true;
+      if (!probe || (await store.readQueues(id, refs)).size === 0) return true;
+      // A queue grew after its host was released as empty, unannounced: take it.
+      lookAgainAt = performance.now();
+      nextTakeAt = 0;
+      return false;
     };
-    if (!others.every((m) => m.idle) || !(await hostsDone())) {
+    // The queues are looked at only to confirm (the second tick in a row that finds the rest).
+    const confirming = finishCheck !== null && finishCheck.work === work;
+    if (!others.every((m) => m.idle) || !(await hostsDone(confirming))) {
       finishCheck = null;
       return false;
     }
@@ -557,8 +687,23 @@ export async function runSharedJob(
     });
   };
 
+  let countersWritten = { key: "", at: -Infinity };
+  /** The last chunk number of each member's announcement for a host acted on here. */
+  const heard = new Map<string, number>();
   const tick = async () => {
     live = new Map((await store.listMembers(id)).map((m) => [m.owner, m]));
+    for (const m of live.values()) {
+      if (m.owner === w) continue;
+      for (const c of m.appended ?? []) {
+        const h = held.get(c.host);
+        if (!h || (c.n !== 0 && c.n < h.next)) continue;
+        // Acted on once per announcement (a member announces a chunk for a while).
+        const key = `${m.owner} ${c.host}`;
+        if (heard.get(key) === c.n) continue;
+        heard.set(key, c.n);
+        h.dirty = true;
+      }
+    }
     await recoverDead();
     const current = await store.getJob(id);
     if (!current || ENDED.has(current.status)) {
@@ -575,6 +720,7 @@ export async function runSharedJob(
       current.leaseUntil.getTime() <= Date.now()
     ) {
       coordinator = (await store.claimJob(env.owner, env.leaseMs, new Date(), id)) !== null;
+      if (coordinator) candidates.push(...seeds.splice(0));
     }
     if (coordinator) {
       const total = emptyCounters();
@@ -584,7 +730,12 @@ export async function runSharedJob(
         total.skipped += m.counters.skipped;
         total.bytes += m.counters.bytes;
       }
-      await store.updateJob(id, { counters: total });
+      // Written when they changed, at most once a second (an update rewrites the job).
+      const key = JSON.stringify(total);
+      if (key !== countersWritten.key && performance.now() - countersWritten.at >= 1000) {
+        await store.updateJob(id, { counters: total });
+        countersWritten = { key, at: performance.now() };
+      }
     }
     if (drain.signal.aborted || signal.aborted) return;
     await releaseIdle();
@@ -598,7 +749,7 @@ export async function runSharedJob(
         for (const h of keep.sort((a, b) => a.local - b.local).slice(0, extra)) h.handoff = true;
       }
     }
-    for (const h of held.values()) if (h.local === 0) await readChunks(h);
+    await readChunks([...held.values()].filter((h) => h.local === 0));
     if (idleHere() && budget.holding && candidates.length === 0) await budget.close();
     if (coordinator && idleHere() && await finished()) await complete(current);
   };
@@ -646,6 +797,13 @@ export async function runSharedJob(
     drain: drain.signal,
     heapLimitBytes: env.heapLimitBytes,
     admit: (t) => {
+      // Only the coordinator admits the seeds: a joiner's would all be refused as known, and
+      // on FerretDB a refused insert makes its whole batch go in one by one. A joiner that
+      // becomes the coordinator admits them then (see `tick`).
+      if (t.depth === 0 && t.parent === null && !coordinator) {
+        seeds.push(queuedCopy(t));
+        return;
+      }
       if (recent.has(t.url)) return;
       if (recent.size >= RECENT_LINKS) recent.clear();
       recent.add(t.url);
@@ -674,7 +832,7 @@ export async function runSharedJob(
       if (signal.aborted || drain.signal.aborted) break;
       try {
         await flush();
-        for (const h of held.values()) if (h.local < window / 2) await readChunks(h);
+        await readChunks([...held.values()].filter((h) => h.local < window() / 2));
         const released = await releaseIdle();
         // A host short, between ticks: look for one twice as often as the tick.
         if (
@@ -700,7 +858,14 @@ export async function runSharedJob(
       if (ev.type === "done") continue;
       events.push({ key: eventKey(ev), event: ev });
       if (events.length >= env.batchSize || candidates.length >= ADMIT_PER_FLUSH) {
-        await flush().catch(stopAll);
+        const flushed = flush().catch(stopAll);
+        // The engine waits for a flush only when far behind (memory stays bounded): meanwhile
+        // its slots stay busy, and a flush can take seconds when the database is loaded.
+        if (
+          events.length >= MAX_EVENTS_FACTOR * env.batchSize || candidates.length >= MAX_CANDIDATES
+        ) {
+          await flushed;
+        }
       }
     }
   } finally {
@@ -708,12 +873,15 @@ export async function runSharedJob(
   }
   // Drained or stopped: write what finished, hand everything back.
   const lost = failure instanceof SharedStop && failure.kind === "lease_lost";
+  /** Everything written and handed back: the others have nothing of this member to recover. */
+  let handedBack = false;
   if (!lost && !(failure instanceof StoreError && failure.code === "invalid")) {
     try {
       while (flushing) await flushing;
       await flush();
       for (const h of [...held.values()]) await release(h, false);
       await budget.close();
+      handedBack = true;
     } catch (e) {
       log(`job ${id}: could not hand back: ${(e as Error).message}`);
     }
@@ -721,7 +889,7 @@ export async function runSharedJob(
   stopRenewing.abort();
   await renewing;
   // Best effort: a member record left behind expires with its lease.
-  await store.renewMember(id, member(new Date(0))).catch((e) =>
+  await store.renewMember(id, { ...member(new Date(0)), left: handedBack }).catch((e) =>
     log(`job ${id}: could not sign off: ${(e as Error).message}`)
   );
   if (signal.aborted && isCancel(signal.reason)) {

@@ -19,6 +19,9 @@
  */
 import type { CrawlEvent, PageEvent } from "../crawl/events.ts";
 import {
+  type AdmitResult,
+  chunkKey,
+  type ChunkRef,
   type FrontierEntry,
   type FrontierState,
   groupByHost,
@@ -258,7 +261,7 @@ export class MemoryStore implements Store {
     urls: QueuedUrl[],
     tag: WriterTag & { blk: string },
     limit: number,
-  ): Promise<{ added: QueuedUrl[]; used: number }> {
+  ): Promise<AdmitResult> {
     return settle(() => {
       checkString("Job id", jobId);
       checkTag(tag);
@@ -277,6 +280,7 @@ export class MemoryStore implements Store {
         shared.admittedBy.set(q.url, tag.blk);
         added.push({ ...copy });
       }
+      const chunks: AdmitResult["chunks"] = [];
       for (const [host, list] of groupByHost(added)) {
         const chunkTag = `${host} ${tag.w}#${tag.b}#${tag.blk}`;
         if (shared.chunkTags.has(chunkTag)) continue;
@@ -284,8 +288,24 @@ export class MemoryStore implements Store {
         let queue = shared.queues.get(host);
         if (!queue) shared.queues.set(host, queue = []);
         queue.push(list.map(queuedCopy));
+        chunks.push({ host, n: queue.length, urls: list.map(queuedCopy) });
       }
-      return { added, used };
+      return { added, used, chunks };
+    });
+  }
+
+  /** The chunks among `refs` that exist; see {@linkcode Store.readQueues}. */
+  readQueues(jobId: string, refs: ChunkRef[]): Promise<Map<string, QueuedUrl[]>> {
+    return settle(() => {
+      checkString("Job id", jobId);
+      const out = new Map<string, QueuedUrl[]>();
+      const queues = this.#shared.get(jobId)?.queues;
+      for (const r of refs) {
+        checkString("Host", r.host);
+        const chunk = queues?.get(r.host)?.[r.n - 1];
+        if (chunk) out.set(chunkKey(r.host, r.n), chunk.map(queuedCopy));
+      }
+      return out;
     });
   }
 
@@ -402,7 +422,14 @@ export class MemoryStore implements Store {
     return settle(() => {
       checkString("Job id", jobId);
       checkString("Owner", member.owner);
-      this.#sharedOf(jobId).members.set(member.owner, structuredClone(member));
+      const copy = structuredClone(member);
+      copy.appended ??= [];
+      copy.left = copy.left === true;
+      for (const c of copy.appended) {
+        checkString("Host", c.host);
+        checkNumber("Chunk", c.n);
+      }
+      this.#sharedOf(jobId).members.set(member.owner, copy);
     });
   }
 

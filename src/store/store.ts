@@ -281,6 +281,14 @@ export interface MemberState {
   work: number;
   /** Results this member wrote. */
   counters: JobCounters;
+  /**
+   * Chunks it appended lately to queues of hosts it does not hold (the
+   * highest number per host; 0 when not known): their holders read those
+   * queues again. Absent means none.
+   */
+  appended?: ChunkRef[];
+  /** It signed off with everything written: nothing of it to recover. */
+  left?: boolean;
 }
 
 /** Filters and paging of {@linkcode Store.listPages}. */
@@ -347,6 +355,35 @@ export type JobPatch = Partial<
 >;
 
 /** The storage of the crawl service; see the module doc. */
+/** Chunk `n` of a host's queue in a shared job. */
+export interface ChunkRef {
+  host: string;
+  n: number;
+}
+
+/** What {@linkcode Store.admitUrls} did. */
+export interface AdmitResult {
+  /** The URLs inserted (new to the job), in order. */
+  added: QueuedUrl[];
+  /** How many of the given URLs (from the front) were looked at. */
+  used: number;
+  /** Chunks this call appended, with their numbers (those it knows). */
+  chunks: (ChunkRef & { urls: QueuedUrl[] })[];
+}
+
+/**
+ * The key of chunk `n` of `host` in {@linkcode Store.readQueues}' answer.
+ *
+ * @example
+ * ```ts
+ * import { chunkKey } from "./store.ts";
+ * chunkKey("a.test", 3); // "a.test#3"
+ * ```
+ */
+export function chunkKey(host: string, n: number): string {
+  return `${host}#${n}`;
+}
+
 export interface Store {
   /** A name for logs, e.g. `memory` or `mongodb`. */
   readonly kind: string;
@@ -395,17 +432,26 @@ export interface Store {
    * ones were inserted: each URL is inserted where missing (the database
    * dedupes), tagged with `tag` and the budget block `blk`, and the new ones
    * are appended to their host's queue (chunks numbered 1, 2, ... per host;
-   * a chunk is written once per `(host, tag)`). Resolves with the URLs added
-   * and how many of `urls` (from the front) were looked at.
+   * a chunk is written once per `(host, tag)`). Resolves with the URLs added,
+   * how many of `urls` (from the front) were looked at, and the chunks this
+   * call appended whose number it knows (a writer holding the host can take
+   * them without reading them back; one missing here is found by
+   * {@linkcode Store.readQueues}).
    */
   admitUrls(
     jobId: string,
     urls: QueuedUrl[],
     tag: WriterTag & { blk: string },
     limit: number,
-  ): Promise<{ added: QueuedUrl[]; used: number }>;
+  ): Promise<AdmitResult>;
   /** Chunk `n` (from 1) of a host's queue, or `null` when it does not exist yet. */
   readQueue(jobId: string, host: string, n: number): Promise<QueuedUrl[] | null>;
+  /**
+   * The chunks among `refs` that exist, by `chunkKey(host, n)`: one query
+   * for many hosts (on FerretDB 1.24 every lookup reads the whole
+   * collection, so a process asks once for all the hosts it holds).
+   */
+  readQueues(jobId: string, refs: ChunkRef[]): Promise<Map<string, QueuedUrl[]>>;
   /** Which of `urls` have a stored result (a `page`, `error` or `skipped` event). */
   resultsOf(jobId: string, urls: string[]): Promise<Set<string>>;
   /**

@@ -718,13 +718,21 @@ export function storeContract(
       counters: { pages: 1, errors: 0, skipped: 0, bytes: 10 },
     };
     await store.renewMember("j1", m);
-    await store.renewMember("j1", { ...m, leaseUntil: at(20), idle: true, work: 2 });
+    const appended = [{ host: "a.test", n: 3 }, { host: "b.test", n: 0 }];
+    await store.renewMember("j1", {
+      ...m,
+      leaseUntil: at(20),
+      idle: true,
+      work: 2,
+      appended,
+      left: true,
+    });
     await store.renewMember("j1", { ...m, owner: "p2/b" });
     await store.renewMember("j2", m);
     const got = (await store.listMembers("j1")).sort((a, b) => a.owner < b.owner ? -1 : 1);
     assert.deepStrictEqual(got, [
-      { ...m, leaseUntil: at(20), idle: true, work: 2 },
-      { ...m, owner: "p2/b" },
+      { ...m, leaseUntil: at(20), idle: true, work: 2, appended, left: true },
+      { ...m, owner: "p2/b", appended: [], left: false },
     ]);
   });
 }

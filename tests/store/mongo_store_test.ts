@@ -312,7 +312,14 @@ Deno.test({
         "no gap",
       );
       assert.equal(batches.at(-1)?.last, 21);
-      assert.equal(batches.at(-1)?.items.at(-1)?.event?.type, "done");
+      // A link holds numbers only; its events are in `batch_items`, under its writer tag.
+      assert.equal(batches.some((b) => "items" in b), false, "links without their events");
+      const last = batches.at(-1)!;
+      const items = await db.collection("batch_items").findOne({
+        _id: `2:j1:${last.w}#${last.b}` as unknown as never,
+      });
+      assert.equal(items?.items.length, last.last - last.first + 1);
+      assert.equal(items?.items.at(-1)?.event?.type, "done");
       const chunks = await db.collection("queue").find({ jobId: "j1" }).toArray();
       assert.equal(chunks.reduce((n, c) => n + c.urls.length, 0), 20, "each URL in one chunk");
       const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });

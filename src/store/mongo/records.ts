@@ -104,9 +104,32 @@ export interface BatchRecord {
   last: number;
   w: string;
   b: number;
-  items: { key: string; event?: CrawlEvent }[];
+  /**
+   * Its events, in older databases only: they are now in the batch's
+   * {@linkcode BatchItemsRecord}, so that the chain's links stay small (on
+   * FerretDB 1.24 a lookup reads every document of the collection, and
+   * writers racing for the chain's tail look often).
+   */
+  items?: BatchItem[];
   /** What its results add to the job's totals. */
   counts: JobCounters;
+}
+
+/** One event of a batch: a result by reference (`{ key }`), any other in full. */
+export interface BatchItem {
+  key: string;
+  event?: CrawlEvent;
+}
+
+/**
+ * The events of the batch written under writer tag `(w, b)`; `_id` is
+ * `docId(jobId, "<w>#<b>")`. Inserted before its batch, so a batch always
+ * finds its events.
+ */
+export interface BatchItemsRecord {
+  _id: string;
+  jobId: string;
+  items: BatchItem[];
 }
 
 /** A token (see `Token` in `store.ts`); `_id` is `docId(jobId, "<kind> <key>")`. */
@@ -129,6 +152,10 @@ export interface MemberRecord {
   idle: boolean;
   work: number;
   counters: JobCounters;
+  /** See `MemberState.appended`. */
+  appended?: { host: string; n: number }[];
+  /** See `MemberState.left`. */
+  left?: boolean;
 }
 
 /**

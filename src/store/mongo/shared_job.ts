@@ -30,6 +30,7 @@ import type { Collection } from "mongodb";
 import { hostnameOf } from "../../url/url_parts.ts";
 import type { CrawlEvent } from "../../crawl/events.ts";
 import {
+  type AdmitResult,
   groupByHost,
   type JobCounters,
   type NewEvent,
@@ -41,6 +42,8 @@ import {
 } from "../store.ts";
 import { insertMissing, type RunOp } from "./batch_write.ts";
 import {
+  type BatchItem,
+  type BatchItemsRecord,
   type BatchRecord,
   docId,
   type EventRecord,
@@ -56,6 +59,8 @@ export interface SharedParts {
   events: Collection<EventRecord>;
   queue: Collection<QueueRecord>;
   batches: Collection<BatchRecord>;
+  /** The events of each batch, apart from the chain's links (see `BatchRecord.items`). */
+  items: Collection<BatchItemsRecord>;
   /** Runs one driver call, mapping failures to `StoreError`s. */
   run: RunOp;
   /**
@@ -80,6 +85,11 @@ function chunkId(jobId: string, host: string, n: number): string {
 /** `_id` of event batch `k`. */
 function batchId(jobId: string, k: number): string {
   return docId(jobId, `#${String(k).padStart(12, "0")}`);
+}
+
+/** `_id` of the events of the batch written under `tag`. */
+function itemsId(jobId: string, tag: WriterTag): string {
+  return docId(jobId, `${tag.w}#${tag.b}`);
 }
 
 /** Inserts one document; false when a unique key exists already. */
@@ -153,7 +163,7 @@ export async function appendChunk(
   host: string,
   urls: QueuedUrl[],
   tag: WriterTag & { blk: string },
-): Promise<void> {
+): Promise<number | null> {
   const { queue, run, tails } = parts;
   const tailKey = `q ${jobId} ${host}`;
   let known = tails.get(tailKey);
@@ -174,14 +184,36 @@ export async function appendChunk(
     };
     if (await insertOnce("append queue", queue, doc, run)) {
       tails.set(tailKey, { n, last: 0 });
-      return;
+      return n;
     }
     const there = await run("append queue", () => queue.findOne({ _id: doc._id }));
-    // Free `_id` yet a duplicate: this (host, tag) was appended before. Or it is ours.
-    if (there === null || (there.w === tag.w && there.b === tag.b && there.blk === tag.blk)) return;
+    // Free `_id` yet a duplicate: this (host, tag) was appended before, at a number not known here.
+    if (there === null) return null;
+    if (there.w === tag.w && there.b === tag.b && there.blk === tag.blk) return n;
     const next = await chainEnd("append queue", queue, (k) => chunkId(jobId, host, k), n, run);
     known = { n: next.n, last: 0 };
   }
+}
+
+/**
+ * Chunk `n` of a host's queue, or `null`: one `_id` lookup. A chunk found
+ * is a known link of the chain: this process's next append to that queue
+ * is tried right after it (or after a later one it knows).
+ */
+export async function readChunk(
+  parts: SharedParts,
+  jobId: string,
+  host: string,
+  n: number,
+): Promise<QueuedUrl[] | null> {
+  const doc = await parts.run(
+    "read queue",
+    () => parts.queue.findOne({ _id: chunkId(jobId, host, n) }),
+  );
+  if (doc === null) return null;
+  const tailKey = `q ${jobId} ${host}`;
+  if ((parts.tails.get(tailKey)?.n ?? 0) < n) parts.tails.set(tailKey, { n, last: 0 });
+  return doc.urls.map((q) => queuedCopy(q as QueuedUrl));
 }
 
 /** Admits URLs until `limit` new ones; see `Store.admitUrls`. */
@@ -191,7 +223,7 @@ export async function admitUrls(
   urls: QueuedUrl[],
   tag: WriterTag & { blk: string },
   limit: number,
-): Promise<{ added: QueuedUrl[]; used: number }> {
+): Promise<AdmitResult> {
   const added: QueuedUrl[] = [];
   let used = 0;
   const seen = new Set<string>();
@@ -231,8 +263,19 @@ export async function admitUrls(
       if (!refused.has(r._id)) added.push(queuedCopy(take[i]));
     });
   }
-  for (const [host, list] of groupByHost(added)) await appendChunk(parts, jobId, host, list, tag);
-  return { added, used };
+  // Each host's queue is a chain of its own: they are appended to side by side.
+  const appended = await Promise.all(
+    [...groupByHost(added)].map(async ([host, list]) => ({
+      host,
+      n: await appendChunk(parts, jobId, host, list, tag),
+      urls: list,
+    })),
+  );
+  const chunks: AdmitResult["chunks"] = [];
+  for (const c of appended) {
+    if (c.n !== null) chunks.push({ host: c.host, n: c.n, urls: c.urls.map(queuedCopy) });
+  }
+  return { added, used, chunks };
 }
 
 /** A result's record: the event's fields plus `_id`, `jobId` and the writer tag (no `seq`). */
@@ -284,18 +327,25 @@ export async function appendEvents(
 async function appendBatch(
   parts: SharedParts,
   jobId: string,
-  items: BatchRecord["items"],
+  items: BatchItem[],
   counts: JobCounters,
   tag: WriterTag,
 ): Promise<BatchRecord> {
   const { batches, run, tails } = parts;
   const tailKey = `e ${jobId}`;
-  let plain: BatchRecord["items"];
+  let plain: BatchItem[];
   try {
-    plain = plainCopy(items) as BatchRecord["items"];
+    plain = plainCopy(items) as BatchItem[];
   } catch (err) {
     throw new StoreError("invalid", `Event: ${(err as Error).message}`, { cause: err });
   }
+  // The events first (once per tag: a replay finds its own), then the link that numbers them.
+  await insertOnce(
+    "append events",
+    parts.items,
+    { _id: itemsId(jobId, tag), jobId, items: plain },
+    run,
+  );
   let known = tails.get(tailKey);
   for (;;) {
     let k: number;
@@ -317,7 +367,6 @@ async function appendBatch(
       last: first + plain.length - 1,
       w: tag.w,
       b: tag.b,
-      items: plain,
       counts,
     };
     if (await insertOnce("append events", batches, doc, run)) {
@@ -384,11 +433,24 @@ export async function readBatches(
     const any = await run("read events", () => batches.findOne({ _id: batchId(jobId, 1) }));
     return any === null ? null : [];
   }
+  const lists = new Map<string, BatchItem[]>();
+  const missing = docs.filter((d) => d.items === undefined).map((d) => itemsId(jobId, d));
+  if (missing.length > 0) {
+    const found = await run(
+      "read events",
+      () => parts.items.find({ _id: { $in: missing } }).toArray(),
+    );
+    for (const f of found) lists.set(f._id, f.items);
+  }
   const wanted: { seq: number; key: string; event?: CrawlEvent }[] = [];
   for (const d of docs) {
-    for (let i = 0; i < d.items.length && wanted.length < limit; i++) {
+    const items = d.items ?? lists.get(itemsId(jobId, d));
+    if (items === undefined) {
+      throw new StoreError("invalid", `Event batch ${d.k} of job ${jobId} has no events stored`);
+    }
+    for (let i = 0; i < items.length && wanted.length < limit; i++) {
       const seq = d.first + i;
-      if (seq > afterSeq) wanted.push({ seq, ...d.items[i] } as typeof wanted[number]);
+      if (seq > afterSeq) wanted.push({ seq, ...items[i] } as typeof wanted[number]);
     }
     if (wanted.length >= limit) break;
   }

@@ -11,11 +11,12 @@ import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
 const HOSTS = ["a.test", "b.test", "c.test"];
 
 /**
- * Three hosts of 21 pages; page N of a host links to pages 4N+1 .. 4N+4 (up
- * to 20) of the same host and to page N of the next host. `hits` counts requests per URL (robots.txt
+ * Three hosts of 21 pages; page N of a host links to pages fN+1 .. fN+f
+ * (`fanout` f, 4 by default; up to 20) of the same host and to page N of the
+ * next host. `hits` counts requests per URL (robots.txt
  * answers 404), `inFlight` the most requests in flight per host at once.
  */
-function multiHostSite(ms = 2) {
+function multiHostSite(ms = 2, fanout = 4) {
   const hits = new Map<string, number>();
   const busy = new Map<string, number>();
   const maxBusy = new Map<string, number>();
@@ -35,7 +36,7 @@ function multiHostSite(ms = 2) {
     }
     const n = Number(u.pathname.split("/").at(-1) ?? 0);
     const next = HOSTS[(HOSTS.indexOf(u.hostname) + 1) % HOSTS.length];
-    const links = Array.from({ length: 4 }, (_, i) => n * 4 + i + 1)
+    const links = Array.from({ length: fanout }, (_, i) => n * fanout + i + 1)
       .filter((k) => k <= 20)
       .map((k) => `<a href="/p/${k}">x</a>`);
     links.push(`<a href="http://${next}/p/${n}">next</a>`);
@@ -172,6 +173,63 @@ function sharedCases(
       await Promise.all([a.runner.stop(), b.runner.stop()]);
       a.hub.close();
       b.hub.close();
+    }
+  });
+
+  test("JobRunner (shared): a process takes the chunks it appends to its hosts without reading them back", async (store) => {
+    // Counts what the run asks of the store: chunks appended, chunk lookups.
+    let appended = 0;
+    let lookups = 0;
+    const counting = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== "function") return value;
+        if (key === "admitUrls") {
+          return async (...args: Parameters<Store["admitUrls"]>) => {
+            const r = await target.admitUrls(...args);
+            appended += r.chunks.length;
+            return r;
+          };
+        }
+        if (key === "readQueues") {
+          return (...args: Parameters<Store["readQueues"]>) => {
+            lookups += args[1].length;
+            return target.readQueues(...args);
+          };
+        }
+        if (key === "readQueue") {
+          return (...args: Parameters<Store["readQueue"]>) => {
+            lookups++;
+            return target.readQueue(...args);
+          };
+        }
+        return value.bind(target);
+      },
+    });
+    // A chain of pages a host: links come a page at a time, each in a chunk of its own.
+    const site = multiHostSite(5, 1);
+    const a = sharedRunner(counting, site.fetcher("a"), "pa");
+    await store.createJob(
+      newJob("j1", HOSTS.map((h) => `http://${h}/p/0`), {
+        maxDepth: 30,
+        concurrency: 6,
+        perHost: 2,
+      }, new Date()),
+    );
+    a.runner.start();
+    try {
+      const done = await waitStatus(store, "j1", ["completed", "failed"]);
+      assert.equal(done.status, "completed", done.error ?? "");
+      const pages = (await store.readEvents("j1", 0, 1000))
+        .filter((e) => e.event.type === "page").map((e) => e.key).sort();
+      assert.deepEqual(pages, EXPECTED, "every page once");
+      assert.ok(appended >= 5 * HOSTS.length, `${appended} chunks appended`);
+      // Looked up: each host's first chunk and its end, before release and before the end;
+      // reading every chunk back would take one lookup per chunk appended, and more.
+      assert.ok(lookups < appended, `${lookups} chunk lookups for ${appended} chunks appended`);
+    } finally {
+      await a.runner.stop();
+      a.hub.close();
     }
   });
 

@@ -630,6 +630,48 @@ export function storeContract(
     assert.equal((await store.loadFrontier("j1")).length, 5);
   });
 
+  test("admitUrls() says which chunks it appended; readQueues() reads many hosts' at once", async (store) => {
+    const first = await store.admitUrls(
+      "j1",
+      [queued("http://a.test/1"), queued("http://b.test/1"), queued("http://a.test/2")],
+      { w: "wa", b: 1, blk: "0" },
+      10,
+    );
+    const byHost = (r: typeof first) =>
+      r.chunks.map((c) => [c.host, c.n, c.urls.map((q) => q.url)]).sort();
+    assert.deepStrictEqual(byHost(first), [
+      ["a.test", 1, ["http://a.test/1", "http://a.test/2"]],
+      ["b.test", 1, ["http://b.test/1"]],
+    ]);
+    const second = await store.admitUrls(
+      "j1",
+      [queued("http://a.test/1"), queued("http://a.test/3")],
+      { w: "wb", b: 1, blk: "1" },
+      10,
+    );
+    assert.deepStrictEqual(byHost(second), [["a.test", 2, ["http://a.test/3"]]]);
+    // Nothing new: no chunk.
+    const third = await store.admitUrls(
+      "j1",
+      [queued("http://b.test/1")],
+      { w: "wb", b: 2, blk: "1" },
+      10,
+    );
+    assert.deepStrictEqual(third.chunks, []);
+    const found = await store.readQueues("j1", [
+      { host: "a.test", n: 2 },
+      { host: "b.test", n: 1 },
+      { host: "b.test", n: 2 },
+      { host: "c.test", n: 1 },
+    ]);
+    assert.deepStrictEqual(
+      [...found].map(([k, urls]) => [k, urls.map((q) => q.url)]).sort(),
+      [["a.test#2", ["http://a.test/3"]], ["b.test#1", ["http://b.test/1"]]],
+    );
+    assert.deepStrictEqual(await store.readQueues("j2", [{ host: "a.test", n: 1 }]), new Map());
+    await assert.rejects(store.readQueues("j1", [{ host: 7 as unknown as string, n: 1 }]), StoreError);
+  });
+
   test("appendEvents() numbers two writers' batches 1, 2, 3, ... with no gap and no repeat", async (store) => {
     const e1 = await store.appendEvents("j1", [
       { key: "http://a.test/1", event: page("http://a.test/1") },

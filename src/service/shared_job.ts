@@ -214,13 +214,21 @@ export async function runSharedJob(
   /** Hosts this run registered (a `host` token each). */
   const knownHosts = new Set<string>();
   let candidates: QueuedUrl[] = [];
+  /** `qread` marks being written (see `consume`). */
+  const marking = new Set<Promise<boolean>>();
   /** The seeds, held back by a process that is not the coordinator. */
   const seeds: QueuedUrl[] = [];
   let events: NewEvent[] = [];
   let b = 0;
   let work = 0;
   const counters = emptyCounters();
-  let flushing: Promise<void> | null = null;
+  let admitting: Promise<void> | null = null;
+  let writing: Promise<void> | null = null;
+  /** Links ever added to `candidates`, and how many of them (the first ones) were admitted. */
+  let linksFound = 0;
+  let linksDone = 0;
+  /** For each unwritten event, `linksFound` when it came: its page's links are among those. */
+  let eventsAfter: number[] = [];
   let dropped = false;
   let ended = false;
   let last = 0;
@@ -247,11 +255,13 @@ export async function runSharedJob(
   };
 
   let lastActivity = 0;
+  /** What the member record said last about `idle`. */
+  let idleSaid = false;
   const idleHere = () =>
     performance.now() - lastActivity > 3 * env.flushMs && held.size === 0 &&
     (handles.run?.progress.inFlight ?? 0) === 0 &&
     (handles.run?.progress.queued ?? 0) === 0 && events.length === 0 &&
-    candidates.length === 0 && flushing === null;
+    candidates.length === 0 && admitting === null && writing === null;
 
   /** Chunks appended here to hosts held elsewhere, announced for `APPENDED_MS`. */
   const appended = new Map<string, { n: number; at: number }>();
@@ -277,18 +287,19 @@ export async function runSharedJob(
 
   // ---- writing: admissions, then results and events, then chunk marks ----
 
-  const admit = async (cands: QueuedUrl[], tag: WriterTag) => {
+  /** Admits `cands` under budget blocks; resolves with how many it put back (no budget yet). */
+  const admit = async (cands: QueuedUrl[], tag: WriterTag): Promise<number> => {
     let rest = cands;
     while (rest.length > 0) {
       const block = await budget.take();
       if (block === null) {
         if (!dropped) await store.putToken(id, token("dropped", "dropped", {}));
         dropped = true;
-        return;
+        return 0;
       }
       if (block === "wait") {
         candidates = rest.concat(candidates);
-        return;
+        return rest.length;
       }
       // Hosts are registered first: a host the store queues a URL of is always known.
       const fresh = new Set<string>();
@@ -327,6 +338,7 @@ export async function runSharedJob(
       }
       rest = rest.slice(r.used);
     }
+    return 0;
   };
 
   const finishUrls = async (urls: string[]) => {
@@ -350,24 +362,46 @@ export async function runSharedJob(
     }));
   };
 
-  const flushOnce = async () => {
-    // At most ADMIT_PER_FLUSH links a flush, so events are not held up behind a page
-    // of 1,000 links; the rest wait for the next flush (the engine waits for them).
+  /**
+   * Admits the next links (at most ADMIT_PER_FLUSH): true when it got any
+   * further. Links are admitted in the order found; `linksDone` counts them.
+   */
+  const admitOnce = async (): Promise<boolean> => {
     const cands = candidates.slice(0, ADMIT_PER_FLUSH);
     candidates = candidates.slice(cands.length);
-    const evs = events;
-    events = [];
-    if (cands.length === 0 && evs.length === 0) return;
+    if (cands.length === 0) return false;
     const tag = { w, b: ++b };
-    let admitted = false;
+    let attempts = 0;
+    let back = 0;
+    await retry(async () => {
+      // A second attempt may find its own first attempt's writes: say so (see `WriterTag`).
+      back = await admit(cands, attempts++ === 0 ? tag : { ...tag, replay: true });
+    });
+    linksDone += cands.length - back;
+    work++;
+    return back < cands.length;
+  };
+
+  /**
+   * Writes the events whose pages' links are admitted (all of them when
+   * `all`): true when it wrote any. A result is never stored before the
+   * links of its page, so a process that dies loses no link: the page is
+   * fetched again.
+   */
+  const writeOnce = async (all: boolean): Promise<boolean> => {
+    let n = 0;
+    while (n < events.length && (all || eventsAfter[n] <= linksDone)) n++;
+    if (n === 0) return false;
+    const evs = events.slice(0, n);
+    events = events.slice(n);
+    eventsAfter = eventsAfter.slice(n);
+    const tag = { w, b: ++b };
     let stored = false;
     let attempts = 0;
     await retry(async () => {
-      // A second attempt may find its own first attempt's writes: say so (see `WriterTag`).
       const t = attempts++ === 0 ? tag : { ...tag, replay: true };
-      if (!admitted && cands.length > 0) await admit(cands, t);
-      admitted = true;
-      if (!stored && evs.length > 0) {
+      if (!stored) {
+        await Promise.all(marking);
         const out = await metrics.timeStoreWrite(() => store.appendEvents(id, evs, t));
         for (const e of out) countEvent(counters, e.event);
         hub.publish(id, out);
@@ -376,11 +410,37 @@ export async function runSharedJob(
       await finishUrls(evs.map((e) => e.event).filter((e) => e.type !== "done").map(urlOf));
     });
     work++;
+    return true;
   };
 
-  const flush = () => {
-    flushing ??= flushOnce().finally(() => (flushing = null));
-    return flushing;
+  /**
+   * Two writers side by side, each one call at a time: links are admitted
+   * while earlier events are written (a flush that did both in turn held
+   * every new link up behind the events).
+   */
+  const kickAdmit = () => {
+    admitting ??= (async () => {
+      try {
+        while (await admitOnce()) kickWrite();
+      } finally {
+        admitting = null;
+      }
+    })().catch(stopAll);
+  };
+  const kickWrite = (all = false) => {
+    writing ??= (async () => {
+      try {
+        while (await writeOnce(all));
+      } finally {
+        writing = null;
+      }
+    })().catch(stopAll);
+  };
+  /** Starts both writers; resolves when both are done. */
+  const flush = async () => {
+    kickAdmit();
+    kickWrite();
+    await Promise.all([admitting, writing]);
   };
 
   // ---- hosts: lease, read, release ----
@@ -409,11 +469,17 @@ export async function runSharedJob(
     if (h.next !== n) return;
     h.next++;
     work++;
-    await store.putMark(id, `qread ${h.host}#${n}`);
+    const mark = retry(() => store.putMark(id, `qread ${h.host}#${n}`));
     let fresh = urls;
     if (n <= h.verifyThrough) {
+      await mark;
       const done = await store.resultsOf(id, urls.map((q) => q.url));
       fresh = urls.filter((q) => !done.has(q.url));
+    } else {
+      // Its URLs are fetched while the mark is written: no result is written before the
+      // marks (`flushOnce` waits for them), so a later holder still checks every result.
+      marking.add(mark);
+      mark.catch(() => {}).finally(() => marking.delete(mark));
     }
     let added = 0;
     for (const q of fresh) {
@@ -720,7 +786,10 @@ export async function runSharedJob(
       current.leaseUntil.getTime() <= Date.now()
     ) {
       coordinator = (await store.claimJob(env.owner, env.leaseMs, new Date(), id)) !== null;
-      if (coordinator) candidates.push(...seeds.splice(0));
+      if (coordinator) {
+        linksFound += seeds.length;
+        candidates.push(...seeds.splice(0));
+      }
     }
     if (coordinator) {
       const total = emptyCounters();
@@ -807,6 +876,7 @@ export async function runSharedJob(
       if (recent.has(t.url)) return;
       if (recent.size >= RECENT_LINKS) recent.clear();
       recent.add(t.url);
+      linksFound++;
       candidates.push(queuedCopy(t));
     },
   });
@@ -842,7 +912,16 @@ export async function runSharedJob(
           lastTake = performance.now();
           await takeHosts();
         }
-        if (performance.now() - last >= renewEvery) {
+        // Going idle is said at once (the coordinator waits for it to end the job).
+        const idleNow = idleHere();
+        if (idleNow !== idleSaid) {
+          idleSaid = idleNow;
+          await renew().catch((e) =>
+            log(`job ${id}: member renewal failed: ${(e as Error).message}`)
+          );
+        }
+        // A coordinator that found the job looking finished confirms it as soon as it can.
+        if (performance.now() - last >= (finishCheck !== null ? env.flushMs : renewEvery)) {
           last = performance.now();
           await tick();
         }
@@ -857,6 +936,7 @@ export async function runSharedJob(
       lastActivity = performance.now();
       if (ev.type === "done") continue;
       events.push({ key: eventKey(ev), event: ev });
+      eventsAfter.push(linksFound);
       if (events.length >= env.batchSize || candidates.length >= ADMIT_PER_FLUSH) {
         const flushed = flush().catch(stopAll);
         // The engine waits for a flush only when far behind (memory stays bounded): meanwhile
@@ -877,8 +957,15 @@ export async function runSharedJob(
   let handedBack = false;
   if (!lost && !(failure instanceof StoreError && failure.code === "invalid")) {
     try {
-      while (flushing) await flushing;
-      await flush();
+      // Everything: links first, then every event (the links of some may be waiting for
+      // budget that will not come).
+      const failedBefore = failure;
+      while (admitting || writing) await Promise.all([admitting, writing]);
+      kickAdmit();
+      await admitting;
+      kickWrite(true);
+      await writing;
+      if (failure !== failedBefore) throw failure;
       for (const h of [...held.values()]) await release(h, false);
       await budget.close();
       handedBack = true;

@@ -669,7 +669,10 @@ export function storeContract(
       [["a.test#2", ["http://a.test/3"]], ["b.test#1", ["http://b.test/1"]]],
     );
     assert.deepStrictEqual(await store.readQueues("j2", [{ host: "a.test", n: 1 }]), new Map());
-    await assert.rejects(store.readQueues("j1", [{ host: 7 as unknown as string, n: 1 }]), StoreError);
+    await assert.rejects(
+      store.readQueues("j1", [{ host: 7 as unknown as string, n: 1 }]),
+      StoreError,
+    );
   });
 
   test("appendEvents() numbers two writers' batches 1, 2, 3, ... with no gap and no repeat", async (store) => {

@@ -542,7 +542,8 @@ export async function runSharedJob(
         any = true;
         continue;
       }
-      if (!(h.atEnd && h.local === 0 && h.open.size === 0 && candidates.length === 0)) {
+      const linksPending = candidates.length > 0 || admitting !== null;
+      if (!(h.atEnd && h.local === 0 && h.open.size === 0 && !linksPending)) {
         h.idleSince = null;
         continue;
       }
@@ -621,6 +622,8 @@ export async function runSharedJob(
     nextTakeAt = performance.now() + 1000;
     const hosts = await store.listTokens(id, "host");
     knownHostCount = hosts.length;
+    // No host yet (the job is starting): look again at the next beat, not a second later.
+    if (hosts.length === 0) nextTakeAt = 0;
     const latest = await latestLeases();
     const free: { host: string; gen: number }[] = [];
     /** Released with nothing left: worth taking only if its queue grew since. */
@@ -663,16 +666,20 @@ export async function runSharedJob(
     }
     if (free.length === 0) return;
     nextTakeAt = 0;
-    // Spread the processes over the hosts: each starts at a different place.
+    // Spread the processes over the hosts: each starts at a different place. The hosts
+    // wanted are leased side by side; one lost to another process is made up next round.
     const start = Math.floor(Math.random() * free.length);
-    for (let i = 0; i < free.length && held.size < wantHosts(); i++) {
-      const f = free[(start + i) % free.length];
+    const picked = Array.from(
+      { length: Math.min(free.length, Math.max(0, wantHosts() - held.size)) },
+      (_, i) => free[(start + i) % free.length],
+    );
+    await Promise.all(picked.map(async (f) => {
       const gen = f.gen + 1;
       const won = await store.putToken(
         id,
         token("lease", `${f.host}#${gen}`, { host: f.host, gen }),
       );
-      if (!won) continue;
+      if (!won) return;
       const hint = Number(latest.get(f.host)?.data.next ?? 1) - 1;
       const doneThrough = await lastMark("qdone", f.host, hint);
       held.set(f.host, {
@@ -690,6 +697,9 @@ export async function runSharedJob(
         dirty: false,
       });
       work++;
+    }));
+    if (picked.length > 0) {
+      await readChunks(picked.map((f) => held.get(f.host)).filter((h) => h !== undefined));
     }
   };
 
@@ -901,7 +911,9 @@ export async function runSharedJob(
       await delay(env.flushMs, drain.signal).catch(() => {});
       if (signal.aborted || drain.signal.aborted) break;
       try {
-        await flush();
+        // The writers run on their own (a busy one may run for long): the tick goes on.
+        kickAdmit();
+        kickWrite();
         await readChunks([...held.values()].filter((h) => h.local < window() / 2));
         const released = await releaseIdle();
         // A host short, between ticks: look for one twice as often as the tick.

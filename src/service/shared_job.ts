@@ -131,8 +131,11 @@ const APPENDED_MS = 10_000;
 const EMPTY_PROBE_MS = 30_000;
 /** Links admitted lately, skipped without a round trip; cleared when this large. */
 const RECENT_LINKS = 100_000;
-/** Links admitted by one flush at most. */
-const ADMIT_PER_FLUSH = 5_000;
+/**
+ * Links admitted by one write at most: small enough that a host's first links come back
+ * soon (a write waits for the database's lock behind the others' writes).
+ */
+const ADMIT_PER_FLUSH = 1_000;
 /** How long after joining a job a process takes no more hosts than fill its slots, in ms. */
 const SETTLE_MS = 3000;
 /** Events not yet written, in batches, past which the engine waits for a flush. */
@@ -390,7 +393,8 @@ export async function runSharedJob(
    */
   const writeOnce = async (all: boolean): Promise<boolean> => {
     let n = 0;
-    while (n < events.length && (all || eventsAfter[n] <= linksDone)) n++;
+    const most = all ? events.length : 2 * env.batchSize;
+    while (n < most && n < events.length && (all || eventsAfter[n] <= linksDone)) n++;
     if (n === 0) return false;
     const evs = events.slice(0, n);
     events = events.slice(n);
@@ -747,20 +751,29 @@ export async function runSharedJob(
       nextTakeAt = 0;
       return false;
     };
-    // The queues are looked at only to confirm (the second tick in a row that finds the rest).
-    const confirming = finishCheck !== null && finishCheck.work === work;
-    if (!others.every((m) => m.idle) || !(await hostsDone(confirming))) {
+    if (!others.every((m) => m.idle) || !(await hostsDone(false))) {
       finishCheck = null;
       return false;
     }
     const prev = finishCheck;
-    finishCheck = { work, members: new Map(others.map((m) => [m.owner, m])) };
-    if (prev === null || prev.work !== work) return false;
-    return others.every((m) => {
+    if (prev === null || prev.work !== work) {
+      finishCheck = { work, members: new Map(others.map((m) => [m.owner, m])) };
+      return false;
+    }
+    for (const m of others) {
       const before = prev.members.get(m.owner);
-      return before !== undefined && before.work === m.work &&
-        m.leaseUntil.getTime() > before.leaseUntil.getTime();
-    });
+      if (before === undefined || before.work !== m.work) {
+        // A member joined or did something meanwhile: start over from here.
+        finishCheck = { work, members: new Map(others.map((o) => [o.owner, o])) };
+        return false;
+      }
+      // Not renewed since: its record may be older than its last work; ask again next tick.
+      if (m.leaseUntil.getTime() <= before.leaseUntil.getTime()) return false;
+    }
+    // Confirmed but for the queues, looked at last (a lookup each).
+    if (await hostsDone(true)) return true;
+    finishCheck = null;
+    return false;
   };
 
   let countersWritten = { key: "", at: -Infinity };

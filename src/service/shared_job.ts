@@ -929,10 +929,11 @@ export async function runSharedJob(
         kickWrite();
         await readChunks([...held.values()].filter((h) => h.local < window() / 2));
         const released = await releaseIdle();
-        // A host short, between ticks: look for one twice as often as the tick.
+        // A host short, between ticks: look for one twice as often as the tick (at every beat
+        // while none is held: the job may be starting).
         if (
           held.size < wantHosts() &&
-          (released || performance.now() - lastTake >= renewEvery / 2)
+          (released || held.size === 0 || performance.now() - lastTake >= renewEvery / 2)
         ) {
           lastTake = performance.now();
           await takeHosts();

@@ -9,10 +9,15 @@
  *   and robots.txt hold across processes. A lease lives as long as its
  *   holder's member record (renewed every `leaseMs / 3`); SIGTERM hands the
  *   hosts back at once (a release token), SIGKILL lets them expire.
- * - **A bounded window.** It reads a host's chunks only while fewer than
+ * - **A bounded window.** It takes a host's chunks only while fewer than
  *   `window` of that host's URLs are queued or in flight here; links it finds
- *   are admitted into the store (which dedupes them) and come back through
- *   their host's queue, to whoever holds the host.
+ *   are admitted into the store (which dedupes them) and go to their host's
+ *   queue: a chunk for a host held here is taken at once, one for a host held
+ *   elsewhere is announced in this member's record, and its holder reads it.
+ *   Queues are read back only then (and when a host is taken or released):
+ *   on FerretDB 1.24 every lookup reads the whole collection.
+ * - **Two writers.** Links are admitted while earlier results are written;
+ *   a result is written only once its page's links are admitted.
  * - **`maxPages` exactly.** URLs are admitted under budget blocks
  *   (`page_budget.ts`).
  * - **Events numbered once.** A flush stores its results and appends one

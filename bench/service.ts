@@ -180,10 +180,16 @@ export async function startService(
     if (done) throw new Error(`service exited: ${text}`);
     text += value;
   }
-  // Keep draining stderr so the child never blocks on a full pipe.
+  // Keep draining stderr so the child never blocks on a full pipe (kept in
+  // BENCH_SERVICE_LOG, a file, when set).
+  const logFile = Deno.env.get("BENCH_SERVICE_LOG");
   (async () => {
     try {
-      for (;;) if ((await reader.read()).done) break;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        if (logFile) await Deno.writeTextFile(logFile, value, { append: true });
+      }
     } catch { /* closed */ }
   })();
   return { child, port };

@@ -387,6 +387,7 @@ export async function runSharedJob(
     });
     linksDone += cands.length - back;
     work++;
+    wrote();
     return back < cands.length;
   };
 
@@ -419,6 +420,7 @@ export async function runSharedJob(
       await finishUrls(evs.map((e) => e.event).filter((e) => e.type !== "done").map(urlOf));
     });
     work++;
+    wrote();
     return true;
   };
 
@@ -445,12 +447,24 @@ export async function runSharedJob(
       }
     })().catch(stopAll);
   };
-  /** Starts both writers; resolves when both are done. */
-  const flush = async () => {
-    kickAdmit();
-    kickWrite();
-    await Promise.all([admitting, writing]);
+  /** Waiters for the next write done (see `progress`). */
+  let progressed: (() => void)[] = [];
+  const wrote = () => {
+    const waiting = progressed;
+    progressed = [];
+    for (const r of waiting) r();
   };
+  /** Resolves when a writer finishes a write, or after `ms` (when none is running). */
+  const progress = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        progressed = progressed.filter((r) => r !== done);
+        resolve();
+      }
+      progressed.push(done);
+    });
 
   // ---- hosts: lease, read, release ----
 
@@ -969,13 +983,17 @@ export async function runSharedJob(
       events.push({ key: eventKey(ev), event: ev });
       eventsAfter.push(linksFound);
       if (events.length >= env.batchSize || candidates.length >= ADMIT_PER_FLUSH) {
-        const flushed = flush().catch(stopAll);
-        // The engine waits for a flush only when far behind (memory stays bounded): meanwhile
-        // its slots stay busy, and a flush can take seconds when the database is loaded.
-        if (
-          events.length >= MAX_EVENTS_FACTOR * env.batchSize || candidates.length >= MAX_CANDIDATES
+        kickAdmit();
+        kickWrite();
+        // The engine waits for the writers only while far behind (memory stays bounded), and
+        // only until they get that far: meanwhile its slots stay busy.
+        while (
+          (events.length >= MAX_EVENTS_FACTOR * env.batchSize ||
+            candidates.length >= MAX_CANDIDATES) && failure === null && !signal.aborted
         ) {
-          await flushed;
+          kickAdmit();
+          kickWrite();
+          await progress(env.flushMs);
         }
       }
     }

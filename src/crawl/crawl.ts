@@ -27,7 +27,7 @@ import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, loadPageParsers, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
-import { UnparsedBudget } from "./unparsed_budget.ts";
+import { UnparsedBudget, unparsedBudgetBytes } from "./unparsed_budget.ts";
 import { setImmediate } from "node:timers";
 
 import { trace } from "../trace/dispatch_trace.ts";
@@ -302,7 +302,7 @@ async function* run(
   // consumer still pauses the crawl.
   const fetchSlots = new Semaphore(opts.concurrency);
   // Bounds the pages whose slot went before they were parsed, by their bytes.
-  const unparsed = new UnparsedBudget();
+  const unparsed = new UnparsedBudget(unparsedBudgetBytes(opts.concurrency));
   const unhanded = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
   const running = new Set<Promise<void>>();
 

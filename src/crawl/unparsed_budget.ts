@@ -20,15 +20,32 @@
  */
 
 /**
- * The crawl's budget, in bytes of response bodies: 256 KiB. Measured on the
+ * Bytes of unparsed pages a crawl may hold per fetch slot: its budget is
+ * {@linkcode unparsedBudgetBytes} = concurrency × 4 KiB. Measured on the
  * static peer benchmark (10,000 pages of 20 KB from nginx, concurrency 64,
- * 2 shared cores): without a bound the backlog of answered, unparsed pages
- * reached 70 and peak RSS was ~125 MB (median of 6); with ~8 pages
- * (160 KB) it was ~115 MB at the same pages/s. 256 KiB is about 13 such
- * pages, or 64 pages of the 4 KB latency benchmark, whose bursts of answers
- * (a median backlog of 13-20 pages) it leaves alone.
+ * so 256 KiB, about 13 pages; 2 shared cores): without a bound the backlog
+ * of answered, unparsed pages reached 70 and peak RSS was ~125 MB (median
+ * of 6); bounded, ~110 MB at the same pages/s. In the latency benchmark
+ * (4 KB pages, concurrency 500, so 2 MiB) the backlog of a burst of answers
+ * peaked near 500 KB and the budget never refused a page, where a fixed
+ * 256 KiB refused 400-1,900 pages of 5,000 and the sustained rate fell.
  */
-export const UNPARSED_BUDGET_BYTES = 256 * 1024;
+export const UNPARSED_BYTES_PER_SLOT = 4 * 1024;
+
+/**
+ * The budget of a crawl with `concurrency` fetch slots, in bytes (see
+ * {@linkcode UNPARSED_BYTES_PER_SLOT}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { unparsedBudgetBytes } from "./unparsed_budget.ts";
+ * assert.equal(unparsedBudgetBytes(64), 256 * 1024);
+ * ```
+ */
+export function unparsedBudgetBytes(concurrency: number): number {
+  return concurrency * UNPARSED_BYTES_PER_SLOT;
+}
 
 /** A byte budget for pages answered but not parsed; see the module doc. */
 export class UnparsedBudget {
@@ -36,7 +53,7 @@ export class UnparsedBudget {
   #held = 0;
 
   /** @param limit bytes that may be held at once; the first page is always let through */
-  constructor(limit: number = UNPARSED_BUDGET_BYTES) {
+  constructor(limit: number) {
     if (!(limit >= 0)) throw new RangeError(`Budget must be a number >= 0: received ${limit}`);
     this.#limit = limit;
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { crawl } from "../../src/crawl/crawl.ts";
 import type { CrawlEvent } from "../../src/crawl/events.ts";
 import type { FetcherInit } from "../../src/net/fetcher.ts";
-import { UNPARSED_BUDGET_BYTES } from "../../src/crawl/unparsed_budget.ts";
+import { unparsedBudgetBytes } from "../../src/crawl/unparsed_budget.ts";
 import { waitUntil } from "../_wait_until.ts";
 import { collect, paths } from "./_helpers.ts";
 
@@ -154,16 +154,20 @@ async function settle(): Promise<void> {
 const FOUR = ["/p1", "/p2", "/p3", "/p4"].map((p) => ORIGIN + p);
 
 Deno.test("crawl() gives slots away before parsing while the unparsed pages' bytes fit the budget", async () => {
+  // Concurrency 1: a budget of 4 KiB, which four 1,000-byte pages fit.
   const t = gatedFetcher(1000);
   const run = collect(FOUR, { concurrency: 1, ignoreRobots: true }, { fetcher: t.fetcher });
   // Concurrency 1, nothing parsed yet: every slot went before its page was parsed.
-  await waitUntil(() => t.requested.length === 4, "all four 1 KB pages are requested unparsed");
+  await waitUntil(
+    () => t.requested.length === 4,
+    "all four 1,000-byte pages are requested unparsed",
+  );
   t.openAll();
   assert.deepEqual(paths((await run).pages.map((p) => p.url)), ["/p1", "/p2", "/p3", "/p4"]);
 });
 
 Deno.test("crawl() keeps a page's slot until it is parsed when its bytes would overrun the budget", async () => {
-  const t = gatedFetcher(Math.ceil(UNPARSED_BUDGET_BYTES * 0.75));
+  const t = gatedFetcher(Math.ceil(unparsedBudgetBytes(1) * 0.75));
   const run = collect(FOUR, { concurrency: 1, ignoreRobots: true }, { fetcher: t.fetcher });
   // /p1 fits alone: its slot goes to /p2 unparsed. /p2 would make 1.5 budgets: it keeps it.
   await waitUntil(() => t.requested.length >= 2, "/p1's slot goes to /p2");

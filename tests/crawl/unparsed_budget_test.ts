@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { UNPARSED_BUDGET_BYTES, UnparsedBudget } from "../../src/crawl/unparsed_budget.ts";
+import {
+  UNPARSED_BYTES_PER_SLOT,
+  UnparsedBudget,
+  unparsedBudgetBytes,
+} from "../../src/crawl/unparsed_budget.ts";
 
 Deno.test("UnparsedBudget.take() counts bytes, not pages", () => {
   const budget = new UnparsedBudget(100 * 1024);
@@ -26,14 +30,19 @@ Deno.test("UnparsedBudget.take() always lets one page through when nothing is he
   assert.equal(budget.take(1), true);
 });
 
-Deno.test("UnparsedBudget.give() never goes below zero and the default is 256 KiB", () => {
-  const budget = new UnparsedBudget();
+Deno.test("UnparsedBudget.give() never goes below zero", () => {
+  const budget = new UnparsedBudget(100);
   budget.give(10);
   assert.equal(budget.held, 0);
-  assert.equal(UNPARSED_BUDGET_BYTES, 256 * 1024);
-  assert.equal(budget.take(UNPARSED_BUDGET_BYTES / 2), true);
-  assert.equal(budget.take(UNPARSED_BUDGET_BYTES / 2), true);
+  assert.equal(budget.take(50), true);
+  assert.equal(budget.take(50), true);
   assert.equal(budget.take(1), false);
+});
+
+Deno.test("unparsedBudgetBytes() grows with the concurrency, 4 KiB a slot", () => {
+  assert.equal(UNPARSED_BYTES_PER_SLOT, 4096);
+  assert.equal(unparsedBudgetBytes(64), 256 * 1024);
+  assert.equal(unparsedBudgetBytes(500), 500 * 4096);
 });
 
 Deno.test("UnparsedBudget refuses a limit that is not a number >= 0", () => {

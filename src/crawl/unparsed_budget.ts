@@ -21,16 +21,19 @@
 
 /**
  * Bytes of unparsed pages a crawl may hold per fetch slot: its budget is
- * {@linkcode unparsedBudgetBytes} = concurrency × 4 KiB. Measured on the
- * static peer benchmark (10,000 pages of 20 KB from nginx, concurrency 64,
- * so 256 KiB, about 13 pages; 2 shared cores): without a bound the backlog
- * of answered, unparsed pages reached 70 and peak RSS was ~125 MB (median
- * of 6); bounded, ~110 MB at the same pages/s. In the latency benchmark
- * (4 KB pages, concurrency 500, so 2 MiB) the backlog of a burst of answers
- * peaked near 500 KB and the budget never refused a page, where a fixed
- * 256 KiB refused 400-1,900 pages of 5,000 and the sustained rate fell.
+ * {@linkcode unparsedBudgetBytes} = concurrency × 2 KiB. Measured under load
+ * on 2 shared cores. Static peer benchmark (10,000 pages of 20 KB from
+ * nginx, concurrency 64, so 128 KiB, about 6 pages): unbounded, the backlog
+ * of answered, unparsed pages reached 70 pages, V8 promoted 128-146 MB of
+ * short-lived objects to its old generation per crawl and peak RSS was
+ * 121-128 MB (medians of rounds of 6-8 interleaved runs); bounded, 63-84 MB
+ * promoted and 105-114 MB, at the same pages/s (4 KiB a slot: 78-97 MB and
+ * 109-120 MB). Latency benchmark (4 KB pages, concurrency 500, so 1 MiB):
+ * the first wave's burst of answers peaks at 515 KB unparsed, and the budget
+ * refused no page, where a fixed 256 KiB refused 400-1,900 of 5,000 and the
+ * sustained rate fell.
  */
-export const UNPARSED_BYTES_PER_SLOT = 4 * 1024;
+export const UNPARSED_BYTES_PER_SLOT = 2 * 1024;
 
 /**
  * The budget of a crawl with `concurrency` fetch slots, in bytes (see
@@ -40,7 +43,7 @@ export const UNPARSED_BYTES_PER_SLOT = 4 * 1024;
  * ```ts
  * import assert from "node:assert/strict";
  * import { unparsedBudgetBytes } from "./unparsed_budget.ts";
- * assert.equal(unparsedBudgetBytes(64), 256 * 1024);
+ * assert.equal(unparsedBudgetBytes(64), 128 * 1024);
  * ```
  */
 export function unparsedBudgetBytes(concurrency: number): number {

@@ -154,13 +154,13 @@ async function settle(): Promise<void> {
 const FOUR = ["/p1", "/p2", "/p3", "/p4"].map((p) => ORIGIN + p);
 
 Deno.test("crawl() gives slots away before parsing while the unparsed pages' bytes fit the budget", async () => {
-  // Concurrency 1: a budget of 4 KiB, which four 1,000-byte pages fit.
-  const t = gatedFetcher(1000);
+  // Concurrency 1: a budget of 2 KiB, which four 500-byte pages fit.
+  const t = gatedFetcher(500);
   const run = collect(FOUR, { concurrency: 1, ignoreRobots: true }, { fetcher: t.fetcher });
   // Concurrency 1, nothing parsed yet: every slot went before its page was parsed.
   await waitUntil(
     () => t.requested.length === 4,
-    "all four 1,000-byte pages are requested unparsed",
+    "all four 500-byte pages are requested unparsed",
   );
   t.openAll();
   assert.deepEqual(paths((await run).pages.map((p) => p.url)), ["/p1", "/p2", "/p3", "/p4"]);

@@ -39,10 +39,10 @@ Deno.test("UnparsedBudget.give() never goes below zero", () => {
   assert.equal(budget.take(1), false);
 });
 
-Deno.test("unparsedBudgetBytes() grows with the concurrency, 4 KiB a slot", () => {
-  assert.equal(UNPARSED_BYTES_PER_SLOT, 4096);
-  assert.equal(unparsedBudgetBytes(64), 256 * 1024);
-  assert.equal(unparsedBudgetBytes(500), 500 * 4096);
+Deno.test("unparsedBudgetBytes() grows with the concurrency, 2 KiB a slot", () => {
+  assert.equal(UNPARSED_BYTES_PER_SLOT, 2048);
+  assert.equal(unparsedBudgetBytes(64), 128 * 1024);
+  assert.equal(unparsedBudgetBytes(500), 500 * 2048);
 });
 
 Deno.test("UnparsedBudget refuses a limit that is not a number >= 0", () => {

@@ -584,6 +584,57 @@ Deno.test("HttpClient reuses a connection's head buffer without mixing one answe
   assert.deepEqual(later, texts);
 });
 
+Deno.test("HttpClient grows a connection's first read to fit its answers, up to 32 KiB", async () => {
+  const page = "p".repeat(20_000);
+  const huge = "q".repeat(50_000);
+  const replies: Record<string, Reply> = {
+    "/page": { wire: ok(page) },
+    "/huge": { wire: ok(huge) },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient();
+  /** The body's chunks, and whether onBodyEnd came before request() resolved. */
+  const fetchChunks = async (path: string) => {
+    let ended = false;
+    const res = await client.request(srv.target, {
+      path,
+      headers: {},
+      signal: new AbortController().signal,
+      onBodyEnd: () => ended = true,
+    });
+    const endedFirst = ended;
+    const chunks: number[] = [];
+    for await (const c of res.body!) chunks.push(c.length);
+    return { chunks, endedFirst };
+  };
+  // The first answer overflows the 8 KiB first read: the rest takes another read.
+  const first = await fetchChunks("/page");
+  assert.ok(first.chunks.length >= 2, `first answer in ${first.chunks.length} chunk(s)`);
+  assert.equal(first.endedFirst, false);
+  // The next one on the same connection comes whole with its head, in one read.
+  const second = await fetchChunks("/page");
+  assert.deepEqual(second, { chunks: [20_000], endedFirst: true });
+  // 50 KB is past the cap: 32 KiB at most come with the head.
+  const third = await fetchChunks("/huge");
+  assert.ok(third.chunks[0] <= 32 * 1024, `first chunk ${third.chunks[0]} bytes`);
+  assert.equal(third.chunks.reduce((a, b) => a + b), 50_000);
+  assert.equal(srv.accepted, 1, "one connection");
+});
+
+Deno.test("HttpClient still refuses a head over maxHeadBytes once its first read has grown", async () => {
+  const replies: Record<string, Reply> = {
+    "/page": { wire: ok("p".repeat(20_000)) },
+    "/long-head": { wire: ok("x", `X-Long: ${"h".repeat(4000)}\r\n`) },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient({ maxHeadBytes: 2048 });
+  for (let i = 0; i < 2; i++) {
+    const res = await get(client, srv.target, "/page"); // grows the first read past 2 KiB
+    assert.equal((await res.text()).length, 20_000);
+  }
+  await assert.rejects(get(client, srv.target, "/long-head"), Http1Error);
+});
+
 Deno.test("HttpClient does not call onBodyEnd for a body aborted or cut short", async () => {
   await using srv = rawServer((p) =>
     p === "/cut"

@@ -22,16 +22,17 @@
 /**
  * Bytes of unparsed pages a crawl may hold per fetch slot: its budget is
  * {@linkcode unparsedBudgetBytes} = concurrency × 2 KiB. Measured under load
- * on 2 shared cores. Static peer benchmark (10,000 pages of 20 KB from
- * nginx, concurrency 64, so 128 KiB, about 6 pages): unbounded, the backlog
- * of answered, unparsed pages reached 70 pages, V8 promoted 128-146 MB of
- * short-lived objects to its old generation per crawl and peak RSS was
- * 121-128 MB (medians of rounds of 6-8 interleaved runs); bounded, 63-84 MB
- * promoted and 105-114 MB, at the same pages/s (4 KiB a slot: 78-97 MB and
- * 109-120 MB). Latency benchmark (4 KB pages, concurrency 500, so 1 MiB):
- * the first wave's burst of answers peaks at 515 KB unparsed, and the budget
- * refused no page, where a fixed 256 KiB refused 400-1,900 of 5,000 and the
- * sustained rate fell.
+ * on 2 shared cores, interleaved runs. Static peer benchmark (10,000 pages of
+ * 20 KB from nginx, concurrency 64, so 128 KiB, about 6 pages): unbounded,
+ * the backlog of answered, unparsed pages reached 70, and V8 promoted 128-146
+ * MB of short-lived objects (each task's promises, streams and page text) to
+ * its old generation per crawl, which then waited for full collections;
+ * bounded, 70-84 MB (a page-count bound of 8 or 4 pages gave the same; 4 KiB
+ * a slot, 78-97 MB), and peak RSS about 10 MB lower at the same pages/s.
+ * Latency benchmark (4 KB pages, concurrency 500, so 1 MiB): the first
+ * wave's burst of answers peaks at 515 KB unparsed and the budget refused no
+ * page in 6 runs, where a fixed 256 KiB refused 400-1,900 pages of 5,000 and
+ * the sustained rate fell in the runs with most refusals.
  */
 export const UNPARSED_BYTES_PER_SLOT = 2 * 1024;
 

@@ -27,6 +27,7 @@ import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, loadPageParsers, type PageEnv } from "./fetch_page.ts";
 import { ParsePool } from "../html/parse_pool.ts";
+import { UnparsedBudget, unparsedBudgetBytes } from "./unparsed_budget.ts";
 import { setImmediate } from "node:timers";
 
 import { trace } from "../trace/dispatch_trace.ts";
@@ -300,6 +301,8 @@ async function* run(
   // bounds the tasks started but not yet handed on to the consumer, so a slow
   // consumer still pauses the crawl.
   const fetchSlots = new Semaphore(opts.concurrency);
+  // Bounds the pages whose slot went before they were parsed, by their bytes.
+  const unparsed = new UnparsedBudget(unparsedBudgetBytes(opts.concurrency));
   const unhanded = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
   const running = new Set<Promise<void>>();
 
@@ -324,6 +327,8 @@ async function* run(
 
   const runTask = async (task: Task, release: () => void, releaseUnhanded: () => void) => {
     let fetching = true;
+    /** Bytes this page holds in `unparsed` (its slot went before it was parsed). */
+    let held = 0;
     // Gives back the fetch slot as soon as the body is in (or the fetch failed),
     // before the page is parsed: the next fetch need not wait for this parse.
     const fetched = () => {
@@ -336,14 +341,28 @@ async function* run(
       release();
       wake.notify();
     };
+    // The answer is in but not parsed: its slot may go now, if its body fits in the
+    // budget of unparsed bytes; otherwise it goes once the page has been parsed.
+    const fetchedEarly = (bytes: number) => {
+      if (!fetching || !unparsed.take(bytes)) return;
+      held = bytes;
+      fetched();
+    };
+    /** The page has been parsed (or its fetch failed): its bytes leave the budget. */
+    const parsed = () => {
+      unparsed.give(held);
+      held = 0;
+      fetched();
+    };
     try {
       // The slot goes as soon as the fetcher has the answer (onAnswerIn), or else once
-      // the body has been read (onBodyReceived), before the page is parsed.
+      // the body has been read (onBodyReceived), before the page is parsed; at the
+      // latest once it is parsed.
       const ev = await fetchPage(task, env, signal, {
-        onAnswerIn: fetched,
-        onBodyReceived: fetched,
+        onAnswerIn: fetchedEarly,
+        onBodyReceived: fetchedEarly,
       });
-      fetched();
+      parsed();
       count(ev);
       queueLinks(ev);
       pump();
@@ -352,7 +371,7 @@ async function* run(
     } catch (e) {
       if (!signal.aborted) throw e;
     } finally {
-      fetched();
+      parsed();
       live.unhanded--;
       releaseUnhanded();
       wake.notify();

@@ -50,14 +50,19 @@ export interface PageEnv {
 
 /** Callbacks of {@linkcode fetchPage}. */
 export interface FetchHooks {
-  /** Called once the whole body has been received, before its last chunk is parsed. */
-  onBodyReceived?: () => void;
+  /**
+   * Called once the whole body has been received, before its last chunk is
+   * parsed, with the body's length in bytes.
+   */
+  onBodyReceived?: (bytes: number) => void;
   /**
    * Called as soon as the fetcher has read the last byte of the answer that
    * ends this attempt (no redirect, no retry follows), often before any of
-   * it is parsed (`FetcherInit.onBodyEnd`); `onBodyReceived` still follows.
+   * it is parsed (`FetcherInit.onBodyEnd`), with the body's length as the
+   * fetcher received it (0 when the fetcher does not say); `onBodyReceived`
+   * still follows.
    */
-  onAnswerIn?: () => void;
+  onAnswerIn?: (bytes: number) => void;
 }
 
 /** What parsing a page needs: the HTML parser and the body hash. */
@@ -141,7 +146,7 @@ async function fetchFollowing(
   url: string,
   headers: Headers,
   signal: AbortSignal,
-  onBodyEnd?: (status: number) => void,
+  onBodyEnd?: (status: number, bytes?: number) => void,
 ): Promise<Fetched> {
   let chain: Set<string> | null = null; // made on the first redirect: most fetches have none
   let current = url;
@@ -203,11 +208,11 @@ async function attempt(
       deadline.signal,
       // The answer that ends this attempt (not a redirect, not retried) is in: its
       // slot may go to the next request now, from the fetcher's own read.
-      answerIn && ((status) => {
+      answerIn && ((status, bytes) => {
         if (
           (status < 300 || status >= 400) && !shouldRetry({ kind: "status", status }, n, options)
         ) {
-          answerIn();
+          answerIn(bytes ?? 0);
         }
       }),
     );
@@ -231,7 +236,12 @@ async function attempt(
     const parse = res.status >= 200 && res.status < 300 &&
       (contentType === "" || HTML_TYPE.test(contentType));
     if (parse) {
-      const read = { maxBytes: options.maxBytes, counter, onEnd: hooks.onBodyReceived };
+      const received = hooks.onBodyReceived;
+      const read = {
+        maxBytes: options.maxBytes,
+        counter,
+        onEnd: received && (() => received(counter.bytes)),
+      };
       const { extractHtml, BodyHash } = parsers ?? await loadPageParsers();
       const hash = new BodyHash();
       const bytes = hash.pass(bodyBytes(res, read));

@@ -32,13 +32,16 @@ export interface FetcherInit {
   connectTimeoutMs?: number;
   /**
    * Called synchronously, at most once, when the response body has been
-   * received to its end, with the response's status: before the consumer
+   * received to its end, with the response's status and the body's length
+   * in bytes as received (before any content decoding): before the consumer
    * has read the body, and often before the response is even returned. A
-   * crawler uses it to send its next request before it parses this answer.
+   * crawler uses it to send its next request before it parses this answer,
+   * while the bytes waiting for its parser stay within a budget.
    * A fetcher that cannot tell (Deno's `fetch`) never calls it; nor is it
-   * called for a body that fails, is cancelled or has no end yet.
+   * called for a body that fails, is cancelled or has no end yet. (`bytes`
+   * may be left out by a fetcher that cannot count them.)
    */
-  onBodyEnd?: (status: number) => void;
+  onBodyEnd?: (status: number, bytes?: number) => void;
 }
 
 /** Performs one GET without following redirects; see the module doc. */

@@ -40,12 +40,13 @@ export interface Http2Request {
   headers: Record<string, string>;
   signal: AbortSignal;
   /**
-   * Called once with the status when the body has been received to its end
-   * (as `HttpRequest.onBodyEnd`; here that is when the consumer has read it,
-   * since the stream is read only as it is pulled).
+   * Called once with the status and the body's length in bytes when the body
+   * has been received to its end (as `HttpRequest.onBodyEnd`; here that is
+   * when the consumer has read it, since the stream is read only as it is
+   * pulled).
    * @default {undefined}
    */
-  onBodyEnd?: (status: number) => void;
+  onBodyEnd?: (status: number, bytes: number) => void;
 }
 
 /** Fields HTTP/2 forbids (RFC 9113 §8.2.2); `host` becomes `:authority`. */
@@ -179,9 +180,11 @@ export class Http2Sessions implements AsyncDisposable {
           // A field Headers rejects is dropped, as fetch does.
         }
       }
+      /** Body bytes handed to the consumer so far. */
+      let received = 0;
       const bodyEnded = () => {
         try {
-          req.onBodyEnd?.(status);
+          req.onBodyEnd?.(status, received);
         } catch (e) {
           reportError(e);
         }
@@ -199,6 +202,7 @@ export class Http2Sessions implements AsyncDisposable {
           controller = c;
           stream.on("data", (chunk: Uint8Array) => {
             if (ended) return;
+            received += chunk.byteLength;
             c.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
             if ((c.desiredSize ?? 0) <= 0) stream.pause();
           });

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { crawl } from "../../src/crawl/crawl.ts";
 import type { CrawlEvent } from "../../src/crawl/events.ts";
 import type { FetcherInit } from "../../src/net/fetcher.ts";
+import { unparsedBudgetBytes } from "../../src/crawl/unparsed_budget.ts";
+import { waitUntil } from "../_wait_until.ts";
 import { collect, paths } from "./_helpers.ts";
 
 const ORIGIN = "http://dispatch.test";
@@ -110,4 +112,75 @@ Deno.test("crawl() stops handing slots on once drain is aborted", async () => {
   assert.deepEqual(requested, ["/a"]);
   assert.equal(run.done.reason, "aborted");
   assert.deepEqual(paths(run.pages.map((p) => p.url)), ["/a"]);
+});
+
+/**
+ * A fetcher whose answers are all in at once (it calls `onBodyEnd` with the
+ * body's size before it returns) but whose bodies can be read only once the
+ * test opens their gate: each page stays answered and unparsed until then.
+ */
+function gatedFetcher(bytes: number) {
+  const requested: string[] = [];
+  const gates = new Map<string, () => void>();
+  const page = new TextEncoder().encode(`<p>${"x".repeat(bytes - 3)}`);
+  const fetcher = (url: string, init: FetcherInit): Promise<Response> => {
+    const path = new URL(url).pathname;
+    requested.push(path);
+    const gate = Promise.withResolvers<void>();
+    gates.set(path, gate.resolve);
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        await gate.promise;
+        c.enqueue(page);
+        c.close();
+      },
+    }, { highWaterMark: 0 });
+    init.onBodyEnd?.(200, page.byteLength);
+    return Promise.resolve(new Response(body, { headers: { "content-type": "text/html" } }));
+  };
+  const open = (path: string) => {
+    const gate = gates.get(path);
+    assert.ok(gate, `${path} was requested`);
+    gate();
+  };
+  return { fetcher, requested, open, openAll: () => [...gates.keys()].forEach(open) };
+}
+
+/** Lets timers and I/O callbacks run a few times: what the crawl would do next, it has done. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+const FOUR = ["/p1", "/p2", "/p3", "/p4"].map((p) => ORIGIN + p);
+
+Deno.test("crawl() gives slots away before parsing while the unparsed pages' bytes fit the budget", async () => {
+  // Concurrency 1: a budget of 2 KiB, which four 500-byte pages fit.
+  const t = gatedFetcher(500);
+  const run = collect(FOUR, { concurrency: 1, ignoreRobots: true }, { fetcher: t.fetcher });
+  // Concurrency 1, nothing parsed yet: every slot went before its page was parsed.
+  await waitUntil(
+    () => t.requested.length === 4,
+    "all four 500-byte pages are requested unparsed",
+  );
+  t.openAll();
+  assert.deepEqual(paths((await run).pages.map((p) => p.url)), ["/p1", "/p2", "/p3", "/p4"]);
+});
+
+Deno.test("crawl() keeps a page's slot until it is parsed when its bytes would overrun the budget", async () => {
+  const t = gatedFetcher(Math.ceil(unparsedBudgetBytes(1) * 0.75));
+  const run = collect(FOUR, { concurrency: 1, ignoreRobots: true }, { fetcher: t.fetcher });
+  // /p1 fits alone: its slot goes to /p2 unparsed. /p2 would make 1.5 budgets: it keeps it.
+  await waitUntil(() => t.requested.length >= 2, "/p1's slot goes to /p2");
+  await settle();
+  assert.deepEqual(t.requested, ["/p1", "/p2"]);
+  // /p1 parsed gives its bytes back; /p2 may now go early, once its body is read.
+  t.open("/p1");
+  await settle();
+  assert.deepEqual(t.requested, ["/p1", "/p2"], "/p2 is still unread: its slot stays");
+  t.open("/p2");
+  await waitUntil(() => t.requested.length >= 3, "/p2's slot goes to /p3");
+  t.openAll();
+  await waitUntil(() => t.requested.length === 4, "/p4 is requested");
+  t.openAll();
+  assert.deepEqual(paths((await run).pages.map((p) => p.url)), ["/p1", "/p2", "/p3", "/p4"]);
 });

@@ -525,6 +525,116 @@ Deno.test("HttpClient calls onBodyEnd once with the status when each kind of bod
   }
 });
 
+Deno.test("HttpClient passes onBodyEnd the body's length in bytes, whatever its framing", async () => {
+  const long = "y".repeat(100_000);
+  const replies: Record<string, Reply> = {
+    "/whole": { wire: ok("small page") },
+    "/split": { wire: ok(long), split: 2000, pauseMs: 20 },
+    "/chunked": {
+      wire:
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n",
+    },
+    "/close": { wire: "HTTP/1.0 404 Not Found\r\n\r\nold school", close: true },
+    "/zero": { wire: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient();
+  const expected = { "/whole": 10, "/split": 100_000, "/chunked": 9, "/close": 10, "/zero": 0 };
+  for (const [path, bytes] of Object.entries(expected)) {
+    const calls: [number, number][] = [];
+    const res = await client.request(srv.target, {
+      path,
+      headers: {},
+      signal: new AbortController().signal,
+      onBodyEnd: (status, n) => calls.push([status, n]),
+    });
+    await res.arrayBuffer();
+    assert.deepEqual(calls, [[path === "/close" ? 404 : 200, bytes]], path);
+  }
+});
+
+Deno.test("HttpClient reuses a connection's head buffer without mixing one answer's bytes into the next", async () => {
+  const big = "h".repeat(12_000); // a head larger than the first read, then normal ones
+  const replies: Record<string, Reply> = {
+    "/first": { wire: ok("A".repeat(5000)) },
+    "/second": { wire: ok("short") },
+    "/big-head": { wire: `HTTP/1.1 200 OK\r\nX-Big: ${big}\r\nContent-Length: 3\r\n\r\nbig` },
+    "/third": { wire: ok("B".repeat(7000)) },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient();
+  const kept: Uint8Array[][] = [];
+  const texts: string[] = [];
+  for (const path of ["/first", "/second", "/big-head", "/third", "/second"]) {
+    const res = await client.request(srv.target, {
+      path,
+      headers: {},
+      signal: new AbortController().signal,
+    });
+    if (path === "/big-head") assert.equal(res.headers.get("x-big"), big);
+    const chunks: Uint8Array[] = [];
+    for await (const c of res.body!) chunks.push(c);
+    kept.push(chunks);
+    texts.push(chunks.map((c) => new TextDecoder().decode(c)).join(""));
+  }
+  assert.equal(srv.accepted, 1, "one connection served them all");
+  assert.deepEqual(texts, ["A".repeat(5000), "short", "big", "B".repeat(7000), "short"]);
+  // The chunks a consumer keeps are its own: the answers read after them left them as they were.
+  const later = kept.map((chunks) => chunks.map((c) => new TextDecoder().decode(c)).join(""));
+  assert.deepEqual(later, texts);
+});
+
+Deno.test("HttpClient grows a connection's first read to fit its answers, up to 32 KiB", async () => {
+  const page = "p".repeat(20_000);
+  const huge = "q".repeat(50_000);
+  const replies: Record<string, Reply> = {
+    "/page": { wire: ok(page) },
+    "/huge": { wire: ok(huge) },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient();
+  /** The body's chunks, and whether onBodyEnd came before request() resolved. */
+  const fetchChunks = async (path: string) => {
+    let ended = false;
+    const res = await client.request(srv.target, {
+      path,
+      headers: {},
+      signal: new AbortController().signal,
+      onBodyEnd: () => ended = true,
+    });
+    const endedFirst = ended;
+    const chunks: number[] = [];
+    for await (const c of res.body!) chunks.push(c.length);
+    return { chunks, endedFirst };
+  };
+  // The first answer overflows the 8 KiB first read: the rest takes another read.
+  const first = await fetchChunks("/page");
+  assert.ok(first.chunks.length >= 2, `first answer in ${first.chunks.length} chunk(s)`);
+  assert.equal(first.endedFirst, false);
+  // The next one on the same connection comes whole with its head, in one read.
+  const second = await fetchChunks("/page");
+  assert.deepEqual(second, { chunks: [20_000], endedFirst: true });
+  // 50 KB is past the cap: 32 KiB at most come with the head.
+  const third = await fetchChunks("/huge");
+  assert.ok(third.chunks[0] <= 32 * 1024, `first chunk ${third.chunks[0]} bytes`);
+  assert.equal(third.chunks.reduce((a, b) => a + b), 50_000);
+  assert.equal(srv.accepted, 1, "one connection");
+});
+
+Deno.test("HttpClient still refuses a head over maxHeadBytes once its first read has grown", async () => {
+  const replies: Record<string, Reply> = {
+    "/page": { wire: ok("p".repeat(20_000)) },
+    "/long-head": { wire: ok("x", `X-Long: ${"h".repeat(4000)}\r\n`) },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient({ maxHeadBytes: 2048 });
+  for (let i = 0; i < 2; i++) {
+    const res = await get(client, srv.target, "/page"); // grows the first read past 2 KiB
+    assert.equal((await res.text()).length, 20_000);
+  }
+  await assert.rejects(get(client, srv.target, "/long-head"), Http1Error);
+});
+
 Deno.test("HttpClient does not call onBodyEnd for a body aborted or cut short", async () => {
   await using srv = rawServer((p) =>
     p === "/cut"

@@ -354,10 +354,11 @@ export type JobPatch = Partial<
   >
 >;
 
-/** The storage of the crawl service; see the module doc. */
 /** Chunk `n` of a host's queue in a shared job. */
 export interface ChunkRef {
+  /** The host whose queue it is. */
   host: string;
+  /** Its number in that queue, from 1 (0 in `MemberState.appended`: not known). */
   n: number;
 }
 
@@ -384,6 +385,7 @@ export function chunkKey(host: string, n: number): string {
   return `${host}#${n}`;
 }
 
+/** The storage of the crawl service; see the module doc. */
 export interface Store {
   /** A name for logs, e.g. `memory` or `mongodb`. */
   readonly kind: string;

@@ -85,6 +85,13 @@ export interface CrawlContext {
    */
   heapLimitBytes?: number;
   /**
+   * Finished events that may wait for a slow consumer before fetching pauses.
+   * A shared job takes fewer: a page's links are handed to `admit` before its
+   * event, so this bounds the links found and not yet admitted too.
+   * @default 256
+   */
+  outputBuffer?: number;
+  /**
    * A shared job (issue 11): the store, not this process, decides which URLs
    * are queued. Every URL the engine would queue (a seed or an admitted link,
    * after scope, depth and its own seen-set) is handed to `admit` instead of
@@ -215,7 +222,8 @@ async function* run(
   else outer?.addEventListener("abort", onOuterAbort, { once: true });
   const signal = internal.signal;
 
-  const out = new Channel<CrawlEvent>(OUTPUT_BUFFER);
+  const outputBuffer = context.outputBuffer ?? OUTPUT_BUFFER;
+  const out = new Channel<CrawlEvent>(outputBuffer);
   const seeds: string[] = [];
   const invalid: CrawlEvent[] = [];
   for (const raw of rawSeeds) {
@@ -303,7 +311,7 @@ async function* run(
   const fetchSlots = new Semaphore(opts.concurrency);
   // Bounds the pages whose slot went before they were parsed, by their bytes.
   const unparsed = new UnparsedBudget(unparsedBudgetBytes(opts.concurrency));
-  const unhanded = new Semaphore(opts.concurrency + OUTPUT_BUFFER);
+  const unhanded = new Semaphore(opts.concurrency + outputBuffer);
   const running = new Set<Promise<void>>();
 
   /** Adds an event to the totals. */

@@ -125,6 +125,12 @@ const ENDED = new Set(["completed", "cancelled", "failed"]);
  * own chunks at once and the others announce theirs.
  */
 const PROBE_MS = 10_000;
+/**
+ * Pages fetched and not yet taken from the engine, at most (its output
+ * buffer): with the pages in flight, this bounds the links found and not
+ * yet admitted (a page's links come before its event).
+ */
+const OUTPUT_BUFFER = 32;
 /** URLs queued or in flight here for the held hosts together, at most (about; see `window`). */
 const WINDOW_URLS = 40_000;
 /** How long a member announces a chunk it appended to a host held elsewhere, in ms. */
@@ -907,6 +913,7 @@ export async function runSharedJob(
     fetcher: env.fetcher,
     drain: drain.signal,
     heapLimitBytes: env.heapLimitBytes,
+    outputBuffer: OUTPUT_BUFFER,
     admit: (t) => {
       // Only the coordinator admits the seeds: a joiner's would all be refused as known, and
       // on FerretDB a refused insert makes its whole batch go in one by one. A joiner that
@@ -938,6 +945,8 @@ export async function runSharedJob(
       await renew().catch((e) => log(`job ${id}: member renewal failed: ${(e as Error).message}`));
     }
   })();
+  /** Since when the tick's store calls fail (`performance.now()`), or `null`. */
+  let storeDownSince: number | null = null;
   const ticker = (async () => {
     while (!signal.aborted && !drain.signal.aborted) {
       await delay(env.flushMs, drain.signal).catch(() => {});
@@ -970,7 +979,20 @@ export async function runSharedJob(
           last = performance.now();
           await tick();
         }
+        storeDownSince = null;
       } catch (e) {
+        // The store gone for a moment: the tick is tried again (the writers retry on their
+        // own); gone for longer than `storeRetryMs`, this process's part stops.
+        if (e instanceof StoreError && e.code === "unavailable" && !signal.aborted) {
+          storeDownSince ??= performance.now();
+          if (performance.now() - storeDownSince <= env.storeRetryMs) {
+            log(`job ${id}: store call failed, trying again: ${(e as Error).message}`);
+            await delay(250, drain.signal).catch(() => {});
+            continue;
+          }
+          stopAll(new SharedStop("store_down", String(e)));
+          continue;
+        }
         stopAll(e);
       }
     }

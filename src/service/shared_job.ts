@@ -577,7 +577,8 @@ export async function runSharedJob(
         continue;
       }
       h.idleSince ??= now;
-      if (now - h.idleSince >= 3 * env.flushMs) idle.push(h);
+      // Its own pages are all written, their links admitted: one beat for links from others.
+      if (now - h.idleSince >= env.flushMs) idle.push(h);
     }
     if (idle.length === 0) return any;
     await readChunks(idle, true);
@@ -802,6 +803,7 @@ export async function runSharedJob(
   };
 
   let countersWritten = { key: "", at: -Infinity };
+  let leaseRenewedAt = -Infinity;
   /** The last chunk number of each member's announcement for a host acted on here. */
   const heard = new Map<string, number>();
   const tick = async () => {
@@ -827,8 +829,12 @@ export async function runSharedJob(
     }
     if (current.cancelRequested && !signal.aborted) ac.abort(new Error("cancelled"));
     if (coordinator) {
-      coordinator = await store.renewLease(id, env.owner, env.leaseMs, new Date());
-      if (!coordinator) metrics.leaseRenewalFailed();
+      // At most once a beat, however often the coordinator ticks.
+      if (performance.now() - leaseRenewedAt >= renewEvery) {
+        leaseRenewedAt = performance.now();
+        coordinator = await store.renewLease(id, env.owner, env.leaseMs, new Date());
+        if (!coordinator) metrics.leaseRenewalFailed();
+      }
     } else if (
       current.owner === null || current.leaseUntil === null ||
       current.leaseUntil.getTime() <= Date.now()
@@ -940,7 +946,12 @@ export async function runSharedJob(
   const stopRenewing = new AbortController();
   const renewing = (async () => {
     while (!stopRenewing.signal.aborted) {
-      await delay(renewEvery, stopRenewing.signal).catch(() => {});
+      // Idle, it renews more often: the coordinator ends the job on a renewal after its check.
+      await delay(
+        idleSaid ? Math.min(renewEvery, 2 * env.flushMs) : renewEvery,
+        stopRenewing.signal,
+      )
+        .catch(() => {});
       if (stopRenewing.signal.aborted) return;
       await renew().catch((e) => log(`job ${id}: member renewal failed: ${(e as Error).message}`));
     }
@@ -975,7 +986,11 @@ export async function runSharedJob(
           );
         }
         // A coordinator that found the job looking finished confirms it as soon as it can.
-        if (performance.now() - last >= (finishCheck !== null ? env.flushMs : renewEvery)) {
+        // A coordinator with nothing held looks as soon as it can: the job may be ending.
+        const every = finishCheck !== null || (coordinator && idleHere())
+          ? env.flushMs
+          : renewEvery;
+        if (performance.now() - last >= every) {
           last = performance.now();
           await tick();
         }

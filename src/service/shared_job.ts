@@ -228,6 +228,8 @@ export async function runSharedJob(
   /** Hosts this run registered (a `host` token each). */
   const knownHosts = new Set<string>();
   let candidates: QueuedUrl[] = [];
+  /** An admission is due right after the current parse (see the engine's `admit`). */
+  let admitSoon = false;
   /** `qread` marks being written (see `consume`). */
   const marking = new Set<Promise<boolean>>();
   /** The seeds, held back by a process that is not the coordinator. */
@@ -933,6 +935,15 @@ export async function runSharedJob(
       recent.add(t.url);
       linksFound++;
       candidates.push(queuedCopy(t));
+      // Admitted as soon as the page's parse is over, not at the next beat: a host's next
+      // level of pages waits for these.
+      if (!admitSoon) {
+        admitSoon = true;
+        setTimeout(() => {
+          admitSoon = false;
+          if (!signal.aborted) kickAdmit();
+        }, 0);
+      }
     },
   });
   handles.run = run;

@@ -340,9 +340,10 @@ export async function runSharedJob(
         else told.set(c.host, c.n);
       }
       await Promise.all(taking);
+      const chunked = new Set(r.chunks.map((c) => c.host));
       for (const q of r.added) {
         const host = hostnameOf(q.url);
-        if (told.has(host) || r.chunks.some((c) => c.host === host)) continue;
+        if (told.has(host) || chunked.has(host)) continue;
         const h = held.get(host);
         if (h) h.dirty = true;
         else told.set(host, 0); // appended at a number not known here
@@ -508,9 +509,10 @@ export async function runSharedJob(
       fresh = urls.filter((q) => !done.has(q.url));
     } else {
       // Its URLs are fetched while the mark is written: no result is written before the
-      // marks (`flushOnce` waits for them), so a later holder still checks every result.
+      // marks (`writeOnce` waits for them), so a later holder still checks every result.
+      // A mark that cannot be written stops this process's part, as a failed write does.
       marking.add(mark);
-      mark.catch(() => {}).finally(() => marking.delete(mark));
+      mark.catch(stopAll).finally(() => marking.delete(mark));
     }
     let added = 0;
     for (const q of fresh) {
@@ -658,6 +660,8 @@ export async function runSharedJob(
     if (hosts.length === 0) nextTakeAt = 0;
     const latest = await latestLeases();
     const free: { host: string; gen: number }[] = [];
+    /** Chunks the other members announce (see `MemberState.appended`). */
+    const announced = [...live.values()].flatMap((m) => m.owner === w ? [] : m.appended ?? []);
     /** Released with nothing left: worth taking only if its queue grew since. */
     const empties: { host: string; gen: number; next: number }[] = [];
     for (const ht of hosts) {
@@ -673,18 +677,15 @@ export async function runSharedJob(
         // Looked at again when a member announced a chunk for it, a member died, the
         // coordinator found one, or EMPTY_PROBE_MS passed: all of them at once.
         const next = Number(t.data.next);
-        // Seen for the first time: its releaser has just looked.
-        if (emptyProbed.get(host)?.next !== next) {
-          emptyProbed.set(host, { next, at: performance.now() });
+        let probed = emptyProbed.get(host);
+        if (probed?.next !== next) {
+          // Seen for the first time: its releaser has just looked.
+          probed = { next, at: performance.now() };
+          emptyProbed.set(host, probed);
         }
-        const probed = emptyProbed.get(host);
-        const told = [...live.values()].some((m) =>
-          m.owner !== w &&
-          (m.appended ?? []).some((c) => c.host === host && (c.n === 0 || c.n >= next))
-        );
+        const told = announced.some((c) => c.host === host && (c.n === 0 || c.n >= next));
         if (
-          !told && probed?.next === next && probed.at >= lookAgainAt &&
-          performance.now() - probed.at < EMPTY_PROBE_MS
+          !told && probed.at >= lookAgainAt && performance.now() - probed.at < EMPTY_PROBE_MS
         ) continue;
         emptyProbed.set(host, { next, at: performance.now() });
         empties.push({ host, gen: Number(t.data.gen), next });
@@ -764,22 +765,19 @@ export async function runSharedJob(
     const others = [...live.values()].filter((m) =>
       m.owner !== w && m.leaseUntil.getTime() > Date.now()
     );
-    /** Every host released; with `probe`, also nothing left in its queue (a lookup each). */
-    const hostsDone = async (probe: boolean) => {
+    /** Where each host's queue would go on, when every host is released; `null` otherwise. */
+    const releasedEnds = async () => {
       const latest = await latestLeases();
       const refs = [];
       for (const ht of await store.listTokens(id, "host")) {
         const t = latest.get(ht.key);
-        if (!t || t.owner !== null) return false;
+        if (!t || t.owner !== null) return null;
         refs.push({ host: ht.key, n: Number(t.data.next) });
       }
-      if (!probe || (await store.readQueues(id, refs)).size === 0) return true;
-      // A queue grew after its host was released as empty, unannounced: take it.
-      lookAgainAt = performance.now();
-      nextTakeAt = 0;
-      return false;
+      return refs;
     };
-    if (!others.every((m) => m.idle) || !(await hostsDone(false))) {
+    const ends = others.every((m) => m.idle) ? await releasedEnds() : null;
+    if (ends === null) {
       finishCheck = null;
       return false;
     }
@@ -799,7 +797,10 @@ export async function runSharedJob(
       if (m.leaseUntil.getTime() <= before.leaseUntil.getTime()) return false;
     }
     // Confirmed but for the queues, looked at last (a lookup each).
-    if (await hostsDone(true)) return true;
+    if ((await store.readQueues(id, ends)).size === 0) return true;
+    // A queue grew after its host was released as empty, unannounced: take it.
+    lookAgainAt = performance.now();
+    nextTakeAt = 0;
     finishCheck = null;
     return false;
   };

@@ -10,7 +10,8 @@
  * - `memory`: `deno task start` with the in-memory store, one job posted with
  *   `Accept: application/x-ndjson` and read to its end (what `curl -N` does);
  * - `ferretdb`: the same on MONGODB_URI (skipped when unset), a fresh
- *   database per run, plus the documents and bytes stored per fetched page.
+ *   database per run, plus the documents and bytes stored per fetched page
+ *   and, when the database runs on this machine, its CPU per fetched page.
  *
  * Each path runs BENCH_SERVICE_RUNS (3) times, interleaved; the table shows
  * medians: seconds, pages/s, share of the CLI's pages/s, and the peak RSS
@@ -19,7 +20,9 @@
  *
  * Knobs (env): BENCH_SERVICE_PAGES, BENCH_SERVICE_RUNS, BENCH_SERVICE_PATHS
  * (`cli,memory,ferretdb`), BENCH_SERVICE_ROOT (run `cli.ts`/`main.ts` from
- * another checkout, e.g. an older commit, for an A/B), BENCH_SERVICE_FLAGS
+ * another checkout, e.g. an older commit), BENCH_SERVICE_BASE (a checkout whose
+ * service runs as one more path, `ferretdb-base`, interleaved with `ferretdb`:
+ * an A/B in one sitting), BENCH_SERVICE_FLAGS
  * (Deno flags of the service, default those of `deno task start`),
  * MONGODB_URI. The scale-out figure is `bench/scale_out.ts`, run after this
  * by the task.
@@ -33,6 +36,8 @@ const PAGES = Number(Deno.env.get("BENCH_SERVICE_PAGES") ?? 20_000);
 const RUNS = Number(Deno.env.get("BENCH_SERVICE_RUNS") ?? 3);
 const PATHS = (Deno.env.get("BENCH_SERVICE_PATHS") ?? "cli,memory,ferretdb").split(",");
 const ROOT = Deno.env.get("BENCH_SERVICE_ROOT") ?? new URL("..", import.meta.url).pathname;
+/** Another checkout whose service runs as path `ferretdb-base`, interleaved with `ferretdb`. */
+const BASE = Deno.env.get("BENCH_SERVICE_BASE") ?? "";
 const MONGODB_URI = Deno.env.get("MONGODB_URI") ?? "";
 const OUT = new URL("./out/", import.meta.url).pathname;
 const CONCURRENCY = 64;
@@ -47,6 +52,8 @@ export interface RunFigures {
   /** Stored documents and BSON bytes per fetched page (FerretDB only). */
   docsPerPage?: number;
   bytesPerPage?: number;
+  /** CPU of the database process (when local) during the crawl, in ms per fetched page. */
+  dbCpuMsPerPage?: number;
 }
 
 function median(xs: number[]): number {
@@ -154,11 +161,12 @@ async function runCli(seed: string): Promise<RunFigures> {
 export async function startService(
   env: Record<string, string>,
   entry = "main.ts",
+  root = ROOT,
 ): Promise<{ child: Deno.ChildProcess; port: number }> {
   const port = await freePort();
   const child = new Deno.Command(Deno.execPath(), {
     // As `deno task start` / `deno task worker` run it (BENCH_SERVICE_FLAGS= for none).
-    args: ["run", "-A", ...SERVICE_FLAGS, `${ROOT}/${entry}`],
+    args: ["run", "-A", ...SERVICE_FLAGS, `${root}/${entry}`],
     env: {
       MALLOC_ARENA_MAX: "2",
       PORT: String(port),
@@ -224,18 +232,43 @@ export async function storedFigures(
       docs += n;
       bytes += b;
     }
-    await d.dropDatabase();
+    if (!Deno.env.get("BENCH_KEEP_DB")) await d.dropDatabase();
     return { docs, bytes, byCollection };
   } finally {
     await client.close();
   }
 }
 
-async function runService(seed: string, mongo: boolean): Promise<RunFigures> {
+/**
+ * The pid of the process listening on MONGODB_URI's port when it runs on
+ * this machine (FerretDB started by `scripts/ferretdb.sh`), else `null`.
+ */
+async function databasePid(): Promise<number | null> {
+  const port = /:(\d+)\/?/.exec(MONGODB_URI.replace(/^mongodb:\/\//, ""))?.[1];
+  if (!port) return null;
+  try {
+    const out = await new Deno.Command("ss", { args: ["-ltnpH", `sport = :${port}`] }).output();
+    const pid = /pid=(\d+)/.exec(new TextDecoder().decode(out.stdout))?.[1];
+    return pid ? Number(pid) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+async function runService(seed: string, mongo: boolean, root = ROOT): Promise<RunFigures> {
   const db = `bench_${Date.now()}`;
   // MONGODB_URI is set empty for the in-memory path: the child inherits this process's env.
   const env: Record<string, string> = mongo ? { MONGODB_URI, MONGODB_DB: db } : { MONGODB_URI: "" };
-  const { child, port } = await startService(env);
+  const { child, port } = await startService(env, "main.ts", root);
+  const dbPid = mongo ? await databasePid() : null;
+  const dbCpuBefore = dbPid === null ? 0 : await cpuMs(dbPid);
   try {
     const t0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${port}/jobs`, {
@@ -262,6 +295,7 @@ async function runService(seed: string, mongo: boolean): Promise<RunFigures> {
     if (last.type !== "done") throw new Error(`stream did not end with done: ${tail}`);
     const peak = await peakRssMb(child.pid);
     const figures: RunFigures = { pages: last.stats.pages, seconds, peakRssMb: peak };
+    if (dbPid !== null) figures.dbCpuMsPerPage = (await cpuMs(dbPid) - dbCpuBefore) / figures.pages;
     await stopService(child);
     if (mongo) {
       const s = await storedFigures(MONGODB_URI, db);
@@ -294,17 +328,23 @@ if (import.meta.main) {
   ]);
   const seed = `http://${addr}/index.html`;
   const paths = PATHS.filter((p) => p !== "ferretdb" || MONGODB_URI !== "");
+  if (BASE && paths.includes("ferretdb")) paths.push("ferretdb-base");
   if (PATHS.includes("ferretdb") && !MONGODB_URI) console.error("MONGODB_URI unset: no ferretdb");
   const results = new Map<string, RunFigures[]>(paths.map((p) => [p, []]));
   try {
     for (let i = 0; i < RUNS; i++) {
       for (const p of paths) {
-        const f = p === "cli" ? await runCli(seed) : await runService(seed, p === "ferretdb");
+        const f = p === "cli"
+          ? await runCli(seed)
+          : await runService(seed, p.startsWith("ferretdb"), p === "ferretdb-base" ? BASE : ROOT);
         console.error(
           `run ${i + 1} ${p}: ${f.pages} pages in ${f.seconds.toFixed(2)} s, ` +
             `peak RSS ${f.peakRssMb.toFixed(0)} MB` +
             (f.docsPerPage !== undefined
               ? `, ${f.docsPerPage.toFixed(2)} docs and ${f.bytesPerPage!.toFixed(0)} B per page`
+              : "") +
+            (f.dbCpuMsPerPage !== undefined
+              ? `, database CPU ${f.dbCpuMsPerPage.toFixed(3)} ms per page`
               : ""),
         );
         results.get(p)!.push(f);
@@ -321,8 +361,10 @@ if (import.meta.main) {
     `\nservice benchmark: ${PAGES} pages of ~4 KB, ~10 new links a page, concurrency ${CONCURRENCY}, ` +
       `robots off, ${RUNS} runs each (medians); root ${ROOT}\n`,
   );
-  console.log("| path | pages | s | pages/s | share of CLI | peak RSS MB | docs/page | B/page |");
-  console.log("|---|---|---|---|---|---|---|---|");
+  console.log(
+    "| path | pages | s | pages/s | share of CLI | peak RSS MB | docs/page | B/page | database CPU ms/page |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const [p, fs] of results) {
     const rate = median(fs.map((f) => f.pages / f.seconds));
     const docs = fs[0].docsPerPage === undefined
@@ -331,12 +373,15 @@ if (import.meta.main) {
     const bytes = fs[0].bytesPerPage === undefined
       ? ""
       : median(fs.map((f) => f.bytesPerPage!)).toFixed(0);
+    const dbCpu = fs[0].dbCpuMsPerPage === undefined
+      ? ""
+      : median(fs.map((f) => f.dbCpuMsPerPage!)).toFixed(3);
     console.log(
       `| ${p} | ${median(fs.map((f) => f.pages))} | ${
         median(fs.map((f) => f.seconds)).toFixed(2)
       } | ` +
         `${rate.toFixed(0)} | ${(100 * rate / cliRate).toFixed(0)} % | ` +
-        `${median(fs.map((f) => f.peakRssMb)).toFixed(0)} | ${docs} | ${bytes} |`,
+        `${median(fs.map((f) => f.peakRssMb)).toFixed(0)} | ${docs} | ${bytes} | ${dbCpu} |`,
     );
   }
 }

@@ -76,12 +76,22 @@ export class JobHub {
     });
   }
 
-  /** Adds written events (ascending `seq`) and wakes the job's followers. */
+  /**
+   * Adds written events and wakes the job's followers. Events are kept in
+   * `seq` order: a batch written by an earlier call may be published after
+   * a later one (a shared job's writes overlap), and one at or below the
+   * log's start is left to the store.
+   */
   publish(jobId: string, events: StoredEvent[]): void {
     const log = this.#logs.get(jobId);
     if (log) {
       for (const e of events) {
-        log.events.push(e);
+        if (e.seq <= log.base) continue;
+        const at = log.events.length === 0 || log.events.at(-1)!.seq < e.seq
+          ? log.events.length
+          : indexAfter(log.events, e.seq - 1);
+        if (log.events[at]?.seq === e.seq) continue;
+        log.events.splice(at, 0, e);
         log.links += linkCount(e);
       }
       let drop = 0;
@@ -135,13 +145,7 @@ export class JobHub {
     const log = this.#logs.get(jobId);
     if (!log || afterSeq < log.base) return null;
     // Binary search: a follower asks after every batch, the log holds up to `keep`.
-    let lo = 0;
-    let hi = log.events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (log.events[mid].seq <= afterSeq) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = indexAfter(log.events, afterSeq);
     if (!log.partial) return log.events.slice(lo);
     if (lo === log.events.length || log.events[lo].seq !== afterSeq + 1) return null;
     let end = lo + 1;
@@ -188,4 +192,16 @@ export class JobHub {
 /** How many links an event holds (those of a `page`, none otherwise). */
 function linkCount(e: StoredEvent): number {
   return e.event.type === "page" ? e.event.links.length : 0;
+}
+
+/** The index of the first of `events` (ascending `seq`) whose `seq` is past `seq`. */
+function indexAfter(events: StoredEvent[], seq: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid].seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

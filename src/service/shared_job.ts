@@ -147,6 +147,8 @@ const RECENT_LINKS = 100_000;
  * soon (a write waits for the database's lock behind the others' writes).
  */
 const ADMIT_PER_FLUSH = 1_000;
+/** Event writes of one process in flight at once, at most (see `kickWrite`). */
+const WRITERS = 2;
 /** How long after joining a job a process takes no more hosts than fill its slots, in ms. */
 const SETTLE_MS = 3000;
 /** Events not yet written, in batches, past which the engine waits for a flush. */
@@ -239,7 +241,8 @@ export async function runSharedJob(
   let work = 0;
   const counters = emptyCounters();
   let admitting: Promise<void> | null = null;
-  let writing: Promise<void> | null = null;
+  /** The event writers running (at most `WRITERS`). */
+  const writing = new Set<Promise<void>>();
   /** Links ever added to `candidates`, and how many of them (the first ones) were admitted. */
   let linksFound = 0;
   let linksDone = 0;
@@ -277,7 +280,7 @@ export async function runSharedJob(
     performance.now() - lastActivity > 3 * env.flushMs && held.size === 0 &&
     (handles.run?.progress.inFlight ?? 0) === 0 &&
     (handles.run?.progress.queued ?? 0) === 0 && events.length === 0 &&
-    candidates.length === 0 && admitting === null && writing === null;
+    candidates.length === 0 && admitting === null && writing.size === 0;
 
   /** Chunks appended here to hosts held elsewhere, announced for `APPENDED_MS`. */
   const appended = new Map<string, { n: number; at: number }>();
@@ -407,9 +410,7 @@ export async function runSharedJob(
    * fetched again.
    */
   const writeOnce = async (all: boolean): Promise<boolean> => {
-    let n = 0;
-    const most = all ? events.length : 2 * env.batchSize;
-    while (n < most && n < events.length && (all || eventsAfter[n] <= linksDone)) n++;
+    const n = writable(all);
     if (n === 0) return false;
     const evs = events.slice(0, n);
     events = events.slice(n);
@@ -433,10 +434,20 @@ export async function runSharedJob(
     return true;
   };
 
+  /** How many of the first events the next write takes (see `writeOnce`). */
+  const writable = (all: boolean): number => {
+    let n = 0;
+    const most = all ? events.length : 2 * env.batchSize;
+    while (n < most && n < events.length && (all || eventsAfter[n] <= linksDone)) n++;
+    return n;
+  };
+
   /**
-   * Two writers side by side, each one call at a time: links are admitted
-   * while earlier events are written (a flush that did both in turn held
-   * every new link up behind the events).
+   * Writers side by side: links are admitted while earlier events are
+   * written (a flush that did both in turn held every new link up behind the
+   * events), and up to `WRITERS` event writes overlap (the store appends
+   * their batches in call order). One write at a time kept the database
+   * waiting on this process and the engine waiting on the write.
    */
   const kickAdmit = () => {
     admitting ??= (async () => {
@@ -448,13 +459,13 @@ export async function runSharedJob(
     })().catch(stopAll);
   };
   const kickWrite = (all = false) => {
-    writing ??= (async () => {
-      try {
+    while (writing.size < WRITERS && (writing.size === 0 || writable(all) > 0)) {
+      const writer = (async () => {
         while (await writeOnce(all));
-      } finally {
-        writing = null;
-      }
-    })().catch(stopAll);
+      })().catch(stopAll).finally(() => writing.delete(writer));
+      writing.add(writer);
+      if (all) break;
+    }
   };
   /** Waiters for the next write done (see `progress`). */
   let progressed: (() => void)[] = [];
@@ -1058,11 +1069,11 @@ export async function runSharedJob(
       // Everything: links first, then every event (the links of some may be waiting for
       // budget that will not come).
       const failedBefore = failure;
-      while (admitting || writing) await Promise.all([admitting, writing]);
+      while (admitting || writing.size > 0) await Promise.all([admitting, ...writing]);
       kickAdmit();
       await admitting;
       kickWrite(true);
-      await writing;
+      while (writing.size > 0) await Promise.all(writing);
       if (failure !== failedBefore) throw failure;
       for (const h of [...held.values()]) await release(h, false);
       await budget.close();

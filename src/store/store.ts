@@ -462,7 +462,9 @@ export interface Store {
    * numbers them. Batch `k + 1` starts one past the end of batch `k`, read
    * from batch `k` itself, and a batch is one insert: so `seq` has no gaps
    * and no two writers share a number. Results whose key was stored already
-   * get no event. Resolves with the events as numbered.
+   * get no event. Resolves with the events as numbered. Calls of one
+   * process may overlap: their results go in side by side, and their batches
+   * are appended in the order of the calls.
    */
   appendEvents(jobId: string, events: NewEvent[], tag: WriterTag): Promise<StoredEvent[]>;
   /**

@@ -162,3 +162,16 @@ Deno.test("JobHub.cached() of a partial log serves consecutive events only, else
   assert.equal(hub.cached("j", 1), null, "older than the log");
   hub.close();
 });
+
+Deno.test("JobHub.publish() keeps a partial log in seq order when batches come out of order", () => {
+  const hub = new JobHub();
+  hub.open("j", 2, { partial: true });
+  // Two overlapping writes of one process: the later batch is published first.
+  hub.publish("j", [ev(7, "g"), ev(8, "h")]);
+  assert.equal(hub.cached("j", 2), null, "seq 3 is not here yet");
+  hub.publish("j", [ev(3, "c"), ev(4, "d")]);
+  assert.deepEqual(hub.cached("j", 2)?.map((e) => e.seq), [3, 4]);
+  hub.publish("j", [ev(5, "e"), ev(6, "f"), ev(2, "b"), ev(4, "d")]);
+  assert.deepEqual(hub.cached("j", 2)?.map((e) => e.seq), [3, 4, 5, 6, 7, 8]);
+  hub.close();
+});

@@ -320,10 +320,31 @@ Deno.test({
       });
       assert.equal(items?.items.length, last.last - last.first + 1);
       assert.equal(items?.items.at(-1)?.event?.type, "done");
+      // Results by key alone (a string each), other events in full.
+      assert.ok(items?.items.slice(0, -1).every((i: unknown) => typeof i === "string"));
       const chunks = await db.collection("queue").find({ jobId: "j1" }).toArray();
-      assert.equal(chunks.reduce((n, c) => n + c.urls.length, 0), 20, "each URL in one chunk");
+      // A chunk's URLs in groups by parent page: one string a URL.
+      const urls = chunks.flatMap((c) =>
+        c.groups.flatMap((g: { urls: string[]; depth: number; parent: string }) => {
+          // The seed's group has no parent; a link's names the page it was found on
+          // (page N links to pages 10N+1 .. 10N+10).
+          const num = (u: string) => Number(u.split("/").at(-1));
+          for (const u of g.urls) {
+            if (g.parent === null) assert.equal(g.depth, 0);
+            else assert.equal(Math.floor((num(u) - 1) / 10), num(g.parent));
+          }
+          return g.urls;
+        })
+      );
+      assert.equal(urls.length, 20, "each URL in one chunk");
+      assert.equal(new Set(urls).size, 20);
       const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });
       assert.ok(Array.isArray(page?.links), "an event is a document, its links an array");
+      // Stored compact: no nulls, no finalUrl equal to url, no single attempt.
+      for (const f of ["finalUrl", "attempts", "content"]) {
+        assert.equal(page && f in page, false, `${f} left out`);
+      }
+      assert.deepEqual(page?.meta, {}, "an HTML page's meta with nothing found");
       const job = await db.collection("jobs").findOne({ _id: "j1" as unknown as never });
       assert.equal(job?.options?.maxPages, 20, "job options are a document");
     } finally {

@@ -174,6 +174,7 @@ export class MongoStore implements Store {
       items: this.#batchItems,
       run: (what, op) => this.#run(what, op),
       tails: new Map(),
+      chainTurns: new Map(),
     };
   }
 
@@ -412,9 +413,10 @@ export class MongoStore implements Store {
     if (query.status !== undefined) filter.status = checkNumber("Status", query.status);
     const fields = query.fields === undefined ? undefined : checkFields(query.fields);
     // A projection reads only the named fields (a page's content can be megabytes).
+    // A stored page leaves `finalUrl` out when it equals `url` (see `storedFields`).
     const projection = fields === undefined
       ? undefined
-      : Object.fromEntries([["_id", 0], ...fields.map((f) => [f, 1])]);
+      : Object.fromEntries([["_id", 0], ["url", 1], ...fields.map((f) => [f, 1])]);
     const docs = await this.#run(
       "list pages",
       () =>

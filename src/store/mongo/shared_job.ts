@@ -52,10 +52,15 @@ import {
   type BatchRecord,
   docId,
   type EventRecord,
+  fromBatchItem,
+  fromQueueRecord,
   type FrontierRecord,
   plainCopy,
   type QueueRecord,
+  storedFields,
+  toQueueGroups,
   toStoredEvent,
+  toStoredItem,
 } from "./records.ts";
 
 /** What the shared-job functions work on. */
@@ -74,6 +79,13 @@ export interface SharedParts {
    * only a duplicate sends the writer looking for the real tail.
    */
   tails: Map<string, { n: number; last: number }>;
+  /**
+   * Per job, the end of the last `appendEvents` call's turn at the event
+   * chain: calls of one process insert their results side by side and append
+   * their links in the order they were made (two links racing for one tail
+   * would send one of them looking for the tail, a scan on FerretDB 1.24).
+   */
+  chainTurns: Map<string, Promise<void>>;
 }
 
 /** Whether a URL event is a result (the URL's one `page`, `error` or `skipped`). */
@@ -182,7 +194,7 @@ export async function appendChunk(
       jobId,
       host,
       n,
-      urls: urls.map(queuedCopy),
+      groups: toQueueGroups(urls),
       w: tag.w,
       b: tag.b,
       blk: tag.blk,
@@ -218,7 +230,7 @@ export async function readChunk(
   if (doc === null) return null;
   const tailKey = `q ${jobId} ${host}`;
   if ((parts.tails.get(tailKey)?.n ?? 0) < n) parts.tails.set(tailKey, { n, last: 0 });
-  return doc.urls.map((q) => queuedCopy(q as QueuedUrl));
+  return fromQueueRecord(doc);
 }
 
 /** Admits URLs until `limit` new ones; see `Store.admitUrls`. */
@@ -287,7 +299,7 @@ export async function admitUrls(
 function resultRecord(jobId: string, e: NewEvent, tag: WriterTag): EventRecord {
   let fields: Record<string, unknown>;
   try {
-    fields = plainCopy(e.event) as Record<string, unknown>;
+    fields = storedFields(e.event);
   } catch (err) {
     throw new StoreError("invalid", `Event: ${(err as Error).message}`, { cause: err });
   }
@@ -300,6 +312,32 @@ export async function appendEvents(
   jobId: string,
   events: NewEvent[],
   tag: WriterTag,
+): Promise<StoredEvent[]> {
+  // This call's turn at the chain is taken before the first `await`: turns go in call order.
+  const before = parts.chainTurns.get(jobId) ?? Promise.resolve();
+  let endTurn = () => {};
+  const turn = new Promise<void>((resolve) => endTurn = resolve);
+  parts.chainTurns.set(jobId, turn);
+  try {
+    return await appendInTurn(parts, jobId, events, tag, before);
+  } finally {
+    // A call that failed early still waits for the one before it: turns never overlap.
+    before.then(endTurn);
+    if (parts.chainTurns.get(jobId) === turn) {
+      turn.then(() => {
+        if (parts.chainTurns.get(jobId) === turn) parts.chainTurns.delete(jobId);
+      });
+    }
+  }
+}
+
+/** `appendEvents` once its turn is taken: results now, the chain's link after `before`. */
+async function appendInTurn(
+  parts: SharedParts,
+  jobId: string,
+  events: NewEvent[],
+  tag: WriterTag,
+  before: Promise<void>,
 ): Promise<StoredEvent[]> {
   const { events: coll, run } = parts;
   const results = events.filter((e) => isResult(e.event));
@@ -324,7 +362,7 @@ export async function appendEvents(
     isResult(e.event) ? { key: e.key } : { key: e.key, event: e.event }
   );
   const counts = countsOf(kept.map((e) => e.event));
-  const batch = await appendBatch(parts, jobId, items, counts, tag);
+  const batch = await appendBatch(parts, jobId, items, counts, tag, before);
   return kept.map((e, i) => ({ seq: batch.first + i, key: e.key, event: e.event }));
 }
 
@@ -335,12 +373,13 @@ async function appendBatch(
   items: BatchItem[],
   counts: JobCounters,
   tag: WriterTag,
+  before: Promise<void>,
 ): Promise<BatchRecord> {
   const { batches, run, tails } = parts;
   const tailKey = `e ${jobId}`;
-  let plain: BatchItem[];
+  let plain: (string | BatchItem)[];
   try {
-    plain = plainCopy(items) as BatchItem[];
+    plain = (plainCopy(items) as BatchItem[]).map(toStoredItem);
   } catch (err) {
     throw new StoreError("invalid", `Event: ${(err as Error).message}`, { cause: err });
   }
@@ -351,6 +390,7 @@ async function appendBatch(
     { _id: itemsId(jobId, tag), jobId, items: plain },
     run,
   );
+  await before;
   let known = tails.get(tailKey);
   for (;;) {
     let k: number;
@@ -445,7 +485,7 @@ export async function readBatches(
       "read events",
       () => parts.items.find({ _id: { $in: missing } }).toArray(),
     );
-    for (const f of found) lists.set(f._id, f.items);
+    for (const f of found) lists.set(f._id, f.items.map(fromBatchItem));
   }
   const wanted: { seq: number; key: string; event?: CrawlEvent }[] = [];
   for (const d of docs) {
@@ -528,7 +568,9 @@ export async function recoverWriter(parts: SharedParts, jobId: string, w: string
       );
       const items = docs.map((d) => ({ key: String(d.url) }));
       const counts = countsOf(docs as unknown as CrawlEvent[]);
-      if (items.length > 0) await appendBatch(parts, jobId, items, counts, { w, b });
+      if (items.length > 0) {
+        await appendBatch(parts, jobId, items, counts, { w, b }, Promise.resolve());
+      }
     }
   }
 }

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import type { PageEvent } from "../../src/crawl/events.ts";
+import {
+  expandPage,
+  fromQueueRecord,
+  storedFields,
+  toQueueGroups,
+  toStoredEvent,
+} from "../../src/store/mongo/records.ts";
+
+function page(over: Partial<PageEvent> = {}): PageEvent {
+  return {
+    type: "page",
+    url: "http://a.test/p",
+    finalUrl: "http://a.test/p",
+    status: 200,
+    depth: 1,
+    parent: "http://a.test/",
+    contentType: "text/html",
+    title: "T",
+    links: ["http://a.test/1"],
+    bytes: 10,
+    ms: 1.5,
+    attempts: 1,
+    meta: {
+      description: null,
+      canonical: null,
+      lang: "en",
+      robots: null,
+      author: null,
+      publishedTime: null,
+      siteName: null,
+      image: null,
+      alternates: null,
+    },
+    contentHash: null,
+    content: null,
+    ...over,
+  };
+}
+
+const noMeta = {
+  description: null,
+  canonical: null,
+  lang: null,
+  robots: null,
+  author: null,
+  publishedTime: null,
+  siteName: null,
+  image: null,
+  alternates: null,
+};
+
+Deno.test("storedFields() leaves out a page's nulls, a finalUrl equal to url and one attempt", () => {
+  assert.deepStrictEqual(storedFields(page()), {
+    type: "page",
+    url: "http://a.test/p",
+    status: 200,
+    depth: 1,
+    parent: "http://a.test/",
+    contentType: "text/html",
+    title: "T",
+    links: ["http://a.test/1"],
+    bytes: 10,
+    ms: 1.5,
+    meta: { lang: "en" },
+  });
+});
+
+Deno.test("expandPage() gives back every page storedFields() stored, field for field", () => {
+  const cases: PageEvent[] = [
+    page(),
+    page({ finalUrl: "http://a.test/q", attempts: 3, parent: null, title: null }),
+    page({ meta: null, contentHash: "ab".repeat(32), content: "x", contentTruncated: true }),
+    page({ meta: noMeta }),
+    page({ meta: { ...noMeta, robots: ["noindex"], alternates: { de: "http://a.test/de" } } }),
+    page({ source: "sitemap", lastmod: null }),
+  ];
+  for (const p of cases) {
+    const back = toStoredEvent({ ...storedFields(p), _id: "x", jobId: "j", seq: 4 } as never);
+    assert.deepStrictEqual(back, { seq: 4, key: p.url, event: p });
+  }
+  // `meta: null` and a `meta` with nothing found stay apart.
+  assert.equal(storedFields(page({ meta: null })).meta, undefined);
+  assert.deepStrictEqual(storedFields(page({ meta: noMeta })).meta, {});
+});
+
+Deno.test("expandPage() returns a page stored whole (before the compact form) as it was", () => {
+  const whole = { ...page({ meta: noMeta }) } as unknown as Record<string, unknown>;
+  assert.deepStrictEqual(expandPage(whole), whole);
+});
+
+Deno.test("expandPage() puts a page's fields back in the engine's order", () => {
+  const p = page({ contentHash: "ab", content: "x", contentTruncated: false, source: "sitemap" });
+  const back = toStoredEvent({ ...storedFields(p), _id: "x", jobId: "j", seq: 1 } as never);
+  assert.deepStrictEqual(JSON.stringify(back.event), JSON.stringify(p));
+});
+
+Deno.test("toQueueGroups() keeps a chunk's URLs in order, one group per run of one parent", () => {
+  const urls = [
+    { url: "http://a.test/1", depth: 1, parent: "http://a.test/" },
+    { url: "http://a.test/2", depth: 1, parent: "http://a.test/" },
+    {
+      url: "http://a.test/s1",
+      depth: 0,
+      parent: "http://a.test/sm.xml",
+      source: "sitemap" as const,
+      lastmod: "2024-01-01",
+    },
+    {
+      url: "http://a.test/s2",
+      depth: 0,
+      parent: "http://a.test/sm.xml",
+      source: "sitemap" as const,
+      lastmod: null,
+    },
+    { url: "http://a.test/3", depth: 2, parent: "http://a.test/1" },
+    { url: "http://a.test/4", depth: 1, parent: "http://a.test/" },
+    { url: "http://a.test/", depth: 0, parent: null },
+  ];
+  const groups = toQueueGroups(urls);
+  assert.deepStrictEqual(groups.map((g) => g.urls.length), [2, 2, 1, 1, 1]);
+  assert.deepStrictEqual(groups[1].lastmods, ["2024-01-01", null]);
+  const rec = { _id: "x", jobId: "j", host: "a.test", n: 1, groups, w: "w", b: 1, blk: "0" };
+  assert.deepStrictEqual(fromQueueRecord(rec), urls);
+  // A chunk written before the groups lists each URL as a document: read the same.
+  assert.deepStrictEqual(fromQueueRecord({ ...rec, groups: undefined, urls }), urls);
+});

@@ -28,6 +28,9 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
+/** Most pages of events a follower catching up reads from the store at once. */
+const CATCH_UP = 20;
+
 const ENDED = new Set(["completed", "cancelled", "failed"]);
 
 /** See the module doc. */
@@ -38,17 +41,43 @@ export async function* followEvents(
   options: FollowOptions = {},
 ): AsyncGenerator<NumberedEvent> {
   const pageSize = options.pageSize ?? 500;
+  /**
+   * Events to read from the store after `seq`: a follower that fell behind
+   * this process's log reads up to its start, up to `CATCH_UP` pages at once
+   * (on FerretDB 1.24 each read of a shared job's events scans them all, so
+   * reading page by page made a follower fall further behind with each).
+   */
+  const readSize = (h: JobHub, id: string, seq: number) => {
+    const start = h.startOf(id);
+    return start === null || seq >= start
+      ? pageSize
+      : Math.min(Math.max(pageSize, start - seq), CATCH_UP * pageSize);
+  };
   let after = options.since ?? 0;
   let ending = false;
+  /** Whether the last look found this follower at the end of a partial log, and it waited. */
+  let waitedAtTail = false;
   for (;;) {
     options.signal?.throwIfAborted();
-    const batch = hub.cached(jobId, after) ?? await store.readEvents(jobId, after, pageSize);
+    const cached = hub.cached(jobId, after);
+    if (cached === null && !waitedAtTail && hub.atTail(jobId, after)) {
+      // Caught up with a shared job's events here: this process's next ones are published
+      // here soon. The store is read only if none come within `pollMs` (others' events are
+      // not published here). Reading at once, on FerretDB, cost a scan of the job's events
+      // for events written here and published a moment later, and a follower that fell
+      // behind that way read every event after from the store.
+      waitedAtTail = true;
+      await hub.wait(jobId, options.pollMs ?? 500, options.signal);
+      continue;
+    }
+    waitedAtTail = false;
+    const batch = cached ?? await store.readEvents(jobId, after, readSize(hub, jobId, after));
     for (const e of batch) {
       after = e.seq;
       yield { seq: e.seq, ...e.event };
       if (e.event.type === "done") return;
     }
-    if (batch.length === pageSize) continue;
+    if (batch.length >= pageSize) continue;
     if (ending) return;
     if (hub.isLocal(jobId) && !hub.isEnded(jobId)) {
       await hub.wait(jobId, options.pollMs ?? 500, options.signal);

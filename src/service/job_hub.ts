@@ -183,6 +183,25 @@ export class JobHub {
     }
   }
 
+  /**
+   * The `seq` after which this process holds a job's events in memory (those
+   * up to it are read from the store), or `null` when it holds no log of it.
+   */
+  startOf(jobId: string): number | null {
+    return this.#logs.get(jobId)?.base ?? null;
+  }
+
+  /**
+   * Whether `afterSeq` is at the end of a partial log of a running job:
+   * the next event is either this process's, not yet published, or another
+   * process's (see {@linkcode JobHub.cached}).
+   */
+  atTail(jobId: string, afterSeq: number): boolean {
+    const log = this.#logs.get(jobId);
+    if (!log || !log.partial || log.ended) return false;
+    return afterSeq >= (log.events.at(-1)?.seq ?? log.base);
+  }
+
   /** Drops every log and timer (at shutdown). */
   close(): void {
     for (const id of [...this.#logs.keys()]) this.#close(id);

@@ -147,12 +147,20 @@ const RECENT_LINKS = 100_000;
  * soon (a write waits for the database's lock behind the others' writes).
  */
 const ADMIT_PER_FLUSH = 1_000;
+/** Events one write stores at most, in batches of `batchSize`. */
+const WRITE_BATCHES = 5;
 /** Event writes of one process in flight at once, at most (see `kickWrite`). */
 const WRITERS = 2;
 /** How long after joining a job a process takes no more hosts than fill its slots, in ms. */
 const SETTLE_MS = 3000;
 /** Events not yet written, in batches, past which the engine waits for a flush. */
-const MAX_EVENTS_FACTOR = 8;
+const MAX_EVENTS_FACTOR = 24;
+/**
+ * Links of the pages among the events not yet written past which the engine
+ * waits for a flush: with `MAX_EVENTS_FACTOR`, this bounds the memory those
+ * events hold (a page with 1,000 links weighs as much as 1,000 without).
+ */
+const MAX_EVENT_LINKS = 50_000;
 /** Links found and not yet admitted past which no new chunk is read (backpressure). */
 const MAX_CANDIDATES = 20_000;
 
@@ -237,6 +245,8 @@ export async function runSharedJob(
   /** The seeds, held back by a process that is not the coordinator. */
   const seeds: QueuedUrl[] = [];
   let events: NewEvent[] = [];
+  /** Links of the `page` events in `events`. */
+  let eventLinks = 0;
   let b = 0;
   let work = 0;
   const counters = emptyCounters();
@@ -414,6 +424,7 @@ export async function runSharedJob(
     if (n === 0) return false;
     const evs = events.slice(0, n);
     events = events.slice(n);
+    for (const e of evs) if (e.event.type === "page") eventLinks -= e.event.links.length;
     eventsAfter = eventsAfter.slice(n);
     const tag = { w, b: ++b };
     let stored = false;
@@ -437,7 +448,7 @@ export async function runSharedJob(
   /** How many of the first events the next write takes (see `writeOnce`). */
   const writable = (all: boolean): number => {
     let n = 0;
-    const most = all ? events.length : 2 * env.batchSize;
+    const most = all ? events.length : WRITE_BATCHES * env.batchSize;
     while (n < most && n < events.length && (all || eventsAfter[n] <= linksDone)) n++;
     return n;
   };
@@ -1041,6 +1052,7 @@ export async function runSharedJob(
       lastActivity = performance.now();
       if (ev.type === "done") continue;
       events.push({ key: eventKey(ev), event: ev });
+      if (ev.type === "page") eventLinks += ev.links.length;
       eventsAfter.push(linksFound);
       if (events.length >= env.batchSize || candidates.length >= ADMIT_PER_FLUSH) {
         kickAdmit();
@@ -1048,7 +1060,7 @@ export async function runSharedJob(
         // The engine waits for the writers only while far behind (memory stays bounded), and
         // only until they get that far: meanwhile its slots stay busy.
         while (
-          (events.length >= MAX_EVENTS_FACTOR * env.batchSize ||
+          (events.length >= MAX_EVENTS_FACTOR * env.batchSize || eventLinks >= MAX_EVENT_LINKS ||
             candidates.length >= MAX_CANDIDATES) && failure === null && !signal.aborted
         ) {
           kickAdmit();

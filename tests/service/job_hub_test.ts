@@ -175,3 +175,77 @@ Deno.test("JobHub.publish() keeps a partial log in seq order when batches come o
   assert.deepEqual(hub.cached("j", 2)?.map((e) => e.seq), [3, 4, 5, 6, 7, 8]);
   hub.close();
 });
+
+Deno.test("followEvents() at the end of a shared job's log waits for this process's next events, not the store", async () => {
+  const store = new MemoryStore();
+  let reads = 0;
+  const readEvents = store.readEvents.bind(store);
+  store.readEvents = (...args) => {
+    reads++;
+    return readEvents(...args);
+  };
+  const hub = new JobHub();
+  await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
+  hub.open("j", 0, { partial: true });
+  hub.publish("j", [ev(1, "http://a.test/1")]);
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const e of followEvents(store, hub, "j", { pollMs: 10_000 })) seen.push(e.seq);
+  })();
+  await waitUntil(() => seen.length === 1, "the first event is followed");
+  for (const seq of [2, 3, 4]) {
+    await new Promise((r) => setTimeout(r, 5));
+    hub.publish("j", [ev(seq, `http://a.test/${seq}`)]);
+  }
+  hub.publish("j", [{ seq: 5, key: "done", event: done }]);
+  await within(following, "the follower to end at done");
+  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  assert.equal(reads, 0, "every event came from memory");
+  hub.close();
+  await store.close();
+});
+
+Deno.test("followEvents() at the end of a shared job's log reads the store when nothing comes here", async () => {
+  const store = new MemoryStore();
+  const hub = new JobHub();
+  await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
+  hub.open("j", 0, { partial: true });
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const e of followEvents(store, hub, "j", { pollMs: 20 })) seen.push(e.seq);
+  })();
+  // Another process writes the job's events: only the store has them.
+  await store.write("j", {
+    frontier: [],
+    events: [ev(1, "http://a.test/1"), { seq: 2, key: "done", event: done }],
+  });
+  await within(following, "the follower to end at done");
+  assert.deepEqual(seen, [1, 2]);
+  hub.close();
+  await store.close();
+});
+
+Deno.test("followEvents() behind this process's log catches up with few reads of the store", async () => {
+  const store = new MemoryStore();
+  const sizes: number[] = [];
+  const readEvents = store.readEvents.bind(store);
+  store.readEvents = (jobId, after, limit) => {
+    sizes.push(limit);
+    return readEvents(jobId, after, limit);
+  };
+  const hub = new JobHub({ keep: 10 });
+  await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
+  const all = Array.from({ length: 100 }, (_, i) => ev(i + 1, `http://a.test/${i + 1}`));
+  all.push({ seq: 101, key: "done", event: done });
+  await store.write("j", { frontier: [], events: all });
+  hub.open("j", 0);
+  hub.publish("j", all); // memory keeps the last 10: a follower from 0 is 91 events behind
+  const seen: number[] = [];
+  for await (const e of followEvents(store, hub, "j", { pageSize: 5, pollMs: 10_000 })) {
+    seen.push(e.seq);
+  }
+  assert.deepEqual(seen, all.map((e) => e.seq));
+  assert.deepEqual(sizes, [91], "one read up to the start of memory, not 19 of 5");
+  hub.close();
+  await store.close();
+});

@@ -35,6 +35,7 @@ import { onAbort } from "../async/on_abort.ts";
 import type { Http2Sessions } from "./http2_sessions.ts";
 import { abortable } from "../async/abortable.ts";
 import { trace } from "../trace/dispatch_trace.ts";
+import { recordWholeBody } from "./whole_body.ts";
 import {
   bodyFraming,
   ChunkedDecoder,
@@ -196,6 +197,7 @@ const H2C_MESSAGE = "The server answered in HTTP/2 frames, not HTTP/1.x (h2c ove
   "skein speaks HTTP/2 over TLS only, when the server chooses h2 by ALPN";
 /** Statuses whose `Response` must have a null body (1xx never get this far). */
 const NULL_BODY = new Set([204, 205, 304]);
+const EMPTY = new Uint8Array(0);
 
 /** An HTTP/1.1 and HTTP/2 client with a keep-alive pool; see the module doc. */
 export class HttpClient implements AsyncDisposable {
@@ -602,6 +604,8 @@ export class HttpClient implements AsyncDisposable {
     const chunked = framing.kind === "chunked" ? new ChunkedDecoder() : null;
     let pendingBytes: Uint8Array | null = leftover.length > 0 ? leftover : null;
     let controller: ReadableStreamDefaultController<Uint8Array>;
+    /** The whole body, when it came with the head (recorded for `wholeBody`). */
+    let whole: Uint8Array | null = null;
     abortAction = (reason) => {
       if (done) return;
       finish(false);
@@ -625,6 +629,7 @@ export class HttpClient implements AsyncDisposable {
       start(c) {
         controller = c;
         if (framing.kind === "length" && remaining === 0) {
+          whole = EMPTY;
           finish(reusable && pendingBytes === null);
           ended();
           c.close();
@@ -633,7 +638,8 @@ export class HttpClient implements AsyncDisposable {
           // so the connection is free before the response is even returned.
           if (pendingBytes.length >= remaining) {
             const extra = pendingBytes.length > remaining;
-            c.enqueue(pendingBytes.subarray(0, remaining));
+            whole = pendingBytes.subarray(0, remaining);
+            c.enqueue(whole);
             bodyBytes = remaining;
             pendingBytes = null;
             remaining = 0;
@@ -736,7 +742,8 @@ export class HttpClient implements AsyncDisposable {
         clearTimeout(timer);
       }
     };
-    return respond(body, init);
+    const res = respond(body, init);
+    return whole === null ? res : recordWholeBody(res, whole);
   }
 }
 

@@ -19,7 +19,17 @@
  * @module
  */
 
-const bodies = new WeakMap<Response, Uint8Array>();
+/**
+ * Where the bytes are kept: a property of the response itself. (A `WeakMap`
+ * keyed by the response kept them alive longer: V8 frees a value of a weak
+ * map whose key died young only at a full collection, and the static peer
+ * benchmark's peak RSS rose from 98-100 to 112-122 MB, 3 interleaved runs.)
+ */
+const WHOLE = Symbol("wholeBody");
+
+interface Recorded {
+  [WHOLE]?: Uint8Array;
+}
 
 /**
  * Records that `bytes` are all of `res`'s body (as received, before any
@@ -27,7 +37,7 @@ const bodies = new WeakMap<Response, Uint8Array>();
  * `res`. The bytes must not change afterwards.
  */
 export function recordWholeBody(res: Response, bytes: Uint8Array): Response {
-  bodies.set(res, bytes);
+  (res as Recorded)[WHOLE] = bytes;
   return res;
 }
 
@@ -37,5 +47,5 @@ export function recordWholeBody(res: Response, bytes: Uint8Array): Response {
  * `res.body`, and leaving `res.body` unread holds no connection.
  */
 export function wholeBody(res: Response): Uint8Array | null {
-  return bodies.get(res) ?? null;
+  return (res as Recorded)[WHOLE] ?? null;
 }

@@ -27,7 +27,7 @@ import type {
   extractHtml as ExtractHtml,
   extractHtmlBytes as ExtractHtmlBytes,
 } from "../html/extract_page.ts";
-import { wholeBody } from "../net/whole_body.ts";
+import { takeWholeBody } from "../net/whole_body.ts";
 import { NetError } from "../net/net_error.ts";
 import type { BodyHash } from "./body_hash.ts";
 import {
@@ -257,7 +257,7 @@ async function attempt(
       const hash = new BodyHash();
       // A body the fetcher received whole (most pages) is parsed in one synchronous
       // pass: the same result as the stream of its one chunk, with no promise per step.
-      const whole = env.parsePool ? null : wholeBody(res);
+      const whole = env.parsePool ? null : takeWholeBody(res);
       let info;
       if (whole !== null) {
         countBody(whole.byteLength, counter, options.maxBytes);

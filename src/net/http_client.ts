@@ -739,7 +739,7 @@ export class HttpClient implements AsyncDisposable {
     };
     const res = respond(body, init);
     // The whole body came with the head (the stream above has it too): recorded for
-    // `wholeBody`. Decided here, outside the closures above: a view of the bytes held
+    // `takeWholeBody`. Decided here, outside the closures above: a view of the bytes held
     // in their context kept them alive longer (static peer benchmark, peak RSS
     // 98-107 → 112-122 MB, 3 interleaved runs).
     if (framing.kind === "length" && leftover.length >= framing.length) {

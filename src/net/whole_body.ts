@@ -10,11 +10,12 @@
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { recordWholeBody, wholeBody } from "./whole_body.ts";
+ * import { recordWholeBody, takeWholeBody } from "./whole_body.ts";
  * const bytes = new TextEncoder().encode("hi");
  * const res = recordWholeBody(new Response(bytes), bytes);
- * assert.equal(wholeBody(res), bytes);
- * assert.equal(wholeBody(new Response("other")), null);
+ * assert.equal(takeWholeBody(res), bytes);
+ * assert.equal(takeWholeBody(res), null, "taken once");
+ * assert.equal(takeWholeBody(new Response("other")), null);
  * ```
  * @module
  */
@@ -42,10 +43,18 @@ export function recordWholeBody(res: Response, bytes: Uint8Array): Response {
 }
 
 /**
- * All of `res`'s body when its fetcher recorded it (see the module doc), or
- * `null`: then read `res.body`. Reading these bytes does not consume
- * `res.body`, and leaving `res.body` unread holds no connection.
+ * Takes all of `res`'s body when its fetcher recorded it (see the module
+ * doc), or returns `null`: then read `res.body`. Taking the bytes cancels
+ * `res.body` (the body is read once, by whoever takes it): a stream left
+ * unread with its chunk queued kept that chunk alive long after the page was
+ * parsed (static peer benchmark: peak external memory 26-60 MB against 7-8,
+ * peak RSS 119-163 MB against 103-104, 2 runs each).
  */
-export function wholeBody(res: Response): Uint8Array | null {
-  return (res as Recorded)[WHOLE] ?? null;
+export function takeWholeBody(res: Response): Uint8Array | null {
+  const bytes = (res as Recorded)[WHOLE];
+  if (bytes === undefined) return null;
+  (res as Recorded)[WHOLE] = undefined;
+  // The cancel's effect (the queue emptied, the source's callbacks dropped) is synchronous.
+  res.body?.cancel().catch(() => {});
+  return bytes;
 }

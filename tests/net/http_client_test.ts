@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConnectError, HttpClient, type HttpTarget } from "../../src/net/http_client.ts";
 import { Http1Error } from "../../src/net/http1_parse.ts";
 import { delay } from "../../src/async/delay.ts";
-import { wholeBody } from "../../src/net/whole_body.ts";
+import { takeWholeBody } from "../../src/net/whole_body.ts";
 
 /** What the raw server does for one request. */
 interface Reply {
@@ -690,7 +690,7 @@ Deno.test("HttpClient reports an onBodyEnd that throws and still completes the b
   assert.equal(client.idleConnections, 1, "the connection still went back to the pool");
 });
 
-Deno.test("HttpClient records a body that came whole with its head (wholeBody), not one read later", async () => {
+Deno.test("HttpClient records a body that came whole with its head (takeWholeBody), not one read later", async () => {
   const replies: Record<string, Reply> = {
     "/whole": { wire: ok("whole body") },
     "/empty": { wire: ok("") },
@@ -704,15 +704,18 @@ Deno.test("HttpClient records a body that came whole with its head (wholeBody), 
   await using client = new HttpClient();
   const text = (b: Uint8Array | null) => b === null ? null : new TextDecoder().decode(b);
   const whole = await get(client, srv.target, "/whole");
-  const kept = wholeBody(whole);
+  const kept = takeWholeBody(whole);
   assert.equal(text(kept), "whole body");
-  assert.equal(await whole.text(), "whole body", "the stream still has the same bytes");
-  assert.equal(text(wholeBody(await get(client, srv.target, "/empty"))), "");
+  assert.equal(takeWholeBody(whole), null, "taken once");
+  assert.equal(whole.bodyUsed, true, "taking the bytes cancels the stream");
+  // Not taken, the same body is read from the stream as usual.
+  assert.equal(await (await get(client, srv.target, "/whole")).text(), "whole body");
+  assert.equal(text(takeWholeBody(await get(client, srv.target, "/empty"))), "");
   const split = await get(client, srv.target, "/split");
-  assert.equal(wholeBody(split), null);
+  assert.equal(takeWholeBody(split), null);
   assert.equal(await split.text(), "split body");
   const chunked = await get(client, srv.target, "/chunked");
-  assert.equal(wholeBody(chunked), null);
+  assert.equal(takeWholeBody(chunked), null);
   assert.equal(await chunked.text(), "abc");
   assert.equal(text(kept), "whole body", "later answers on the connection left the bytes alone");
   assert.equal(srv.accepted, 1);

@@ -739,9 +739,8 @@ export class HttpClient implements AsyncDisposable {
     };
     const res = respond(body, init);
     // The whole body came with the head (the stream above has it too): recorded for
-    // `takeWholeBody`. Decided here, outside the closures above: a view of the bytes held
-    // in their context kept them alive longer (static peer benchmark, peak RSS
-    // 98-107 → 112-122 MB, 3 interleaved runs).
+    // `takeWholeBody`. Decided here, outside the closures above, so that their context
+    // (which lives as long as the stream) holds no view of the bytes.
     if (framing.kind === "length" && leftover.length >= framing.length) {
       recordWholeBody(res, leftover.subarray(0, framing.length));
     }

@@ -20,12 +20,7 @@
  * @module
  */
 
-/**
- * Where the bytes are kept: a property of the response itself. (A `WeakMap`
- * keyed by the response kept them alive longer: V8 frees a value of a weak
- * map whose key died young only at a full collection, and the static peer
- * benchmark's peak RSS rose from 98-100 to 112-122 MB, 3 interleaved runs.)
- */
+/** Where the bytes are kept: a property of the response itself, gone with it. */
 const WHOLE = Symbol("wholeBody");
 
 interface Recorded {
@@ -33,9 +28,10 @@ interface Recorded {
 }
 
 /**
- * Records that `bytes` are all of `res`'s body (as received, before any
- * content decoding: only for a response with no content coding) and returns
- * `res`. The bytes must not change afterwards.
+ * Records that `bytes` are all of `res`'s body, the very bytes `res.body`
+ * yields (a fetcher that decodes content codings into a new response does
+ * not record the new one), and returns `res`. The bytes must not change
+ * afterwards.
  */
 export function recordWholeBody(res: Response, bytes: Uint8Array): Response {
   (res as Recorded)[WHOLE] = bytes;

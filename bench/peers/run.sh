@@ -21,6 +21,8 @@
 #   SKEIN_ARGS []         extra arguments for cli.ts
 #   SKEIN_BASE []         a checkout of another skein version: peer "skein-base" runs its
 #                         cli.ts the same way (before/after in one interleaved run)
+#   SKEIN_V8 [the flags of `deno task crawl`]  V8 flags of skein's runs
+#   SKEIN_BASE_V8 [SKEIN_V8]  V8 flags of skein-base's runs (e.g. the flags of that version)
 #   INSTALL [1]           0: do not apt-get/npm install anything
 #   RESULTS [bench/RESULTS.md]
 set -euo pipefail
@@ -49,6 +51,9 @@ LATENCY_PORT=${LATENCY_PORT:-18081}
 SKEIN_OUT=${SKEIN_OUT:-devnull}
 SKEIN_ARGS=${SKEIN_ARGS:-}
 SKEIN_BASE=${SKEIN_BASE:-}
+# The same V8 flags as `deno task crawl` (deno.json).
+SKEIN_V8=${SKEIN_V8:---max-semi-space-size=8,--min-semi-space-size=8,--max-old-space-size=1024}
+SKEIN_BASE_V8=${SKEIN_BASE_V8:-$SKEIN_V8}
 INSTALL=${INSTALL:-1}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 PYTHON=/usr/bin/python3 # Debian's, which has python3-scrapy (not a pyenv one)
@@ -230,8 +235,9 @@ run_one() {
       local out=/dev/null
       [ "$SKEIN_OUT" != file ] || out="$work/skein.ndjson"
       # shellcheck disable=SC2206
-      # The same command as `deno task crawl` (deno.json), V8 heap flags and arenas included.
-      local v8=--max-semi-space-size=4,--min-semi-space-size=4,--max-old-space-size=1024
+      # The same command as `deno task crawl` (deno.json), V8 heap flags (SKEIN_V8) and arenas.
+      local v8=$SKEIN_V8
+      [ "$peer" != skein-base ] || v8=$SKEIN_BASE_V8
       # Traced: timestamps and event-loop delay (SKEIN_TRACE=1, a "trace:" line on stderr),
       # and V8's GC log on stdout (free: the pages go to --out).
       [ "$trace" != 1 ] || v8="$v8,--trace-gc"

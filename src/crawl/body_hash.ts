@@ -23,6 +23,11 @@ export class BodyHash {
   #hash: Hash = createHash("sha256");
   #hex: string | null = null;
 
+  /** Hashes a chunk (a whole body at once, or the next chunk of one). */
+  update(chunk: Uint8Array): void {
+    this.#hash.update(chunk);
+  }
+
   /** Yields `chunks` unchanged, hashing each one before it is handed on (and maybe transferred). */
   async *pass(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const c of chunks) {

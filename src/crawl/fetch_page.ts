@@ -21,9 +21,13 @@ import { CrawlError } from "./crawl_error.ts";
 import { DeadlineError, deadlineSignal } from "../async/deadline_signal.ts";
 import { delay } from "../async/delay.ts";
 import { type AttemptOutcome, retryDelayMs, shouldRetry } from "./retry_policy.ts";
-import { bodyBytes } from "./response_body.ts";
+import { bodyBytes, countBody } from "./response_body.ts";
 import type { ParsePool } from "../html/parse_pool.ts";
-import type { extractHtml as ExtractHtml } from "../html/extract_page.ts";
+import type {
+  extractHtml as ExtractHtml,
+  extractHtmlBytes as ExtractHtmlBytes,
+} from "../html/extract_page.ts";
+import { takeWholeBody } from "../net/whole_body.ts";
 import { NetError } from "../net/net_error.ts";
 import type { BodyHash } from "./body_hash.ts";
 import {
@@ -68,6 +72,7 @@ export interface FetchHooks {
 /** What parsing a page needs: the HTML parser and the body hash. */
 export interface PageParsers {
   extractHtml: typeof ExtractHtml;
+  extractHtmlBytes: typeof ExtractHtmlBytes;
   BodyHash: typeof BodyHash;
 }
 
@@ -85,7 +90,13 @@ export function loadPageParsers(): Promise<PageParsers> {
   return loadingParsers ??= Promise.all([
     import("../html/extract_page.ts"),
     import("./body_hash.ts"),
-  ]).then(([page, hash]) => parsers = { extractHtml: page.extractHtml, BodyHash: hash.BodyHash });
+  ]).then(([page, hash]) =>
+    parsers = {
+      extractHtml: page.extractHtml,
+      extractHtmlBytes: page.extractHtmlBytes,
+      BodyHash: hash.BodyHash,
+    }
+  );
 }
 
 const HTML_TYPE = /^\s*(?:text\/html|application\/xhtml\+xml)\s*(?:;|$)/i;
@@ -242,14 +253,25 @@ async function attempt(
         counter,
         onEnd: received && (() => received(counter.bytes)),
       };
-      const { extractHtml, BodyHash } = parsers ?? await loadPageParsers();
+      const { extractHtml, extractHtmlBytes, BodyHash } = parsers ?? await loadPageParsers();
       const hash = new BodyHash();
-      const bytes = hash.pass(bodyBytes(res, read));
-      const info = env.parsePool
-        ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal, {
-          content: options.content,
-        })
-        : await extractHtml(bytes, finalUrl, { contentType, content: options.content });
+      // A body the fetcher received whole (most pages) is parsed in one synchronous
+      // pass: the same result as the stream of its one chunk, with no promise per step.
+      const whole = env.parsePool ? null : takeWholeBody(res);
+      let info;
+      if (whole !== null) {
+        countBody(whole.byteLength, counter, options.maxBytes);
+        read.onEnd?.();
+        hash.update(whole);
+        info = extractHtmlBytes(whole, finalUrl, { contentType, content: options.content });
+      } else {
+        const bytes = hash.pass(bodyBytes(res, read));
+        info = env.parsePool
+          ? await env.parsePool.extract(bytes, contentType, finalUrl, deadline.signal, {
+            content: options.content,
+          })
+          : await extractHtml(bytes, finalUrl, { contentType, content: options.content });
+      }
       title = info.title;
       meta = withHeaderRobots(
         info.meta,

@@ -29,6 +29,18 @@ export interface BodyReadOptions {
 }
 
 /**
+ * Adds `bytes` of body to `counter`; throws `CrawlError("too_large")` once
+ * the count passes `maxBytes`. The one home of that rule, for the streamed
+ * body ({@linkcode bodyBytes}) and a body read whole.
+ */
+export function countBody(bytes: number, counter: { bytes: number }, maxBytes: number): void {
+  counter.bytes += bytes;
+  if (counter.bytes > maxBytes) {
+    throw new CrawlError("too_large", `Body exceeds ${maxBytes} bytes`);
+  }
+}
+
+/**
  * Yields the body's chunks, counting them; throws `CrawlError("too_large")`
  * past `maxBytes`. The body is cancelled whenever the loop ends early. It
  * reads one chunk ahead, so `onEnd` runs as soon as the body has ended,
@@ -49,10 +61,7 @@ export async function* bodyBytes(
     if (next.done) onEnd?.();
     while (!next.done) {
       const value = next.value;
-      counter.bytes += value.byteLength;
-      if (counter.bytes > maxBytes) {
-        throw new CrawlError("too_large", `Body exceeds ${maxBytes} bytes`);
-      }
+      countBody(value.byteLength, counter, maxBytes);
       next = await reader.read();
       if (next.done) onEnd?.();
       yield value;

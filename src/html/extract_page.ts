@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { htmlTokens } from "./html_tokens.ts";
+import { type HtmlToken, htmlTokens, htmlTokensOf } from "./html_tokens.ts";
 import { HtmlDecoder } from "./decode_html.ts";
 import { LinkResolver, stripHref } from "../url/resolve_href.ts";
 import { normalizeParsed, normalizeUrl } from "../url/normalize_url.ts";
@@ -125,64 +125,110 @@ export function extractHtml(
   });
 }
 
+/**
+ * Extracts the title and links from the whole bytes of a page at once, with
+ * no promise: the same result as {@linkcode extractHtml} gives for these
+ * bytes as one chunk (the crawl takes this path for a body that came whole
+ * with its response head, most pages).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { extractHtmlBytes } from "./extract_page.ts";
+ * const bytes = new TextEncoder().encode('<title>T</title><a href="b">b</a>');
+ * const info = extractHtmlBytes(bytes, "http://a.test/dir/");
+ * assert.equal(info.title, "T");
+ * assert.deepEqual(info.links, ["http://a.test/dir/b"]);
+ * ```
+ */
+export function extractHtmlBytes(
+  bytes: Uint8Array,
+  pageUrl: string,
+  options: ExtractHtmlOptions = {},
+): PageInfo {
+  const decoder = new HtmlDecoder(options.contentType ?? null);
+  const text = decoder.decodeWhole(bytes);
+  const mode = options.content ?? "none";
+  const content = mode === "none" ? null : new PageContent(mode, pageUrl);
+  content?.write(text);
+  const found = new FoundTokens();
+  found.add(htmlTokensOf(text));
+  return found.finish(pageUrl, decoder.encoding, options.maxLinks, content);
+}
+
+/** What the tokens of a page say, gathered batch by batch. */
+class FoundTokens {
+  title: string | null = null;
+  baseHref: string | null = null;
+  nofollow = false;
+  hrefs: string[] = [];
+  meta = new PageMetaCollector();
+
+  add(batch: HtmlToken[]): void {
+    for (const t of batch) {
+      switch (t.kind) {
+        case "link":
+          if (!t.nofollow) this.hrefs.push(t.href);
+          break;
+        case "base":
+          this.baseHref ??= t.href;
+          break;
+        case "title":
+          this.title ??= t.text;
+          break;
+        case "robots":
+          this.nofollow = true;
+          break;
+        case "meta":
+        case "linkrel":
+        case "lang":
+          this.meta.add(t);
+          break;
+      }
+    }
+  }
+
+  /** The page's info, its links resolved against `<base href>` (if valid) or the page. */
+  finish(
+    pageUrl: string,
+    encoding: string,
+    maxLinks: number | undefined,
+    content: PageContent | null,
+  ): PageInfo {
+    const page = new URL(pageUrl);
+    let base = page;
+    if (this.baseHref !== null) {
+      try {
+        const b = new URL(encodeHrefQuery(this.baseHref, encoding), page);
+        if (b.protocol === "http:" || b.protocol === "https:") base = b;
+      } catch {
+        // an invalid <base href> is ignored, as browsers do
+      }
+    }
+    const links = this.nofollow ? [] : resolveLinks(this.hrefs, base, { maxLinks, page, encoding });
+    const c = content?.finish();
+    return {
+      title: this.title,
+      links,
+      meta: this.meta.finish(base),
+      content: c?.content ?? null,
+      contentTruncated: c?.truncated ?? false,
+    };
+  }
+}
+
 /** Reads HTML text chunks to the end and returns the page's title and links. */
 export async function extractPage(
   chunks: AsyncIterable<string>,
   pageUrl: string,
   options: ExtractOptions = {},
 ): Promise<PageInfo> {
-  let title: string | null = null;
-  let baseHref: string | null = null;
-  let nofollow = false;
-  const hrefs: string[] = [];
-  const meta = new PageMetaCollector();
+  const found = new FoundTokens();
   const mode = options.content ?? "none";
   const content = mode === "none" ? null : new PageContent(mode, pageUrl);
-  for await (const batch of htmlTokens(content ? content.pass(chunks) : chunks)) {
-    for (const t of batch) {
-      switch (t.kind) {
-        case "link":
-          if (!t.nofollow) hrefs.push(t.href);
-          break;
-        case "base":
-          baseHref ??= t.href;
-          break;
-        case "title":
-          title ??= t.text;
-          break;
-        case "robots":
-          nofollow = true;
-          break;
-        case "meta":
-        case "linkrel":
-        case "lang":
-          meta.add(t);
-          break;
-      }
-    }
-  }
-  const page = new URL(pageUrl);
+  for await (const batch of htmlTokens(content ? content.pass(chunks) : chunks)) found.add(batch);
   const encoding = typeof options.encoding === "function"
     ? options.encoding()
     : options.encoding ?? "utf-8";
-  let base = page;
-  if (baseHref !== null) {
-    try {
-      const b = new URL(encodeHrefQuery(baseHref, encoding), page);
-      if (b.protocol === "http:" || b.protocol === "https:") base = b;
-    } catch {
-      // an invalid <base href> is ignored, as browsers do
-    }
-  }
-  const links = nofollow
-    ? []
-    : resolveLinks(hrefs, base, { maxLinks: options.maxLinks, page, encoding });
-  const c = content?.finish();
-  return {
-    title,
-    links,
-    meta: meta.finish(base),
-    content: c?.content ?? null,
-    contentTruncated: c?.truncated ?? false,
-  };
+  return found.finish(pageUrl, encoding, options.maxLinks, content);
 }

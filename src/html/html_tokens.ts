@@ -338,6 +338,19 @@ function tagOf(name: string): Tag {
 }
 
 /**
+ * The tokens of a document whose text is all at hand, in one batch: what
+ * {@linkcode htmlTokens} yields over the same text, without a promise per
+ * chunk (the crawl parses a page that came whole this way).
+ */
+export function htmlTokensOf(text: string): HtmlToken[] {
+  const sink = new Sink();
+  const scanner = new HtmlScanner(sink, { maxTitle: MAX_TITLE * 2 });
+  scanner.write(text);
+  scanner.end();
+  return sink.out;
+}
+
+/**
  * Parses HTML text chunk by chunk and yields, after each chunk, the tokens it
  * completed (never an empty batch). The scanner's state lives only here.
  */

@@ -23,14 +23,25 @@ const META_CHARSET =
 const META_CONTENT_FIRST =
   /<meta\s[^>]*?content\s*=\s*["'][^"']*?charset\s*=\s*([A-Za-z0-9_:.+-]+)[^>]*?http-equiv\s*=\s*["']?content-type/i;
 
+/** Bytes as text, one character each (the prescan looks for ASCII only). */
+const latin1 = new TextDecoder("windows-1252");
+
+/** Canonical names by label, as `TextDecoder` gave them (a decoder made per page cost). */
+const canonical = new Map<string, string | null>();
+
 /** The canonical encoding name for a label, or `null` when the label is unknown. */
 export function encodingFor(label: string | null | undefined): string | null {
   if (!label) return null;
+  let name = canonical.get(label);
+  if (name !== undefined) return name;
   try {
-    return new TextDecoder(label.trim()).encoding;
+    name = new TextDecoder(label.trim()).encoding;
   } catch {
-    return null;
+    name = null;
   }
+  if (canonical.size >= 256) canonical.clear();
+  canonical.set(label, name);
+  return name;
 }
 
 /** The `charset` parameter of a `Content-Type` value, if any. */
@@ -49,7 +60,7 @@ function bomEncoding(head: Uint8Array): string | null {
 
 /** The encoding named by a `<meta>` in `head`, or `null`. */
 export function prescanMeta(head: Uint8Array): string | null {
-  const text = new TextDecoder("windows-1252").decode(head.subarray(0, PRESCAN_BYTES));
+  const text = latin1.decode(head.subarray(0, PRESCAN_BYTES));
   const m = META_CHARSET.exec(text) ?? META_CONTENT_FIRST.exec(text);
   const label = m ? (m[1] ?? m[2]) : null;
   const enc = encodingFor(label);

@@ -4,7 +4,10 @@
  * A {@linkcode Fetcher} performs exactly one HTTP request: it never follows
  * redirects (3xx responses come back as they are, with their `location`
  * header) and the body it returns is already decoded (gzip, deflate and
- * brotli removed), so callers count decoded bytes as they read.
+ * brotli removed), so callers count decoded bytes as they read. A fetcher
+ * that received a body whole before returning its response may record the
+ * bytes for the caller to take without reading the stream (see
+ * `whole_body.ts`; skein's own HTTP/1.1 client does).
  *
  * @example
  * ```ts

@@ -35,6 +35,7 @@ import { onAbort } from "../async/on_abort.ts";
 import type { Http2Sessions } from "./http2_sessions.ts";
 import { abortable } from "../async/abortable.ts";
 import { trace } from "../trace/dispatch_trace.ts";
+import { recordWholeBody } from "./whole_body.ts";
 import {
   bodyFraming,
   ChunkedDecoder,
@@ -736,7 +737,14 @@ export class HttpClient implements AsyncDisposable {
         clearTimeout(timer);
       }
     };
-    return respond(body, init);
+    const res = respond(body, init);
+    // The whole body came with the head (the stream above has it too): recorded for
+    // `takeWholeBody`. Decided here, outside the closures above, so that their context
+    // (which lives as long as the stream) holds no view of the bytes.
+    if (framing.kind === "length" && leftover.length >= framing.length) {
+      recordWholeBody(res, leftover.subarray(0, framing.length));
+    }
+    return res;
   }
 }
 

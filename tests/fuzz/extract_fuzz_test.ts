@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { extractPage } from "../../src/html/extract_page.ts";
+import { extractHtml, extractHtmlBytes, extractPage } from "../../src/html/extract_page.ts";
 import { normalizeUrl } from "../../src/url/normalize_url.ts";
 import { bodyText } from "../../src/crawl/response_body.ts";
 import { htmlTokens } from "../../src/html/html_tokens.ts";
@@ -256,5 +256,54 @@ Deno.test("fuzz: the indexOf text skipping of the main-content tokenizer reports
       assert.deepEqual(collect(html, cuts, FastTokenizer), collect(html, cuts, SpecTokenizer));
     }),
     { numRuns: 3000 },
+  );
+});
+
+Deno.test("fuzz: extractHtmlBytes() gives what extractHtml() gives for the same bytes in one chunk", async () => {
+  const contentTypes = [
+    null,
+    "text/html",
+    "text/html; charset=utf-8",
+    "text/html; charset=windows-1251",
+    "text/html; charset=shift_jis",
+    "text/html; charset=bogus",
+  ];
+  const meta = [
+    "",
+    '<meta charset="windows-1252">',
+    '<meta charset="euc-jp">',
+    "<meta charset=utf-16>",
+  ];
+  const enc = new TextEncoder();
+  const doc = fc.tuple(
+    fc.constantFrom(...meta),
+    htmlish,
+    fc.uint8Array({ maxLength: 40 }),
+    fc.nat(1500),
+  ).map(([m, html, raw, pad]) => {
+    // Around the 1024-byte prescan window too: short documents take their own branch.
+    const text = enc.encode(m + html + " ".repeat(pad % 2 === 0 ? pad : 0));
+    const bytes = new Uint8Array(text.length + raw.length);
+    bytes.set(text);
+    bytes.set(raw, text.length);
+    return bytes;
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      doc,
+      fc.constantFrom(...contentTypes),
+      fc.constantFrom("none", "text", "html") as fc.Arbitrary<"none" | "text" | "html">,
+      fc.webUrl(),
+      async (bytes, contentType, content, base) => {
+        const page = normalizeUrl(base) ?? "http://a.test/";
+        async function* one() {
+          yield bytes;
+        }
+        const streamed = await extractHtml(one(), page, { contentType, content });
+        const whole = extractHtmlBytes(bytes, page, { contentType, content });
+        assert.deepEqual(whole, streamed);
+      },
+    ),
+    { numRuns: 1500 },
   );
 });

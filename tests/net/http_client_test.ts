@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ConnectError, HttpClient, type HttpTarget } from "../../src/net/http_client.ts";
 import { Http1Error } from "../../src/net/http1_parse.ts";
 import { delay } from "../../src/async/delay.ts";
+import { takeWholeBody } from "../../src/net/whole_body.ts";
 
 /** What the raw server does for one request. */
 interface Reply {
@@ -687,4 +688,35 @@ Deno.test("HttpClient reports an onBodyEnd that throws and still completes the b
   }
   assert.equal((reported[0] as Error)?.message, "hook failed");
   assert.equal(client.idleConnections, 1, "the connection still went back to the pool");
+});
+
+Deno.test("HttpClient records a body that came whole with its head (takeWholeBody), not one read later", async () => {
+  const replies: Record<string, Reply> = {
+    "/whole": { wire: ok("whole body") },
+    "/empty": { wire: ok("") },
+    // The head and part of the body, then the rest 200 ms later: two reads.
+    "/split": { wire: ok("split body"), split: 45, pauseMs: 200 },
+    "/chunked": {
+      wire: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    },
+  };
+  await using srv = rawServer((p) => replies[p]);
+  await using client = new HttpClient();
+  const text = (b: Uint8Array | null) => b === null ? null : new TextDecoder().decode(b);
+  const whole = await get(client, srv.target, "/whole");
+  const kept = takeWholeBody(whole);
+  assert.equal(text(kept), "whole body");
+  assert.equal(takeWholeBody(whole), null, "taken once");
+  assert.equal(whole.bodyUsed, true, "taking the bytes cancels the stream");
+  // Not taken, the same body is read from the stream as usual.
+  assert.equal(await (await get(client, srv.target, "/whole")).text(), "whole body");
+  assert.equal(text(takeWholeBody(await get(client, srv.target, "/empty"))), "");
+  const split = await get(client, srv.target, "/split");
+  assert.equal(takeWholeBody(split), null);
+  assert.equal(await split.text(), "split body");
+  const chunked = await get(client, srv.target, "/chunked");
+  assert.equal(takeWholeBody(chunked), null);
+  assert.equal(await chunked.text(), "abc");
+  assert.equal(text(kept), "whole body", "later answers on the connection left the bytes alone");
+  assert.equal(srv.accepted, 1);
 });

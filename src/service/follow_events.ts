@@ -60,12 +60,14 @@ export async function* followEvents(
   for (;;) {
     options.signal?.throwIfAborted();
     const cached = hub.cached(jobId, after);
-    if (cached === null && !waitedAtTail && hub.atTail(jobId, after)) {
+    if (
+      cached === null && hub.atTail(jobId, after) && (!waitedAtTail || hub.isWriting(jobId))
+    ) {
       // Caught up with a shared job's events here: this process's next ones are published
-      // here soon. The store is read only if none come within `pollMs` (others' events are
-      // not published here). Reading at once, on FerretDB, cost a scan of the job's events
-      // for events written here and published a moment later, and a follower that fell
-      // behind that way read every event after from the store.
+      // here soon. The store is read only if none come within `pollMs` while no write is in
+      // flight here (others' events are not published here). Reading at once, on FerretDB,
+      // cost a scan of the job's events for events written here and published a moment
+      // later, and a follower that fell behind that way read every event from the store.
       waitedAtTail = true;
       await hub.wait(jobId, options.pollMs ?? 500, options.signal);
       continue;

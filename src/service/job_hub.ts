@@ -44,6 +44,8 @@ interface JobLog {
   links: number;
   base: number;
   ended: boolean;
+  /** Writes of events of this process in flight (see {@linkcode JobHub.writing}). */
+  writes: number;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -73,6 +75,7 @@ export class JobHub {
       links: 0,
       base: storedSeq,
       ended: false,
+      writes: 0,
     });
   }
 
@@ -189,6 +192,23 @@ export class JobHub {
    */
   startOf(jobId: string): number | null {
     return this.#logs.get(jobId)?.base ?? null;
+  }
+
+  /**
+   * Counts this process's writes of a job's events in flight: `+1` when one
+   * starts, `-1` when it ended (published or failed). A follower at the end
+   * of a partial log waits while one is in flight rather than read its events
+   * back from the store (on FerretDB a scan of the job's events), a moment
+   * before they are published here.
+   */
+  writing(jobId: string, delta: 1 | -1): void {
+    const log = this.#logs.get(jobId);
+    if (log) log.writes = Math.max(0, log.writes + delta);
+  }
+
+  /** Whether this process has a write of the job's events in flight. */
+  isWriting(jobId: string): boolean {
+    return (this.#logs.get(jobId)?.writes ?? 0) > 0;
   }
 
   /**

@@ -429,6 +429,8 @@ export async function runSharedJob(
     const tag = { w, b: ++b };
     let stored = false;
     let attempts = 0;
+    // Followers here wait for these events rather than read them back (see `JobHub.writing`).
+    hub.writing(id, 1);
     await retry(async () => {
       const t = attempts++ === 0 ? tag : { ...tag, replay: true };
       if (!stored) {
@@ -439,7 +441,7 @@ export async function runSharedJob(
         stored = true;
       }
       await finishUrls(evs.map((e) => e.event).filter((e) => e.type !== "done").map(urlOf));
-    });
+    }).finally(() => hub.writing(id, -1));
     work++;
     wrote();
     return true;

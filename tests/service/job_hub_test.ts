@@ -249,3 +249,31 @@ Deno.test("followEvents() behind this process's log catches up with few reads of
   hub.close();
   await store.close();
 });
+
+Deno.test("followEvents() at the end of a shared job's log does not read the store while a write is in flight here", async () => {
+  const store = new MemoryStore();
+  let reads = 0;
+  const readEvents = store.readEvents.bind(store);
+  store.readEvents = (...args) => {
+    reads++;
+    return readEvents(...args);
+  };
+  const hub = new JobHub();
+  await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
+  hub.open("j", 0, { partial: true });
+  hub.publish("j", [ev(1, "http://a.test/1")]);
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const e of followEvents(store, hub, "j", { pollMs: 10 })) seen.push(e.seq);
+  })();
+  await waitUntil(() => seen.length === 1, "the first event is followed");
+  hub.writing("j", 1);
+  await new Promise((r) => setTimeout(r, 100)); // ten polls' worth
+  assert.equal(reads, 0, "no store read while this process writes the next events");
+  hub.publish("j", [ev(2, "http://a.test/2"), { seq: 3, key: "done", event: done }]);
+  hub.writing("j", -1);
+  await within(following, "the follower to end at done");
+  assert.deepEqual(seen, [1, 2, 3]);
+  hub.close();
+  await store.close();
+});

@@ -126,3 +126,10 @@ Deno.test("toQueueGroups() keeps a chunk's URLs in order, one group per run of o
   // A chunk written before the groups lists each URL as a document: read the same.
   assert.deepStrictEqual(fromQueueRecord({ ...rec, groups: undefined, urls }), urls);
 });
+
+Deno.test("storedFields() refuses a field name BSON cannot store, in meta too", () => {
+  const bad = page({ meta: { ...noMeta, alternates: { "en.us": "http://a.test/en" } } });
+  assert.throws(() => storedFields(bad), TypeError);
+  const extra = { ...page(), $where: 1 } as unknown as PageEvent;
+  assert.throws(() => storedFields(extra), TypeError);
+});

@@ -384,19 +384,48 @@ export function toStoredEvent(d: EventRecord): StoredEvent {
  * stays one a person can query (`{ title: "..." }`, `{ "meta.lang": "en" }`).
  * Throws a `TypeError` on a field name BSON cannot store.
  */
-export function storedFields(event: CrawlEvent): Record<string, unknown> {
-  const fields = plainCopy(event) as Record<string, unknown>;
-  if (event.type !== "page") return fields;
-  if (fields.finalUrl === fields.url) delete fields.finalUrl;
-  if (fields.attempts === 1) delete fields.attempts;
-  for (const k of NULLABLE_PAGE_FIELDS) if (fields[k] === null) delete fields[k];
-  const meta = fields.meta as Record<string, unknown> | undefined;
-  if (meta) { for (const k of Object.keys(meta)) if (meta[k] === null) delete meta[k]; }
-  return fields;
+export function storedFields(
+  event: CrawlEvent,
+  into: Record<string, unknown> = {},
+): Record<string, unknown> {
+  if (event.type !== "page") return Object.assign(into, plainCopy(event));
+  // Built field by field in the engine's order, no copy of the links (strings, never
+  // changed): a generic copy and `delete`s cost this process a tenth of its time on FerretDB.
+  const page = event as unknown as Record<string, unknown>;
+  for (const k of PAGE_ORDER) {
+    const v = page[k];
+    if (v === undefined || (v === null && NULLABLE.has(k))) continue;
+    if ((k === "finalUrl" && v === event.url) || (k === "attempts" && v === 1)) continue;
+    into[k] = k === "meta"
+      ? storedMeta(v as Record<string, unknown>)
+      : k === "links"
+      ? v
+      : plainCopy(v);
+  }
+  // A field this list does not know (yet) is stored too, its name checked like any.
+  for (const k of Object.keys(page)) {
+    if (!PAGE_FIELD_SET.has(k) && page[k] !== undefined) {
+      Object.assign(into, plainCopy({ [k]: page[k] }));
+    }
+  }
+  return into;
+}
+
+/** A page's `meta` as stored: its fields that are not `null`. */
+function storedMeta(meta: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(meta)) {
+    const v = meta[k];
+    if (v !== null && v !== undefined) out[k] = plainCopy(v);
+  }
+  // Its keys are checked like the event's (`alternates` are hreflang codes from the page).
+  plainCopy(out);
+  return out;
 }
 
 /** Page fields left out of a stored page when `null` (see {@linkcode storedFields}). */
 const NULLABLE_PAGE_FIELDS = ["parent", "title", "meta", "contentHash", "content"] as const;
+const NULLABLE = new Set<string>(NULLABLE_PAGE_FIELDS);
 
 /** A page's metadata with nothing found: what a stored `meta` fills in. */
 const NO_META: Record<keyof PageMeta, null> = {
@@ -452,6 +481,10 @@ const PAGE_ORDER = [
   "source",
   "lastmod",
 ] as const satisfies readonly (keyof PageEvent)[];
+const PAGE_FIELD_SET = new Set<string>(PAGE_ORDER);
+/** Compiles only while `PAGE_ORDER` names every field of a page. */
+const _everyPageField: Exclude<keyof PageEvent, typeof PAGE_ORDER[number]> extends never ? true
+  : never = true;
 
 /** A page event of a record (an event record of type `page`). */
 export function toPage(d: EventRecord): PageEvent {

@@ -297,13 +297,15 @@ export async function admitUrls(
 
 /** A result's record: the event's fields plus `_id`, `jobId` and the writer tag (no `seq`). */
 function resultRecord(jobId: string, e: NewEvent, tag: WriterTag): EventRecord {
-  let fields: Record<string, unknown>;
+  const doc: Record<string, unknown> = { _id: docId(jobId, e.key), jobId };
   try {
-    fields = storedFields(e.event);
+    storedFields(e.event, doc);
   } catch (err) {
     throw new StoreError("invalid", `Event: ${(err as Error).message}`, { cause: err });
   }
-  return { ...fields, _id: docId(jobId, e.key), jobId, type: e.event.type, w: tag.w, b: tag.b };
+  doc.w = tag.w;
+  doc.b = tag.b;
+  return doc as EventRecord;
 }
 
 /** Stores results, then appends one numbered batch; see `Store.appendEvents`. */

@@ -59,7 +59,8 @@ export interface ClaimRecord {
 
 /**
  * A queued URL as stored; `_id` is {@linkcode docId}`(jobId, url)`. A shared
- * job's entries also carry the host, the writer tag and the budget block.
+ * job's entries also carry the writer tag and the budget block (and, written
+ * before stop 19, the URL's host, which is its `url`'s).
  */
 export interface FrontierRecord {
   _id: string;

@@ -258,7 +258,6 @@ export async function admitUrls(
       url: q.url,
       depth: q.depth,
       parent: q.parent,
-      host: hostnameOf(q.url),
       w: tag.w,
       b: tag.b,
       blk: tag.blk,

@@ -501,10 +501,23 @@ function copyEvent(e: CrawlEvent): CrawlEvent {
     out[k] = Array.isArray(v)
       ? [...v]
       : v !== null && typeof v === "object"
-      ? structuredClone(v)
+      ? plainClone(v)
       : v;
   }
   return out as unknown as CrawlEvent;
+}
+
+/**
+ * A deep copy of a JSON-like value (an event's `meta` or `stats`): plain
+ * objects and arrays copied, anything else kept. `structuredClone` of a
+ * page's `meta` cost this store more than the rest of a write.
+ */
+function plainClone(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plainClone);
+  if (v === null || typeof v !== "object" || v instanceof Date) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = plainClone((v as Record<string, unknown>)[k]);
+  return out;
 }
 
 function copyStored(e: StoredEvent): StoredEvent {

@@ -42,7 +42,8 @@ const MONGODB_URI = Deno.env.get("MONGODB_URI") ?? "";
 const OUT = new URL("./out/", import.meta.url).pathname;
 const CONCURRENCY = 64;
 const SERVICE_FLAGS = (Deno.env.get("BENCH_SERVICE_FLAGS") ??
-  "--v8-flags=--max-semi-space-size=8,--min-semi-space-size=8,--max-old-space-size=1024").split(" ").filter((f) => f);
+  "--v8-flags=--max-semi-space-size=8,--min-semi-space-size=8,--max-old-space-size=1024").split(" ")
+  .filter((f) => f);
 
 /** Figures of one run of one path. */
 export interface RunFigures {

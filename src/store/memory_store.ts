@@ -498,11 +498,7 @@ function checkTag(tag: WriterTag): void {
 function copyEvent(e: CrawlEvent): CrawlEvent {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e)) {
-    out[k] = Array.isArray(v)
-      ? [...v]
-      : v !== null && typeof v === "object"
-      ? plainClone(v)
-      : v;
+    out[k] = Array.isArray(v) ? [...v] : v !== null && typeof v === "object" ? plainClone(v) : v;
   }
   return out as unknown as CrawlEvent;
 }

@@ -124,25 +124,30 @@ export class HtmlDecoder {
   }
 
   /**
-   * The text of a whole document at once: the same text, in the same
-   * encoding, as {@linkcode HtmlDecoder.decode} yields for these bytes in one
-   * chunk, without its promises or a streaming decoder.
+   * The text of a whole document at once: the same chunks of text (one, or
+   * two when the bytes end inside a character), in the same encoding, as
+   * {@linkcode HtmlDecoder.decode} yields for these bytes in one chunk,
+   * without its promises.
    */
-  decodeWhole(bytes: Uint8Array): string {
-    if (bytes.byteLength < PRESCAN_BYTES) return this.#short(bytes);
+  decodeWhole(bytes: Uint8Array): string[] {
+    if (bytes.byteLength < PRESCAN_BYTES) return [this.#short(bytes)];
     let label = declaredCharset(this.#contentType, bytes);
     if (label === null) {
       const latin = ascii.decode(bytes);
       const at = latin.search(NON_ASCII);
       if (at === -1) {
         this.#use("utf-8");
-        return latin;
+        return [latin];
       }
       label = isValidUtf8(bytes.subarray(at), true) ? "utf-8" : "windows-1252";
     }
+    // As `decode` does: a streaming decoder, then its end (an incomplete last character comes
+    // as a chunk of its own, and the parsers see the same chunks either way).
     const d = wholeDecoder(label);
     this.#encoding = d.encoding;
-    return d.decode(bytes);
+    const text = d.decode(bytes, { stream: true });
+    const end = d.decode();
+    return end === "" ? [text] : [text, end];
   }
 
   /** The text of a document shorter than the prescan window. */

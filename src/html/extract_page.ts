@@ -147,12 +147,13 @@ export function extractHtmlBytes(
   options: ExtractHtmlOptions = {},
 ): PageInfo {
   const decoder = new HtmlDecoder(options.contentType ?? null);
-  const text = decoder.decodeWhole(bytes);
+  // The chunks `extractHtml` would see (the parsers' ends depend on where a chunk ends).
+  const parts = decoder.decodeWhole(bytes);
   const mode = options.content ?? "none";
   const content = mode === "none" ? null : new PageContent(mode, pageUrl);
-  content?.write(text);
+  for (const p of parts) content?.write(p);
   const found = new FoundTokens();
-  found.add(htmlTokensOf(text));
+  found.add(htmlTokensOf(parts));
   return found.finish(pageUrl, decoder.encoding, options.maxLinks, content);
 }
 

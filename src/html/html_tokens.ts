@@ -338,14 +338,16 @@ function tagOf(name: string): Tag {
 }
 
 /**
- * The tokens of a document whose text is all at hand, in one batch: what
- * {@linkcode htmlTokens} yields over the same text, without a promise per
- * chunk (the crawl parses a page that came whole this way).
+ * The tokens of a document whose text is all at hand (one string, or its
+ * chunks), in one batch: what {@linkcode htmlTokens} yields over the same
+ * chunks, without a promise per chunk (the crawl parses a page that came
+ * whole this way).
  */
-export function htmlTokensOf(text: string): HtmlToken[] {
+export function htmlTokensOf(text: string | readonly string[]): HtmlToken[] {
   const sink = new Sink();
   const scanner = new HtmlScanner(sink, { maxTitle: MAX_TITLE * 2 });
-  scanner.write(text);
+  if (typeof text === "string") scanner.write(text);
+  else for (const t of text) scanner.write(t);
   scanner.end();
   return sink.out;
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { extractHtml, extractPage, resolveLinks } from "../../src/html/extract_page.ts";
+import {
+  extractHtml,
+  extractHtmlBytes,
+  extractPage,
+  resolveLinks,
+} from "../../src/html/extract_page.ts";
 import { crawl } from "../../src/crawl/crawl.ts";
 
 async function* chunked(s: string, size = 5): AsyncGenerator<string> {
@@ -162,5 +167,24 @@ Deno.test("crawl() follows links in the page's encoding, parsed inline or on a w
       if (e.type === "page") links.push(...e.links);
     }
     assert.deepEqual(links, ["http://a.test/s?q=caf%E9"], `parseWorkers ${parseWorkers}`);
+  }
+});
+
+Deno.test("extractHtmlBytes() matches extractHtml() on bytes that end inside a character, after an unterminated tag", async () => {
+  // Found by the fuzz test: the streaming decoder gives the incomplete last character as a
+  // chunk of its own, and the content parser's end depends on where its last chunk began.
+  const bytes = Uint8Array.from([
+    ...new TextEncoder().encode("</http://a.aa"),
+    ...new Array(1020).fill(32),
+    0,
+    0xc2,
+  ]);
+  async function* one() {
+    yield bytes;
+  }
+  for (const content of ["text", "html", "none"] as const) {
+    const opts = { contentType: null, content };
+    const streamed = await extractHtml(one(), "http://a.aa/", opts);
+    assert.deepStrictEqual(extractHtmlBytes(bytes, "http://a.aa/", opts), streamed, content);
   }
 });

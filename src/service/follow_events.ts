@@ -47,8 +47,8 @@ export async function* followEvents(
    * (on FerretDB 1.24 each read of a shared job's events scans them all, so
    * reading page by page made a follower fall further behind with each).
    */
-  const readSize = (h: JobHub, id: string, seq: number) => {
-    const start = h.startOf(id);
+  const readSize = (seq: number) => {
+    const start = hub.startOf(jobId);
     return start === null || seq >= start
       ? pageSize
       : Math.min(Math.max(pageSize, start - seq), CATCH_UP * pageSize);
@@ -73,7 +73,7 @@ export async function* followEvents(
       continue;
     }
     waitedAtTail = false;
-    const batch = cached ?? await store.readEvents(jobId, after, readSize(hub, jobId, after));
+    const batch = cached ?? await store.readEvents(jobId, after, readSize(after));
     for (const e of batch) {
       after = e.seq;
       yield { seq: e.seq, ...e.event };

@@ -490,23 +490,18 @@ function checkTag(tag: WriterTag): void {
 }
 
 /**
- * A deep copy of an event: its fields are primitives but for a page's `links`
- * and done's `stats` (and any other plain array or object, copied one level
- * down). A tenth of the cost of `structuredClone`, which matters on a
- * 20,000-page job written and read back event by event.
+ * A deep copy of an event (see `plainClone`): a tenth of the cost of
+ * `structuredClone`, which matters on a 20,000-page job written and read
+ * back event by event.
  */
 function copyEvent(e: CrawlEvent): CrawlEvent {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) {
-    out[k] = Array.isArray(v) ? [...v] : v !== null && typeof v === "object" ? plainClone(v) : v;
-  }
-  return out as unknown as CrawlEvent;
+  return plainClone(e) as CrawlEvent;
 }
 
 /**
- * A deep copy of a JSON-like value (an event's `meta` or `stats`): plain
- * objects and arrays copied, anything else kept. `structuredClone` of a
- * page's `meta` cost this store more than the rest of a write.
+ * A deep copy of a JSON-like value: plain objects and arrays copied,
+ * anything else kept. `structuredClone` of a page's `meta` cost this store
+ * more than the rest of a write.
  */
 function plainClone(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plainClone);

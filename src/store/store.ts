@@ -308,8 +308,8 @@ export interface PageQuery {
   fields?: readonly string[];
 }
 
-/** The fields of a stored page, the names `PageQuery.fields` accepts. */
-export const PAGE_FIELDS: ReadonlySet<string> = new Set<keyof PageEvent>([
+/** The fields of a page, in the order the engine writes them (`fetch_page.ts`). */
+export const PAGE_FIELD_ORDER = [
   "type",
   "url",
   "finalUrl",
@@ -328,7 +328,14 @@ export const PAGE_FIELDS: ReadonlySet<string> = new Set<keyof PageEvent>([
   "contentTruncated",
   "source",
   "lastmod",
-]);
+] as const satisfies readonly (keyof PageEvent)[];
+/** Compiles only while `PAGE_FIELD_ORDER` names every field of a page. */
+const _everyPageField: Exclude<keyof PageEvent, typeof PAGE_FIELD_ORDER[number]> extends never
+  ? true
+  : never = true;
+
+/** The fields of a stored page, the names `PageQuery.fields` accepts. */
+export const PAGE_FIELDS: ReadonlySet<string> = new Set<string>(PAGE_FIELD_ORDER);
 
 /** `page` with only `fields` (those it has), or `page` itself when `fields` is absent. */
 export function pickPageFields(page: PageEvent, fields?: readonly string[]): PageEvent {

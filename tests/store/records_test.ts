@@ -8,6 +8,18 @@ import {
   toStoredEvent,
 } from "../../src/store/mongo/records.ts";
 
+const noMeta = {
+  description: null,
+  canonical: null,
+  lang: null,
+  robots: null,
+  author: null,
+  publishedTime: null,
+  siteName: null,
+  image: null,
+  alternates: null,
+};
+
 function page(over: Partial<PageEvent> = {}): PageEvent {
   return {
     type: "page",
@@ -22,34 +34,12 @@ function page(over: Partial<PageEvent> = {}): PageEvent {
     bytes: 10,
     ms: 1.5,
     attempts: 1,
-    meta: {
-      description: null,
-      canonical: null,
-      lang: "en",
-      robots: null,
-      author: null,
-      publishedTime: null,
-      siteName: null,
-      image: null,
-      alternates: null,
-    },
+    meta: { ...noMeta, lang: "en" },
     contentHash: null,
     content: null,
     ...over,
   };
 }
-
-const noMeta = {
-  description: null,
-  canonical: null,
-  lang: null,
-  robots: null,
-  author: null,
-  publishedTime: null,
-  siteName: null,
-  image: null,
-  alternates: null,
-};
 
 Deno.test("storedFields() leaves out a page's nulls, a finalUrl equal to url and one attempt", () => {
   assert.deepStrictEqual(storedFields(page()), {

@@ -33,7 +33,7 @@ import type {
   QueuedUrl,
   StoredEvent,
 } from "../store.ts";
-import { eventKey, queuedCopy } from "../store.ts";
+import { eventKey, PAGE_FIELD_ORDER, PAGE_FIELDS, queuedCopy } from "../store.ts";
 
 /** A job as stored: the id is `_id`. */
 export type JobRecord = Omit<JobDoc, "id" | "options"> & {
@@ -393,7 +393,7 @@ export function storedFields(
   // Built field by field in the engine's order, no copy of the links (strings, never
   // changed): a generic copy and `delete`s cost this process a tenth of its time on FerretDB.
   const page = event as unknown as Record<string, unknown>;
-  for (const k of PAGE_ORDER) {
+  for (const k of PAGE_FIELD_ORDER) {
     const v = page[k];
     if (v === undefined || (v === null && NULLABLE.has(k))) continue;
     if ((k === "finalUrl" && v === event.url) || (k === "attempts" && v === 1)) continue;
@@ -405,7 +405,7 @@ export function storedFields(
   }
   // A field this list does not know (yet) is stored too, its name checked like any.
   for (const k of Object.keys(page)) {
-    if (!PAGE_FIELD_SET.has(k) && page[k] !== undefined) {
+    if (!PAGE_FIELDS.has(k) && page[k] !== undefined) {
       Object.assign(into, plainCopy({ [k]: page[k] }));
     }
   }
@@ -456,36 +456,10 @@ export function expandPage(fields: Record<string, unknown>): Record<string, unkn
   // In the engine's order (a follower reading from memory and one reading from the
   // store get the same lines), then any other field.
   const out: Record<string, unknown> = {};
-  for (const k of PAGE_ORDER) if (k in given) out[k] = given[k];
+  for (const k of PAGE_FIELD_ORDER) if (k in given) out[k] = given[k];
   for (const k of Object.keys(given)) if (!(k in out)) out[k] = given[k];
   return out;
 }
-
-/** A page's fields in the order the engine writes them (`fetch_page.ts`). */
-const PAGE_ORDER = [
-  "type",
-  "url",
-  "finalUrl",
-  "status",
-  "depth",
-  "parent",
-  "contentType",
-  "title",
-  "links",
-  "bytes",
-  "ms",
-  "attempts",
-  "meta",
-  "contentHash",
-  "content",
-  "contentTruncated",
-  "source",
-  "lastmod",
-] as const satisfies readonly (keyof PageEvent)[];
-const PAGE_FIELD_SET = new Set<string>(PAGE_ORDER);
-/** Compiles only while `PAGE_ORDER` names every field of a page. */
-const _everyPageField: Exclude<keyof PageEvent, typeof PAGE_ORDER[number]> extends never ? true
-  : never = true;
 
 /** A page event of a record (an event record of type `page`). */
 export function toPage(d: EventRecord): PageEvent {

@@ -323,12 +323,11 @@ export async function appendEvents(
     return await appendInTurn(parts, jobId, events, tag, before);
   } finally {
     // A call that failed early still waits for the one before it: turns never overlap.
+    // The last turn of a job is forgotten once it ends.
     before.then(endTurn);
-    if (parts.chainTurns.get(jobId) === turn) {
-      turn.then(() => {
-        if (parts.chainTurns.get(jobId) === turn) parts.chainTurns.delete(jobId);
-      });
-    }
+    turn.then(() => {
+      if (parts.chainTurns.get(jobId) === turn) parts.chainTurns.delete(jobId);
+    });
   }
 }
 

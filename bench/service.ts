@@ -55,6 +55,11 @@ export interface RunFigures {
   bytesPerPage?: number;
   /** CPU of the database process (when local) during the crawl, in ms per fetched page. */
   dbCpuMsPerPage?: number;
+  /**
+   * CPU of the crawling process (CLI or service, all its threads), in ms per
+   * fetched page. The CLI's is its last 100 ms sample before it exits.
+   */
+  cpuMsPerPage?: number;
 }
 
 function median(xs: number[]): number {
@@ -145,9 +150,13 @@ async function runCli(seed: string): Promise<RunFigures> {
     stderr: "inherit",
   }).spawn();
   let peak = 0;
+  let cpu = 0;
   const sampler = setInterval(async () => {
-    const now = await peakRssMb(child.pid);
-    if (!Number.isNaN(now)) peak = Math.max(peak, now);
+    try {
+      const now = await peakRssMb(child.pid);
+      if (!Number.isNaN(now)) peak = Math.max(peak, now);
+      cpu = Math.max(cpu, await cpuMs(child.pid));
+    } catch { /* exited */ }
   }, 100);
   await child.status;
   clearInterval(sampler);
@@ -155,7 +164,12 @@ async function runCli(seed: string): Promise<RunFigures> {
   const text = await Deno.readTextFile(out);
   await Deno.remove(out);
   const last = JSON.parse(text.trimEnd().split("\n").at(-1)!);
-  return { pages: last.stats.pages, seconds, peakRssMb: peak };
+  return {
+    pages: last.stats.pages,
+    seconds,
+    peakRssMb: peak,
+    cpuMsPerPage: cpu / last.stats.pages,
+  };
 }
 
 /** Starts `main.ts` with `env`; resolves when it listens. */
@@ -270,6 +284,7 @@ async function runService(seed: string, mongo: boolean, root = ROOT): Promise<Ru
   const { child, port } = await startService(env, "main.ts", root);
   const dbPid = mongo ? await databasePid() : null;
   const dbCpuBefore = dbPid === null ? 0 : await cpuMs(dbPid);
+  const cpuBefore = await cpuMs(child.pid);
   try {
     const t0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${port}/jobs`, {
@@ -295,7 +310,12 @@ async function runService(seed: string, mongo: boolean, root = ROOT): Promise<Ru
     const last = JSON.parse(tail.trimEnd().split("\n").at(-1)!);
     if (last.type !== "done") throw new Error(`stream did not end with done: ${tail}`);
     const peak = await peakRssMb(child.pid);
-    const figures: RunFigures = { pages: last.stats.pages, seconds, peakRssMb: peak };
+    const figures: RunFigures = {
+      pages: last.stats.pages,
+      seconds,
+      peakRssMb: peak,
+      cpuMsPerPage: (await cpuMs(child.pid) - cpuBefore) / last.stats.pages,
+    };
     if (dbPid !== null) figures.dbCpuMsPerPage = (await cpuMs(dbPid) - dbCpuBefore) / figures.pages;
     await stopService(child);
     if (mongo) {
@@ -344,6 +364,7 @@ if (import.meta.main) {
             (f.docsPerPage !== undefined
               ? `, ${f.docsPerPage.toFixed(2)} docs and ${f.bytesPerPage!.toFixed(0)} B per page`
               : "") +
+            `, CPU ${f.cpuMsPerPage?.toFixed(3)} ms per page` +
             (f.dbCpuMsPerPage !== undefined
               ? `, database CPU ${f.dbCpuMsPerPage.toFixed(3)} ms per page`
               : ""),
@@ -363,9 +384,9 @@ if (import.meta.main) {
       `robots off, ${RUNS} runs each (medians); root ${ROOT}\n`,
   );
   console.log(
-    "| path | pages | s | pages/s | share of CLI | peak RSS MB | docs/page | B/page | database CPU ms/page |",
+    "| path | pages | s | pages/s | share of CLI | peak RSS MB | CPU ms/page | docs/page | B/page | database CPU ms/page |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const [p, fs] of results) {
     const rate = median(fs.map((f) => f.pages / f.seconds));
     const docs = fs[0].docsPerPage === undefined
@@ -382,7 +403,10 @@ if (import.meta.main) {
         median(fs.map((f) => f.seconds)).toFixed(2)
       } | ` +
         `${rate.toFixed(0)} | ${(100 * rate / cliRate).toFixed(0)} % | ` +
-        `${median(fs.map((f) => f.peakRssMb)).toFixed(0)} | ${docs} | ${bytes} | ${dbCpu} |`,
+        `${median(fs.map((f) => f.peakRssMb)).toFixed(0)} | ` +
+        `${
+          median(fs.map((f) => f.cpuMsPerPage ?? NaN)).toFixed(3)
+        } | ${docs} | ${bytes} | ${dbCpu} |`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MongoClient } from "mongodb";
 import { MongoStore } from "../../src/store/mongo/mongo_store.ts";
+import { docIdRange } from "../../src/store/mongo/records.ts";
 import { type JobDoc, newJob, StoreError } from "../../src/store/store.ts";
 import { dropDatabase, freshDbName, mongoTestConfig } from "../_mongo.ts";
 import { storeContract } from "./contract.ts";
@@ -240,7 +241,10 @@ Deno.test({
           `${unused} is for shared jobs`,
         );
       }
-      assert.equal(await db.collection("frontier").countDocuments({ jobId: "j1" }), 20);
+      assert.equal(
+        await db.collection("frontier").countDocuments({ _id: docIdRange("j1") as never }),
+        20,
+      );
       assert.equal(await db.collection("events").countDocuments({ jobId: "j1" }), 21);
       const page = await db.collection("events").findOne({ jobId: "j1", type: "page" });
       assert.ok(Array.isArray(page?.links), "an event is a document, its links an array");
@@ -301,7 +305,18 @@ Deno.test({
         await new Promise((r) => setTimeout(r, 20));
       }
       const db = client.db(dbName);
-      assert.equal(await db.collection("frontier").countDocuments({ jobId: "j1" }), 20);
+      const entries = await db.collection("frontier").find({ _id: docIdRange("j1") as never })
+        .toArray();
+      assert.equal(entries.length, 20);
+      // An entry's job and URL are in its `_id` only; the seed's has no parent.
+      for (const e of entries) {
+        assert.deepEqual(
+          Object.keys(e).sort(),
+          String(e._id) === "2:j1:http://a.test/p/0"
+            ? ["_id", "b", "blk", "depth", "w"]
+            : ["_id", "b", "blk", "depth", "parent", "w"],
+        );
+      }
       // The 20 results; `done` is in the last batch of the event chain.
       assert.equal(await db.collection("events").countDocuments({ jobId: "j1" }), 20);
       const batches = await db.collection("batches").find({ jobId: "j1" }).sort({ k: 1 }).toArray();
@@ -344,7 +359,18 @@ Deno.test({
       for (const f of ["finalUrl", "attempts", "content"]) {
         assert.equal(page && f in page, false, `${f} left out`);
       }
-      assert.deepEqual(page?.meta, {}, "an HTML page's meta with nothing found");
+      // A page parsed with nothing found for `meta`: its `contentHash` says so.
+      assert.equal(page && "meta" in page, false, "meta left out");
+      assert.equal(typeof page?.contentHash, "string");
+      const noMeta = Object.fromEntries(
+        ["description", "canonical", "lang", "robots", "author", "publishedTime", "siteName"]
+          .concat(["image", "alternates"]).map((k) => [k, null]),
+      );
+      assert.deepEqual(
+        (await store.listPages("j1", { limit: 1, fields: ["meta"] }))[0],
+        { meta: noMeta },
+        "read back as the engine gave it, in a projection too",
+      );
       const job = await db.collection("jobs").findOne({ _id: "j1" as unknown as never });
       assert.equal(job?.options?.maxPages, 20, "job options are a document");
     } finally {
@@ -396,10 +422,21 @@ Deno.test({
         b: 1,
       });
       const db = client.db(dbName);
+      // One entry as written now (job and URL in `_id` only), one as before stop 20.
       await db.collection("frontier").insertMany([
-        { url: "http://a.test/2", host: "a.test", w: "dead", b: 2, blk: "0" },
-        { url: "http://b.test/1", host: "b.test", w: "dead", b: 2, blk: "0" },
-      ].map((d) => ({ ...d, _id: `2:j1:${d.url}`, jobId: "j1", depth: 1, parent: null })) as never);
+        { _id: "2:j1:http://a.test/2", depth: 1, w: "dead", b: 2, blk: "0" },
+        {
+          _id: "2:j1:http://b.test/1",
+          jobId: "j1",
+          url: "http://b.test/1",
+          host: "b.test",
+          depth: 1,
+          parent: null,
+          w: "dead",
+          b: 2,
+          blk: "0",
+        },
+      ] as never);
       await db.collection("events").insertOne(
         {
           ...page("http://a.test/1"),

@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import type { PageEvent } from "../../src/crawl/events.ts";
 import {
+  docId,
   expandPage,
   fromQueueRecord,
+  frontierUrl,
+  keyOfDocId,
   storedFields,
+  toFrontierEntry,
+  toFrontierRecord,
   toQueueGroups,
   toStoredEvent,
 } from "../../src/store/mongo/records.ts";
@@ -63,6 +68,8 @@ Deno.test("expandPage() gives back every page storedFields() stored, field for f
     page({ finalUrl: "http://a.test/q", attempts: 3, parent: null, title: null }),
     page({ meta: null, contentHash: "ab".repeat(32), content: "x", contentTruncated: true }),
     page({ meta: noMeta }),
+    page({ meta: noMeta, contentHash: "ab".repeat(32) }),
+    page({ meta: null }),
     page({ meta: { ...noMeta, robots: ["noindex"], alternates: { de: "http://a.test/de" } } }),
     page({ source: "sitemap", lastmod: null }),
   ];
@@ -70,9 +77,20 @@ Deno.test("expandPage() gives back every page storedFields() stored, field for f
     const back = toStoredEvent({ ...storedFields(p), _id: "x", jobId: "j", seq: 4 } as never);
     assert.deepStrictEqual(back, { seq: 4, key: p.url, event: p });
   }
-  // `meta: null` and a `meta` with nothing found stay apart.
-  assert.equal(storedFields(page({ meta: null })).meta, undefined);
+  // `meta: null` and a `meta` with nothing found stay apart: left out where `contentHash`
+  // tells which it was (a page parsed has both, one not parsed neither), stored otherwise.
+  const hash = "ab".repeat(32);
+  assert.equal("meta" in storedFields(page({ meta: null })), false);
+  assert.equal("meta" in storedFields(page({ meta: noMeta, contentHash: hash })), false);
   assert.deepStrictEqual(storedFields(page({ meta: noMeta })).meta, {});
+  assert.equal(storedFields(page({ meta: null, contentHash: hash })).meta, null);
+});
+
+Deno.test("expandPage() reads a page stored before stop 20 without meta as one not parsed", () => {
+  // Stop 19 left `meta` out only when it was null, and kept `{}` for nothing found.
+  const { meta: _, ...stored } = storedFields(page({ meta: null }));
+  assert.equal(expandPage(stored).meta, null);
+  assert.deepStrictEqual(expandPage({ ...stored, meta: {} }).meta, noMeta);
 });
 
 Deno.test("expandPage() returns a page stored whole (before the compact form) as it was", () => {
@@ -122,4 +140,36 @@ Deno.test("storedFields() refuses a field name BSON cannot store, in meta too", 
   assert.throws(() => storedFields(bad), TypeError);
   const extra = { ...page(), $where: 1 } as unknown as PageEvent;
   assert.throws(() => storedFields(extra), TypeError);
+});
+
+Deno.test("toFrontierRecord() stores the job and URL once, in _id; frontierUrl() reads them back", () => {
+  const q = { url: "http://a.test/x:y?z=1", depth: 2, parent: null };
+  const r = toFrontierRecord("job:1", q, { w: "w1", b: 3, blk: "0" });
+  assert.deepStrictEqual(r, { _id: docId("job:1", q.url), depth: 2, w: "w1", b: 3, blk: "0" });
+  assert.equal(frontierUrl(r), q.url);
+  assert.deepStrictEqual(toFrontierEntry(r, "page"), {
+    url: q.url,
+    depth: 2,
+    parent: null,
+    state: "page",
+  });
+  const withParent = toFrontierRecord("j", { ...q, parent: "http://a.test/" });
+  assert.equal(withParent.parent, "http://a.test/");
+  // An entry written before stop 20 holds its URL and job too.
+  const old = {
+    _id: docId("j", "http://a.test/old"),
+    jobId: "j",
+    url: "http://a.test/old",
+    depth: 1,
+  };
+  assert.equal(frontierUrl(old), "http://a.test/old");
+});
+
+Deno.test("keyOfDocId() undoes docId(), colons in job and key included; refuses other strings", () => {
+  for (const [job, key] of [["j", "k"], ["a:b", "c"], ["a", "b:c"], ["", "x"], ["j", ""]]) {
+    assert.equal(keyOfDocId(docId(job, key)), key);
+  }
+  for (const bad of ["", "x", "5:ab:c", "2:abc", ":j:k"]) {
+    assert.throws(() => keyOfDocId(bad), TypeError, bad);
+  }
 });

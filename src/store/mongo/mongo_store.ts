@@ -65,6 +65,7 @@ import {
   docIdRange,
   type EventRecord,
   type FrontierRecord,
+  frontierUrl,
   type JobRecord,
   type MemberRecord,
   type QueueRecord,
@@ -369,7 +370,7 @@ export class MongoStore implements Store {
         ).toArray(),
     );
     const typeOf = new Map(results.map((r) => [r.url, r.type]));
-    return docs.map((d) => toFrontierEntry(d, typeOf.get(d.url)));
+    return docs.map((d) => toFrontierEntry(d, typeOf.get(frontierUrl(d))));
   }
 
   /** Highest stored `seq`, 0 when none. */
@@ -413,10 +414,14 @@ export class MongoStore implements Store {
     if (query.status !== undefined) filter.status = checkNumber("Status", query.status);
     const fields = query.fields === undefined ? undefined : checkFields(query.fields);
     // A projection reads only the named fields (a page's content can be megabytes).
-    // A stored page leaves `finalUrl` out when it equals `url` (see `storedFields`).
-    const projection = fields === undefined
-      ? undefined
-      : Object.fromEntries([["_id", 0], ["url", 1], ...fields.map((f) => [f, 1])]);
+    // A stored page leaves `finalUrl` out when it equals `url`, and `meta` when
+    // `contentHash` tells what it was (see `storedFields`).
+    const projection = fields === undefined ? undefined : Object.fromEntries([
+      ["_id", 0],
+      ["url", 1],
+      ...(fields.includes("meta") ? [["contentHash", 1]] : []),
+      ...fields.map((f) => [f, 1]),
+    ]);
     const docs = await this.#run(
       "list pages",
       () =>
@@ -516,7 +521,10 @@ export class MongoStore implements Store {
   countAdmitted(jobId: string, blk: string): Promise<number> {
     checkString("Job id", jobId);
     checkString("Block", blk);
-    return this.#run("count admitted", () => this.#frontier.countDocuments({ jobId, blk }));
+    return this.#run(
+      "count admitted",
+      () => this.#frontier.countDocuments({ _id: docIdRange(jobId), blk }),
+    );
   }
 
   /** Inserts a mark; false when it exists (the unique `_id`). */

@@ -58,16 +58,18 @@ export interface ClaimRecord {
 }
 
 /**
- * A queued URL as stored; `_id` is {@linkcode docId}`(jobId, url)`. A shared
- * job's entries also carry the writer tag and the budget block (and, written
- * before stop 19, the URL's host, which is its `url`'s).
+ * A queued URL as stored; `_id` is {@linkcode docId}`(jobId, url)`, which
+ * holds the job and the URL (see {@linkcode frontierUrl}); `parent` is left
+ * out when `null`. A shared job's entries also carry the writer tag and the
+ * budget block. Entries written before stop 20 also hold `jobId` and `url`
+ * (and, before stop 19, the URL's host).
  */
 export interface FrontierRecord {
   _id: string;
-  jobId: string;
-  url: string;
+  jobId?: string;
+  url?: string;
   depth: number;
-  parent: string | null;
+  parent?: string | null;
   host?: string;
   w?: string;
   b?: number;
@@ -259,6 +261,20 @@ export function docId(jobId: string, key: string): string {
 }
 
 /**
+ * The key part of a {@linkcode docId}: `keyOfDocId(docId(j, k)) === k`.
+ * Throws a `TypeError` on a string that is not one.
+ */
+export function keyOfDocId(id: string): string {
+  const colon = id.indexOf(":");
+  const length = Number(id.slice(0, colon));
+  const keyAt = colon + 1 + length + 1;
+  if (colon < 1 || !Number.isInteger(length) || id[keyAt - 1] !== ":") {
+    throw new TypeError(`Not a document id: ${JSON.stringify(id)}`);
+  }
+  return id.slice(keyAt);
+}
+
+/**
  * The `_id` range of every document of `jobId` in a collection keyed by
  * {@linkcode docId}: `_id`s of one job share the prefix `<length>:<jobId>:`,
  * so a range query on `_id` (always indexed) finds them, sorted by key (for
@@ -342,9 +358,25 @@ export function toCounters(c: JobCounters): JobCounters {
   return { pages: c.pages, errors: c.errors, skipped: c.skipped, bytes: c.bytes };
 }
 
-/** A queued URL's record. */
-export function toFrontierRecord(jobId: string, q: QueuedUrl): FrontierRecord {
-  return { _id: docId(jobId, q.url), jobId, url: q.url, depth: q.depth, parent: q.parent };
+/**
+ * A queued URL's record, with `extra` fields (a shared job's writer tag and
+ * block). On FerretDB 1.24 an entry costs its insert about 7 µs of CPU per
+ * value: the job and the URL are read from `_id`, not stored again.
+ */
+export function toFrontierRecord(
+  jobId: string,
+  q: QueuedUrl,
+  extra?: Pick<FrontierRecord, "w" | "b" | "blk">,
+): FrontierRecord {
+  const r: FrontierRecord = { _id: docId(jobId, q.url), depth: q.depth };
+  if (q.parent !== null) r.parent = q.parent;
+  if (extra) Object.assign(r, extra);
+  return r;
+}
+
+/** The URL of a frontier record (its `_id`'s key; older records also hold it as `url`). */
+export function frontierUrl(d: Pick<FrontierRecord, "_id" | "url">): string {
+  return d.url ?? keyOfDocId(d._id);
 }
 
 /** A frontier entry from its record and the type of the URL's event, if any. */
@@ -352,7 +384,7 @@ export function toFrontierEntry(d: FrontierRecord, type: string | undefined): Fr
   const state: FrontierState = type === "page" || type === "error" || type === "skipped"
     ? type
     : "pending";
-  return { url: d.url, depth: d.depth, parent: d.parent ?? null, state };
+  return { url: frontierUrl(d), depth: d.depth, parent: d.parent ?? null, state };
 }
 
 /** An event's record: the event's own fields plus `_id`, `jobId` and `seq`. */
@@ -379,9 +411,11 @@ export function toStoredEvent(d: EventRecord): StoredEvent {
 /**
  * An event's fields as stored: a plain copy and, for a page, without what
  * {@linkcode expandPage} puts back (fields that are `null`, `finalUrl` equal
- * to `url`, one attempt, `meta` fields that are `null`). On FerretDB 1.24
- * an insert costs about 7 µs of its CPU per value, so a typical page is a
- * third cheaper to store (its `meta` alone is nine `null`s); the document
+ * to `url`, one attempt, `meta` fields that are `null`, and `meta` itself
+ * when nothing was found in a page parsed, or the page was not parsed). On
+ * FerretDB 1.24 an insert costs about 7 µs of its CPU per value, so a
+ * typical page is a third cheaper to store (its `meta` alone is nine
+ * `null`s); the document
  * stays one a person can query (`{ title: "..." }`, `{ "meta.lang": "en" }`).
  * Throws a `TypeError` on a field name BSON cannot store.
  */
@@ -395,13 +429,18 @@ export function storedFields(
   const page = event as unknown as Record<string, unknown>;
   for (const k of PAGE_FIELD_ORDER) {
     const v = page[k];
+    if (k === "meta") {
+      // Left out when `expandPage` can tell it from `contentHash` (see `metaOf`); a page
+      // parsed has both, one not parsed neither.
+      const meta = v === null || v === undefined ? null : storedMeta(v as Record<string, unknown>);
+      const hashed = event.contentHash !== null && event.contentHash !== undefined;
+      if (meta === null ? !hashed : hashed && Object.keys(meta).length === 0) continue;
+      into.meta = meta;
+      continue;
+    }
     if (v === undefined || (v === null && NULLABLE.has(k))) continue;
     if ((k === "finalUrl" && v === event.url) || (k === "attempts" && v === 1)) continue;
-    into[k] = k === "meta"
-      ? storedMeta(v as Record<string, unknown>)
-      : k === "links"
-      ? v
-      : plainCopy(v);
+    into[k] = k === "links" ? v : plainCopy(v);
   }
   // A field this list does not know (yet) is stored too, its name checked like any.
   for (const k of Object.keys(page)) {
@@ -445,12 +484,18 @@ const NO_META: Record<keyof PageMeta, null> = {
  * A stored page's fields as the event had them: what {@linkcode storedFields}
  * left out is put back (a record written whole is returned as it is). On a
  * projection, fields it left out come back as defaults, for the caller to
- * drop; `finalUrl` needs `url` in the projection.
+ * drop; `finalUrl` needs `url` in the projection, and `meta` needs
+ * `contentHash`.
  */
 export function expandPage(fields: Record<string, unknown>): Record<string, unknown> {
   const given = { ...fields };
   if (given.finalUrl === undefined && given.url !== undefined) given.finalUrl = given.url;
   if (given.attempts === undefined) given.attempts = 1;
+  // A page left without `meta` had nothing found when it was parsed (it has a
+  // `contentHash`), or was not parsed (it has none; so were pages stored before stop 20).
+  if (given.meta === undefined) {
+    given.meta = given.contentHash === undefined || given.contentHash === null ? null : {};
+  }
   for (const k of NULLABLE_PAGE_FIELDS) if (given[k] === undefined) given[k] = null;
   if (given.meta !== null) given.meta = { ...NO_META, ...(given.meta as Record<string, unknown>) };
   // In the engine's order (a follower reading from memory and one reading from the

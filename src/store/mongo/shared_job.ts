@@ -51,13 +51,16 @@ import {
   type BatchItemsRecord,
   type BatchRecord,
   docId,
+  docIdRange,
   type EventRecord,
   fromBatchItem,
   fromQueueRecord,
   type FrontierRecord,
+  frontierUrl,
   plainCopy,
   type QueueRecord,
   storedFields,
+  toFrontierRecord,
   toQueueGroups,
   toStoredEvent,
   toStoredItem,
@@ -252,16 +255,8 @@ export async function admitUrls(
       seen.add(q.url);
       take.push(q);
     }
-    const records: FrontierRecord[] = take.map((q) => ({
-      _id: docId(jobId, q.url),
-      jobId,
-      url: q.url,
-      depth: q.depth,
-      parent: q.parent,
-      w: tag.w,
-      b: tag.b,
-      blk: tag.blk,
-    }));
+    const extra = { w: tag.w, b: tag.b, blk: tag.blk };
+    const records: FrontierRecord[] = take.map((q) => toFrontierRecord(jobId, q, extra));
     const existing = await insertMissing("admit urls", parts.frontier, records, parts.run);
     let mine = new Set<string>();
     if (existing.length > 0 && tag.replay === true) {
@@ -534,19 +529,27 @@ export async function recoverWriter(parts: SharedParts, jobId: string, w: string
   const lastAdmit = await run(
     "recover writer",
     () =>
-      frontier.find({ jobId, w }, { sort: { b: -1 }, limit: 1, projection: { b: 1 } }).toArray(),
+      frontier.find({ _id: docIdRange(jobId), w }, {
+        sort: { b: -1 },
+        limit: 1,
+        projection: { b: 1 },
+      }).toArray(),
   );
   if (lastAdmit.length > 0) {
     const b = lastAdmit[0].b!;
-    const docs = await run("recover writer", () => frontier.find({ jobId, w, b }).toArray());
+    const docs = await run(
+      "recover writer",
+      () => frontier.find({ _id: docIdRange(jobId), w, b }).toArray(),
+    );
     const groups = new Map<string, { host: string; blk: string; urls: QueuedUrl[] }>();
     for (const d of docs) {
-      const host = d.host ?? hostnameOf(d.url);
+      const url = frontierUrl(d);
+      const host = d.host ?? hostnameOf(url);
       const blk = d.blk ?? "";
       const key = `${host} ${blk}`;
       let g = groups.get(key);
       if (!g) groups.set(key, g = { host, blk, urls: [] });
-      g.urls.push({ url: d.url, depth: d.depth, parent: d.parent });
+      g.urls.push({ url, depth: d.depth, parent: d.parent ?? null });
     }
     for (const g of groups.values()) {
       await appendChunk(parts, jobId, g.host, g.urls, { w, b, blk: g.blk });

@@ -62,6 +62,7 @@ import {
 } from "../store/store.ts";
 import { delay } from "../async/delay.ts";
 import { PageBudget } from "./page_budget.ts";
+import { type FinishLook, finishStep } from "./finish_check.ts";
 import type { JobHub } from "./job_hub.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -287,7 +288,7 @@ export async function runSharedJob(
   /** What the member record said last about `idle`. */
   let idleSaid = false;
   const idleHere = () =>
-    performance.now() - lastActivity > 3 * env.flushMs && held.size === 0 &&
+    performance.now() - lastActivity > env.flushMs && held.size === 0 &&
     (handles.run?.progress.inFlight ?? 0) === 0 &&
     (handles.run?.progress.queued ?? 0) === 0 && events.length === 0 &&
     candidates.length === 0 && admitting === null && writing.size === 0;
@@ -781,10 +782,11 @@ export async function runSharedJob(
   /**
    * Whether the job is over, checked by the coordinator on each tick: every
    * live member idle, every host released with nothing left in its queue,
-   * and, since the last tick that found the same, every live member renewed
-   * its record (so the records are fresh) without doing anything.
+   * and, since the last tick that found the same, every other live member
+   * renewed its record (so the records are fresh) without doing anything
+   * (`finishStep`; alone on the job, one look is enough).
    */
-  let finishCheck: { work: number; members: Map<string, MemberState> } | null = null;
+  let finishCheck: FinishLook | null = null;
   const finished = async (): Promise<boolean> => {
     const others = [...live.values()].filter((m) =>
       m.owner !== w && m.leaseUntil.getTime() > Date.now()
@@ -805,21 +807,9 @@ export async function runSharedJob(
       finishCheck = null;
       return false;
     }
-    const prev = finishCheck;
-    if (prev === null || prev.work !== work) {
-      finishCheck = { work, members: new Map(others.map((m) => [m.owner, m])) };
-      return false;
-    }
-    for (const m of others) {
-      const before = prev.members.get(m.owner);
-      if (before === undefined || before.work !== m.work) {
-        // A member joined or did something meanwhile: start over from here.
-        finishCheck = { work, members: new Map(others.map((o) => [o.owner, o])) };
-        return false;
-      }
-      // Not renewed since: its record may be older than its last work; ask again next tick.
-      if (m.leaseUntil.getTime() <= before.leaseUntil.getTime()) return false;
-    }
+    const step = finishStep(finishCheck, work, others);
+    finishCheck = step.look;
+    if (!step.confirmed) return false;
     // Confirmed but for the queues, looked at last (a lookup each).
     if ((await store.readQueues(id, ends)).size === 0) return true;
     // A queue grew after its host was released as empty, unannounced: take it.

@@ -19,7 +19,7 @@ import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { Frontier, type Task } from "./frontier.ts";
 import { RobotsCache } from "../robots/robots_cache.ts";
 import { fetchRobots } from "../robots/robots_rules.ts";
-import { type CompiledScope, compileScope, inScope } from "../url/scope.ts";
+import { type CompiledScope, compileScope, inScope, loadScopeKind } from "../url/scope.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Semaphore } from "../async/semaphore.ts";
 import { Channel } from "../async/channel.ts";
@@ -251,6 +251,7 @@ async function* run(
       if (e.depth === 0) seeds.push(e.url);
     }
   }
+  await loadScopeKind(opts.scope);
   const scope = compileScope(
     [...seeds, ...resumed.filter((t) => t.depth === 0).map((t) => t.url)],
     opts,

@@ -34,7 +34,7 @@ import {
   checkUrlTarget,
   type UrlTarget,
 } from "./address_policy.ts";
-import type { FetcherInit } from "./fetcher.ts";
+import type { FetcherInit, PreconnectInit, Preconnector } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
 import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";
 import { NetError } from "./net_error.ts";
@@ -83,7 +83,7 @@ export interface PinnedFetcherOptions {
 }
 
 /** A {@linkcode Fetcher} that owns a connection pool, closed by `close()`. */
-export interface PinnedFetcher {
+export interface PinnedFetcher extends Preconnector {
   (url: string, init: FetcherInit): Promise<Response>;
   /** Destroys every pooled socket; requests in flight fail. */
   close(): void;
@@ -195,11 +195,35 @@ export function createPinnedFetcher(
     return out;
   }
 
+  /**
+   * Opens idle connections to the origin of `url` ahead of requests: the
+   * same check (scheme, port, every resolved address) and the same address
+   * as its first request would get; nothing when the check refuses.
+   */
+  async function preconnect(url: string, count: number, init: PreconnectInit): Promise<number> {
+    const { signal } = init;
+    try {
+      const target = checkTarget(new URL(url));
+      let addresses = target.addresses;
+      if (addresses === null) {
+        addresses = await resolveHost(resolve, target.hostname, signal);
+        checkAddresses(target.hostname, addresses, policy);
+      }
+      return await client.preconnect({ ...target, address: addresses[0] }, count, {
+        signal,
+        connectTimeoutMs: init.connectTimeoutMs,
+      });
+    } catch {
+      return 0; // refused or unresolvable: its requests will say why
+    }
+  }
+
   function close(): void {
     client.close();
   }
 
   return Object.assign(pinnedFetcher, {
+    preconnect,
     close,
     [Symbol.asyncDispose]: () => {
       close();

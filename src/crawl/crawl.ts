@@ -26,6 +26,7 @@ import { Channel } from "../async/channel.ts";
 import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, loadPageParsers, type PageEnv } from "./fetch_page.ts";
+import { warmParsers } from "./warm_parsers.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { UnparsedBudget, unparsedBudgetBytes } from "./unparsed_budget.ts";
 import { setImmediate } from "node:timers";
@@ -351,7 +352,10 @@ async function* run(
         [...preconnectCounts(fresh, opts)].map(([origin, n]) => preconnect(origin + "/", n, init)),
       );
     }
-    loadPageParsers().catch(() => {});
+    loadPageParsers().then((parsers) => {
+      // Only while nothing has been parsed yet: warming up later would cost, not save.
+      if (stats.pages === 0 && !signal.aborted) warmParsers(parsers);
+    }).catch(() => {});
   }, PRELOAD_AFTER_MS);
 
   // `fetchSlots` bounds fetches in flight; a fetch ends when its body is

@@ -28,12 +28,8 @@
  * @module
  */
 
-import {
-  type AddressPolicy,
-  checkAddresses,
-  checkUrlTarget,
-  type UrlTarget,
-} from "./address_policy.ts";
+import type { AddressPolicy } from "./address_policy.ts";
+import { urlTarget, type UrlTarget } from "./url_target.ts";
 import type { FetcherInit, PreconnectInit, Preconnector } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
 import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";
@@ -92,7 +88,9 @@ export interface PinnedFetcher extends Preconnector {
 }
 
 /**
- * Creates a fetcher that applies `policy` to the address of every connection.
+ * Creates a fetcher that applies `policy` to the address of every connection;
+ * `null` lets every address and port through (the guard off), without
+ * loading the policy's code at all.
  *
  * Refusals reject with a {@linkcode NetError}: `blocked_scheme` (not http or
  * https), `blocked_port`, `blocked_address` (the message names the host, the
@@ -119,9 +117,16 @@ export interface PinnedFetcher extends Preconnector {
  * ```
  */
 export function createPinnedFetcher(
-  policy: AddressPolicy,
+  policy: AddressPolicy | null,
   options: PinnedFetcherOptions = {},
 ): PinnedFetcher {
+  // The policy's checks load with a policy only: ipaddr.js (and with it the npm loader)
+  // cost 25-35 ms of start-up, which the guard off (`null`, the CLI's default) never needs.
+  let checks: typeof import("./address_policy.ts") | null = null;
+  const loadingChecks = policy === null
+    ? null
+    : import("./address_policy.ts").then((m) => checks = m);
+  loadingChecks?.catch(() => {}); // a failure to load shows at the first request
   const resolve = options.resolve ?? cachedResolver(systemResolver);
   const acceptEncoding = options.acceptEncoding ?? "gzip, deflate, br";
   const client = new HttpClient({
@@ -134,26 +139,34 @@ export function createPinnedFetcher(
   // What checkUrlTarget accepted, by scheme, host and port: the policy is fixed, so
   // the verdict is too, and a crawl asks about the same origin thousands of times.
   const accepted = new Map<string, UrlTarget>();
+  /** The target of `url` under the policy; the checks must be loaded (`ready()`). */
   function checkTarget(url: URL): UrlTarget {
     const key = url.protocol + url.host;
     let target = accepted.get(key);
     if (target === undefined) {
-      target = checkUrlTarget(url, policy);
+      target = policy === null ? urlTarget(url) : checks!.checkUrlTarget(url, policy);
       if (accepted.size >= 4096) accepted.clear();
       accepted.set(key, target);
     }
     return target;
   }
 
+  /** Resolves once the policy's checks are loaded (at once when they are or no policy). */
+  function ready(): Promise<unknown> | null {
+    return checks === null && loadingChecks !== null ? loadingChecks : null;
+  }
+
   async function pinnedFetcher(url: string, init: FetcherInit): Promise<Response> {
     const { signal } = init;
     signal.throwIfAborted();
     const parsed = new URL(url);
+    const loading = ready();
+    if (loading !== null) await loading;
     const target = checkTarget(parsed);
     let addresses = target.addresses;
     if (addresses === null) {
       addresses = await resolveHost(resolve, target.hostname, signal);
-      checkAddresses(target.hostname, addresses, policy);
+      if (policy !== null) checks!.checkAddresses(target.hostname, addresses, policy);
     }
     signal.throwIfAborted();
     const req = {
@@ -203,11 +216,12 @@ export function createPinnedFetcher(
   async function preconnect(url: string, count: number, init: PreconnectInit): Promise<number> {
     const { signal } = init;
     try {
+      await ready();
       const target = checkTarget(new URL(url));
       let addresses = target.addresses;
       if (addresses === null) {
         addresses = await resolveHost(resolve, target.hostname, signal);
-        checkAddresses(target.hostname, addresses, policy);
+        if (policy !== null) checks!.checkAddresses(target.hostname, addresses, policy);
       }
       return await client.preconnect({ ...target, address: addresses[0] }, count, {
         signal,

@@ -30,7 +30,7 @@
 
 import ipaddr from "ipaddr.js";
 import { NetError } from "./net_error.ts";
-import { urlTarget, type UrlTarget } from "./url_target.ts";
+import { type UrlTarget, urlTarget } from "./url_target.ts";
 
 /** A parsed IPv4 or IPv6 address. */
 export type IP = ipaddr.IPv4 | ipaddr.IPv6;

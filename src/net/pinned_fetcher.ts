@@ -29,7 +29,7 @@
  */
 
 import type { AddressPolicy } from "./address_policy.ts";
-import { urlTarget, type UrlTarget } from "./url_target.ts";
+import { type UrlTarget, urlTarget } from "./url_target.ts";
 import type { FetcherInit, PreconnectInit, Preconnector } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
 import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";

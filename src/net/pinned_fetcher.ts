@@ -36,7 +36,7 @@ import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.
 import { NetError } from "./net_error.ts";
 import { abortable } from "../async/abortable.ts";
 import { ConnectError, type Dialer, HttpClient } from "./http_client.ts";
-import { contentCodings, decodeBody } from "./decode_body.ts";
+import { contentCodings } from "./content_codings.ts";
 
 /** Options of {@linkcode createPinnedFetcher}. */
 export interface PinnedFetcherOptions {
@@ -156,9 +156,15 @@ export function createPinnedFetcher(
     return checks === null && loadingChecks !== null ? loadingChecks : null;
   }
 
+  /** Loads the body decoders while the first answer is awaited; cleared by `close()`. */
+  let preloadTimer: ReturnType<typeof setTimeout> | undefined;
+
   async function pinnedFetcher(url: string, init: FetcherInit): Promise<Response> {
     const { signal } = init;
     signal.throwIfAborted();
+    if (decoders === null && preloadTimer === undefined) {
+      preloadTimer = setTimeout(() => loadDecoders().catch(() => {}), PRELOAD_DECODERS_MS);
+    }
     const parsed = new URL(url);
     const loading = ready();
     if (loading !== null) await loading;
@@ -180,7 +186,11 @@ export function createPinnedFetcher(
     for (let i = 0;; i++) {
       const at = { ...target, address: addresses[i] };
       try {
-        return decodeResponse(await client.request(at, req), signal);
+        const res = await client.request(at, req);
+        const codings = contentCodings(res.headers.get("content-encoding"));
+        return codings === null || res.body === null
+          ? res
+          : await decodedResponse(res, codings, signal);
       } catch (e) {
         if (!(e instanceof ConnectError) || signal.aborted) throw e;
         // A certificate is refused the same way at every address: no point trying the next.
@@ -233,6 +243,7 @@ export function createPinnedFetcher(
   }
 
   function close(): void {
+    clearTimeout(preloadTimer);
     client.close();
   }
 
@@ -265,13 +276,33 @@ async function resolveHost(
   return addresses.map((a) => a.address);
 }
 
-/** `res` with its body decoded when it has content codings this fetcher can undo. */
-function decodeResponse(res: Response, signal: AbortSignal): Response {
-  const codings = contentCodings(res.headers.get("content-encoding"));
-  if (codings === null || res.body === null) return res;
+/**
+ * The body decoders (`node:stream` and `node:zlib`: about 20 ms of start-up),
+ * loaded 10 ms after a fetcher's first request (or by the first compressed answer).
+ */
+let decoders: Promise<typeof import("./decode_body.ts")> | null = null;
+
+function loadDecoders(): Promise<typeof import("./decode_body.ts")> {
+  return decoders ??= import("./decode_body.ts");
+}
+
+/**
+ * When the body decoders start loading after a fetcher's first request, in
+ * ms: once the request is written, while its answer is awaited (most sites
+ * compress their pages), as a crawl loads its page parsers.
+ */
+const PRELOAD_DECODERS_MS = 10;
+
+/** `res` with its body decoded: it has content codings this fetcher can undo. */
+async function decodedResponse(
+  res: Response,
+  codings: string[],
+  signal: AbortSignal,
+): Promise<Response> {
+  const { decodeBody } = await loadDecoders();
   const headers = new Headers(res.headers);
   headers.delete("content-encoding");
   headers.delete("content-length");
   const init = { status: res.status, statusText: res.statusText, headers };
-  return new Response(decodeBody(res.body, codings, signal), init);
+  return new Response(decodeBody(res.body!, codings, signal), init);
 }

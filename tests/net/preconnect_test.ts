@@ -5,14 +5,21 @@ import { parseAllowNets } from "../../src/net/address_policy.ts";
 import { crawl, preconnectCounts } from "../../src/crawl/crawl.ts";
 import type { CrawlEvent } from "../../src/crawl/events.ts";
 import { waitUntil } from "../_wait_until.ts";
+import { ignoreTls, makeCert } from "./_tls.ts";
 
 /**
  * A loopback HTTP/1.1 server that counts connections: accepted, carrying at
  * least one request, and closed by the client. `hold` makes a path's answer
  * wait until `release()` is called.
  */
-function countingServer(pages: Record<string, string>, hold = new Set<string>()) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+function countingServer(
+  pages: Record<string, string>,
+  hold = new Set<string>(),
+  tls?: { cert: string; key: string },
+) {
+  const listener = tls
+    ? Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...tls, alpnProtocols: ["http/1.1"] })
+    : Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const stats = { accepted: 0, used: 0, closedByClient: 0, requests: [] as string[] };
   const conns = new Set<Deno.Conn>();
@@ -261,4 +268,29 @@ Deno.test("preconnectCounts() fills min(perHost, concurrency) per seed origin, w
   assert.deepEqual([...preconnectCounts(["http://a.test/"], { ...o, maxPages: 3 })], [
     ["http://a.test", 2],
   ]);
+});
+
+Deno.test({
+  name: "HttpClient.preconnect() over HTTPS waits until a handshake said HTTP/1.1, then opens",
+  ignore: ignoreTls,
+  async fn() {
+    const tls = await makeCert();
+    await using server = countingServer({ "/a": "a", "/b": "b", "/c": "c" }, new Set(), tls);
+    await using client = new HttpClient({ caCerts: [tls.ca] });
+    const at: HttpTarget = {
+      protocol: "https:",
+      hostname: "skein.test",
+      port: server.port,
+      address: "127.0.0.1",
+    };
+    const signal = new AbortController().signal;
+    assert.equal(await client.preconnect(at, 2, { signal }), 0, "HTTP/2 not ruled out yet");
+    assert.equal(server.stats.accepted, 0);
+    const get = (path: string) =>
+      client.request(at, { path, headers: {}, signal }).then((r) => r.text());
+    assert.equal(await get("/a"), "a");
+    assert.equal(await client.preconnect(at, 2, { signal }), 2);
+    assert.deepEqual(await Promise.all([get("/b"), get("/c")]), ["b", "c"]);
+    assert.equal(server.stats.accepted, 3, "the two requests took the pre-opened connections");
+  },
 });

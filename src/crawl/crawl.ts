@@ -26,7 +26,7 @@ import { Channel } from "../async/channel.ts";
 import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, loadPageParsers, type PageEnv } from "./fetch_page.ts";
-import { warmParsers } from "./warm_parsers.ts";
+import { warmParsersOnce } from "./warm_parsers.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { UnparsedBudget, unparsedBudgetBytes } from "./unparsed_budget.ts";
 import { setImmediate } from "node:timers";
@@ -354,7 +354,7 @@ async function* run(
     }
     loadPageParsers().then((parsers) => {
       // Only while nothing has been parsed yet: warming up later would cost, not save.
-      if (stats.pages === 0 && !signal.aborted) warmParsers(parsers);
+      if (stats.pages === 0 && !signal.aborted) warmParsersOnce(parsers);
     }).catch(() => {});
   }, PRELOAD_AFTER_MS);
 

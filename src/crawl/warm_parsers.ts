@@ -59,3 +59,17 @@ export function warmParsers(parsers: PageParsers, rounds: number = WARM_ROUNDS):
   }
   return links;
 }
+
+let warmed = false;
+
+/**
+ * {@linkcode warmParsers} the first time it is called in this process, and
+ * nothing after (the JIT's work is the process's): a service that runs many
+ * crawls warms up once. True when it warmed up.
+ */
+export function warmParsersOnce(parsers: PageParsers): boolean {
+  if (warmed) return false;
+  warmed = true;
+  warmParsers(parsers);
+  return true;
+}

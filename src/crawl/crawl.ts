@@ -170,15 +170,16 @@ function yieldToEventLoop(): Promise<void> {
  * How many connections to open ahead to each seed's origin (option
  * `preconnect`): the first wave can use `min(perHost, concurrency)` at
  * once, less the seeds' own requests; none when no link can follow (depth
- * 0, or `maxPages` taken by the seeds), and never more than `concurrency`
- * in all.
+ * 0, or `maxPages` taken by the seeds) or when requests to a host are
+ * spaced by `delayMs` (the user asked to go gently: there is no wave), and
+ * never more than `concurrency` in all.
  */
 export function preconnectCounts(
   seeds: readonly string[],
-  options: Pick<CrawlOptions, "perHost" | "concurrency" | "maxDepth" | "maxPages">,
+  options: Pick<CrawlOptions, "perHost" | "concurrency" | "maxDepth" | "maxPages" | "delayMs">,
 ): Map<string, number> {
   const counts = new Map<string, number>();
-  if (options.maxDepth < 1) return counts;
+  if (options.maxDepth < 1 || options.delayMs > 0) return counts;
   const seedsOf = new Map<string, number>();
   for (const s of seeds) {
     const origin = originOf(s);

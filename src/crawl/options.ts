@@ -79,8 +79,9 @@ export interface CrawlOptions {
    * While the seeds' answers are awaited, open idle keep-alive connections
    * to each seed's host, up to `min(perHost, concurrency)` with the seed's
    * own, so the first wave of links finds them ready (browsers pre-connect
-   * the same way). Connections never used are closed when the crawl ends;
-   * a blocked address is never connected to. @default true
+   * the same way). None when `delayMs` spaces the requests. Connections
+   * never used are closed when the crawl ends; a blocked address is never
+   * connected to. @default true
    */
   preconnect: boolean;
 }

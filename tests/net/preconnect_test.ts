@@ -253,7 +253,7 @@ Deno.test("crawl() pre-connects nothing when no link can follow the seeds", asyn
 });
 
 Deno.test("preconnectCounts() fills min(perHost, concurrency) per seed origin, within concurrency", () => {
-  const o = { perHost: 4, concurrency: 16, maxDepth: 3, maxPages: 1000 };
+  const o = { perHost: 4, concurrency: 16, maxDepth: 3, maxPages: 1000, delayMs: 0 };
   const seeds = ["http://a.test/", "http://a.test/x", "http://b.test:8080/", "https://a.test/"];
   assert.deepEqual([...preconnectCounts(seeds, o)], [
     ["http://a.test", 2],
@@ -265,6 +265,7 @@ Deno.test("preconnectCounts() fills min(perHost, concurrency) per seed origin, w
   ], "6 in all: 4 seeds and 2 more");
   assert.deepEqual([...preconnectCounts(["http://a.test/"], { ...o, perHost: 1 })], []);
   assert.deepEqual([...preconnectCounts(["http://a.test/"], { ...o, maxDepth: 0 })], []);
+  assert.deepEqual([...preconnectCounts(["http://a.test/"], { ...o, delayMs: 500 })], []);
   assert.deepEqual([...preconnectCounts(["http://a.test/"], { ...o, maxPages: 3 })], [
     ["http://a.test", 2],
   ]);

@@ -119,7 +119,14 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: optionDefs, allowPositionals: true, strict: true });
+    // allowNegative: `--no-preconnect` turns off an option that is on by default.
+    parsed = parseArgs({
+      args: argv,
+      options: optionDefs,
+      allowPositionals: true,
+      allowNegative: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

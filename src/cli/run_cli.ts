@@ -33,11 +33,14 @@ export interface CliIo {
   openOut: (path: string) => Promise<WritableStream<Uint8Array>>;
   /** Aborted on Ctrl-C. */
   signal?: AbortSignal;
-  /** Builds the fetcher; given whether `--deny-private` was set and its `--allow-nets`. */
+  /**
+   * Builds the fetcher; given whether `--deny-private` was set and its
+   * `--allow-nets`. May resolve later (the guard's code loads on demand).
+   */
   makeFetcher?: (
     denyPrivate: boolean,
     allowNets: string | null,
-  ) => Fetcher & Partial<AsyncDisposable>;
+  ) => (Fetcher & Partial<AsyncDisposable>) | Promise<Fetcher & Partial<AsyncDisposable>>;
   /** Milliseconds between progress lines on a terminal. @default 250 */
   progressMs?: number;
   /**
@@ -116,7 +119,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let fetcher: Fetcher & Partial<AsyncDisposable>;
   try {
-    fetcher = io.makeFetcher?.(args.denyPrivate, args.allowNets) ?? defaultFetcher;
+    fetcher = (await io.makeFetcher?.(args.denyPrivate, args.allowNets)) ?? defaultFetcher;
   } catch (e) {
     io.stderr(`error: ${(e as Error).message}\n`);
     return EXIT.usage;

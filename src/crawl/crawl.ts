@@ -15,22 +15,24 @@
  */
 import type { CrawlEvent, CrawlStats, DoneEvent } from "./events.ts";
 import { type CrawlOptions, resolveOptions } from "./options.ts";
-import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
+import { defaultFetcher, type Fetcher, preconnectOf } from "../net/fetcher.ts";
 import { Frontier, type Task } from "./frontier.ts";
 import { RobotsCache } from "../robots/robots_cache.ts";
 import { fetchRobots } from "../robots/robots_rules.ts";
-import { type CompiledScope, compileScope, inScope } from "../url/scope.ts";
+import { type CompiledScope, compileScope, inScope, loadScopeKind } from "../url/scope.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { Semaphore } from "../async/semaphore.ts";
 import { Channel } from "../async/channel.ts";
 import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
 import { fetchPage, loadPageParsers, type PageEnv } from "./fetch_page.ts";
+import { warmParsersOnce } from "./warm_parsers.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { UnparsedBudget, unparsedBudgetBytes } from "./unparsed_budget.ts";
 import { setImmediate } from "node:timers";
 
 import { trace } from "../trace/dispatch_trace.ts";
+import { originOf } from "../url/url_parts.ts";
 
 export type { Task };
 
@@ -151,15 +153,47 @@ const DISPATCH_BATCH = 8;
 const PUMP_MAX = 16;
 
 /**
- * When the page parsers start loading, in ms after the crawl starts: after
- * the seeds' requests are written on loopback (1-3 ms), long before the
- * first answer of a real site.
+ * When the first wave's connections start opening and the page parsers
+ * start loading, in ms after the crawl starts: after the seeds' requests
+ * are written on loopback (1-3 ms warm, 4-9 ms in a new process), long
+ * before the first answer of a real site. (Opened at once, the
+ * connections put the seed's request 2-4 ms later in a new process.)
  */
 const PRELOAD_AFTER_MS = 10;
 
 /** Resolves after pending I/O callbacks have run (a macrotask, unlike a microtask). */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * How many connections to open ahead to each seed's origin (option
+ * `preconnect`): the first wave can use `min(perHost, concurrency)` at
+ * once, less the seeds' own requests; none when no link can follow (depth
+ * 0, or `maxPages` taken by the seeds) or when requests to a host are
+ * spaced by `delayMs` (the user asked to go gently: there is no wave), and
+ * never more than `concurrency` in all.
+ */
+export function preconnectCounts(
+  seeds: readonly string[],
+  options: Pick<CrawlOptions, "perHost" | "concurrency" | "maxDepth" | "maxPages" | "delayMs">,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (options.maxDepth < 1 || options.delayMs > 0) return counts;
+  const seedsOf = new Map<string, number>();
+  for (const s of seeds) {
+    const origin = originOf(s);
+    seedsOf.set(origin, (seedsOf.get(origin) ?? 0) + 1);
+  }
+  const wide = Math.min(options.perHost, options.concurrency);
+  let budget = Math.min(options.concurrency, options.maxPages) - seeds.length;
+  for (const [origin, own] of seedsOf) {
+    const n = Math.min(wide - own, budget);
+    if (n <= 0) continue;
+    counts.set(origin, n);
+    budget -= n;
+  }
+  return counts;
 }
 
 /** Whether a link found at `depth` may be followed: depth bound and scope. */
@@ -240,6 +274,8 @@ async function* run(
       });
     } else seeds.push(n);
   }
+  /** The seeds this run fetches (not those an earlier run fetched). */
+  const fresh = [...seeds];
   const resumed: Task[] = [];
   for (const e of context.resume ?? []) {
     if (e.state === "pending") resumed.push(e);
@@ -251,6 +287,7 @@ async function* run(
       if (e.depth === 0) seeds.push(e.url);
     }
   }
+  await loadScopeKind(opts.scope);
   const scope = compileScope(
     [...seeds, ...resumed.filter((t) => t.depth === 0).map((t) => t.url)],
     opts,
@@ -299,10 +336,28 @@ async function* run(
   };
   for (const t of resumed) frontier.add(t);
   for (const s of seeds) enqueue({ url: s, depth: 0, parent: null });
-  // The parsers load while the first answers are awaited, once the first requests are
-  // out: loaded at once, their 50-70 ms of evaluation held up the seed's request.
-  // (A failure to load shows at the first parse.)
-  const preload = setTimeout(() => loadPageParsers().catch(() => {}), PRELOAD_AFTER_MS);
+  // While the seeds' answers are awaited, once their requests are out: connections for
+  // the first wave open (option `preconnect`), then the parsers load (loaded at once,
+  // their 50-70 ms of evaluation held up the seed's request; a failure to load shows at
+  // the first parse). The connects go first: they complete while the parsers evaluate.
+  const preconnecting = new AbortController();
+  let preconnected: Promise<unknown> = Promise.resolve();
+  const preconnect = opts.preconnect && admit === undefined ? preconnectOf(fetcher) : null;
+  const preload = setTimeout(() => {
+    if (preconnect !== null) {
+      const init = {
+        signal: preconnecting.signal,
+        connectTimeoutMs: Math.min(opts.connectTimeoutMs, opts.timeoutMs),
+      };
+      preconnected = Promise.all(
+        [...preconnectCounts(fresh, opts)].map(([origin, n]) => preconnect(origin + "/", n, init)),
+      );
+    }
+    loadPageParsers().then((parsers) => {
+      // Only while nothing has been parsed yet: warming up later would cost, not save.
+      if (stats.pages === 0 && !signal.aborted) warmParsersOnce(parsers);
+    }).catch(() => {});
+  }, PRELOAD_AFTER_MS);
 
   // `fetchSlots` bounds fetches in flight; a fetch ends when its body is
   // received, and its page may still be parsed and handed on. `unhanded`
@@ -530,6 +585,9 @@ async function* run(
     }
     parsePool?.close();
     clearTimeout(preload);
+    // Connections opened ahead that no request used are closed.
+    preconnecting.abort();
+    await preconnected;
   }
   stats.durationMs = Math.round(performance.now() - started);
   const done: DoneEvent = {

@@ -75,6 +75,15 @@ export interface CrawlOptions {
   content: ContentMode;
   /** Read robots.txt `Sitemap:` lines and `/sitemap.xml` of each seed's origin before following links. @default false */
   sitemaps: boolean;
+  /**
+   * While the seeds' answers are awaited, open idle keep-alive connections
+   * to each seed's host, up to `min(perHost, concurrency)` with the seed's
+   * own, so the first wave of links finds them ready (browsers pre-connect
+   * the same way). None when `delayMs` spaces the requests. Connections
+   * never used are closed when the crawl ends; a blocked address is never
+   * connected to. @default true
+   */
+  preconnect: boolean;
 }
 
 /** The defaults of {@linkcode CrawlOptions}. */
@@ -100,6 +109,7 @@ export const DEFAULT_OPTIONS: Readonly<CrawlOptions> = Object.freeze({
   parseWorkers: 0,
   content: "none" as ContentMode,
   sitemaps: false,
+  preconnect: true,
 });
 
 /** Longest value of a `string` option, in characters. */
@@ -178,6 +188,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: "page content: none | text | markdown | html",
   },
   { key: "sitemaps", type: "bool", help: "read robots.txt sitemaps and /sitemap.xml first" },
+  {
+    key: "preconnect",
+    type: "bool",
+    help: "open connections to the seeds' hosts while their answers are awaited " +
+      "(--no-preconnect: off)",
+  },
 ];
 
 /** A bad option value; `field` names the option. */

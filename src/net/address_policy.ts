@@ -30,6 +30,7 @@
 
 import ipaddr from "ipaddr.js";
 import { NetError } from "./net_error.ts";
+import { type UrlTarget, urlTarget } from "./url_target.ts";
 
 /** A parsed IPv4 or IPv6 address. */
 export type IP = ipaddr.IPv4 | ipaddr.IPv6;
@@ -129,23 +130,7 @@ export function isBlockedAddress(ip: string, allow: Cidr[]): string | null {
   return classifyIPv6(address as ipaddr.IPv6, embedded);
 }
 
-/** Where a URL says to connect, after {@linkcode checkUrlTarget} accepted it. */
-export interface UrlTarget {
-  /** `http:` or `https:`. */
-  protocol: "http:" | "https:";
-  /** The hostname as the URL has it, IPv6 brackets removed, e.g. `example.com`. */
-  hostname: string;
-  /** The port, the scheme's default when the URL has none. */
-  port: number;
-  /**
-   * The addresses already checked when no DNS is needed (IP literals and
-   * `localhost` names); `null` when the hostname must be resolved and each
-   * resolved address checked with {@linkcode checkAddresses}.
-   */
-  addresses: string[] | null;
-}
-
-const LOOPBACK_ADDRESSES = ["127.0.0.1", "::1"];
+export type { UrlTarget };
 
 /**
  * Checks what can be checked about a URL before DNS: its scheme, its port and,
@@ -169,25 +154,12 @@ const LOOPBACK_ADDRESSES = ["127.0.0.1", "::1"];
  * ```
  */
 export function checkUrlTarget(url: URL, policy: AddressPolicy): UrlTarget {
-  const protocol = url.protocol;
-  if (protocol !== "http:" && protocol !== "https:") {
-    throw new NetError("blocked_scheme", `Scheme ${protocol} is not allowed in ${url.href}`);
+  const target = urlTarget(url);
+  if (policy.allowedPorts !== null && !policy.allowedPorts.has(target.port)) {
+    throw new NetError("blocked_port", `Port ${target.port} is not allowed in ${url.href}`);
   }
-  const port = url.port === "" ? (protocol === "https:" ? 443 : 80) : Number(url.port);
-  if (policy.allowedPorts !== null && !policy.allowedPorts.has(port)) {
-    throw new NetError("blocked_port", `Port ${port} is not allowed in ${url.href}`);
-  }
-  let hostname = url.hostname;
-  if (hostname.startsWith("[") && hostname.endsWith("]")) hostname = hostname.slice(1, -1);
-  const name = hostname.toLowerCase().replace(/\.+$/, "");
-  let addresses: string[] | null = null;
-  if (ipaddr.isValid(name) && (name.includes(":") || ipaddr.IPv4.isValidFourPartDecimal(name))) {
-    addresses = [name];
-  } else if (name === "localhost" || name.endsWith(".localhost")) {
-    addresses = LOOPBACK_ADDRESSES;
-  }
-  if (addresses !== null) checkAddresses(hostname, addresses, policy);
-  return { protocol, hostname, port, addresses };
+  if (target.addresses !== null) checkAddresses(target.hostname, target.addresses, policy);
+  return target;
 }
 
 /**

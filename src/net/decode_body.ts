@@ -19,18 +19,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import zlib from "node:zlib";
 import { onAbort } from "../async/on_abort.ts";
 
-/**
- * The codings to undo, in the order to undo them, or `null` when the body is
- * to be passed on as it is (no coding, or one this fetcher cannot undo).
- */
-export function contentCodings(header: string | null): string[] | null {
-  if (header === null) return null;
-  const codings = header.split(",").map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== "" && c !== "identity");
-  if (codings.length === 0) return null;
-  const known = ["gzip", "x-gzip", "deflate", "br"];
-  return codings.every((c) => known.includes(c)) ? codings.reverse() : null;
-}
+export { contentCodings } from "./content_codings.ts";
 
 function decoderFor(coding: string, head: Uint8Array | null): zlib.Gunzip | zlib.BrotliDecompress {
   const { Z_SYNC_FLUSH, BROTLI_OPERATION_FLUSH } = zlib.constants;

@@ -50,6 +50,34 @@ export interface FetcherInit {
 /** Performs one GET without following redirects; see the module doc. */
 export type Fetcher = (url: string, init: FetcherInit) => Promise<Response>;
 
+/** What {@linkcode Preconnector.preconnect} is given besides the URL and the count. */
+export interface PreconnectInit {
+  /** Stops opening connections; also closes those opened that no request has used. */
+  signal: AbortSignal;
+  /** Deadline for opening each connection, in ms. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * A fetcher that can open connections ahead of its requests (skein's own
+ * client can; Deno's `fetch` cannot). A crawl calls it while it waits for
+ * its seeds' answers, so the links found in them need not connect first.
+ */
+export interface Preconnector {
+  /**
+   * Opens up to `count` idle keep-alive connections to the origin of `url`
+   * under the same rules as a request to it (the SSRF guard included), and
+   * resolves with how many it opened; never rejects.
+   */
+  preconnect(url: string, count: number, init: PreconnectInit): Promise<number>;
+}
+
+/** The fetcher's {@linkcode Preconnector.preconnect}, bound, if it has one. */
+export function preconnectOf(fetcher: Fetcher): Preconnector["preconnect"] | null {
+  const pre = (fetcher as Fetcher & Partial<Preconnector>).preconnect;
+  return typeof pre === "function" ? pre.bind(fetcher) : null;
+}
+
 /**
  * The fetcher used when none is given: Deno's `fetch` with manual redirects.
  * A refused certificate rejects with a {@linkcode NetError} `tls`, as skein's

@@ -27,7 +27,7 @@
  */
 import { defaultFetcher, type Fetcher } from "./fetcher.ts";
 import { createPinnedFetcher, type PinnedFetcherOptions } from "./pinned_fetcher.ts";
-import { type AddressPolicy, parseAllowNets } from "./address_policy.ts";
+import type { AddressPolicy } from "./address_policy.ts";
 
 /** Environment variables that name a proxy; any one set means "use a proxy". */
 export const PROXY_VARS: readonly string[] = [
@@ -59,10 +59,6 @@ export function makeFetcher(choice: FetcherChoice): OwnedFetcher {
   if (guard !== null) return createPinnedFetcher(guard, options);
   const env = givenEnv ?? Deno.env.toObject();
   if (PROXY_VARS.some((v) => env[v])) return defaultFetcher;
-  return createPinnedFetcher(everyAddress(), options);
-}
-
-/** The policy that lets every address and port through (the guard off). */
-export function everyAddress(): AddressPolicy {
-  return { allowNets: parseAllowNets("0.0.0.0/0,::/0"), allowedPorts: null };
+  // No policy: every address and port let through, and the policy's code not loaded.
+  return createPinnedFetcher(null, options);
 }

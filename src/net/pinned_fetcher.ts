@@ -28,19 +28,15 @@
  * @module
  */
 
-import {
-  type AddressPolicy,
-  checkAddresses,
-  checkUrlTarget,
-  type UrlTarget,
-} from "./address_policy.ts";
-import type { FetcherInit } from "./fetcher.ts";
+import type { AddressPolicy } from "./address_policy.ts";
+import { type UrlTarget, urlTarget } from "./url_target.ts";
+import type { FetcherInit, PreconnectInit, Preconnector } from "./fetcher.ts";
 import { cachedResolver } from "./cached_resolver.ts";
 import { type ResolvedAddress, type Resolver, systemResolver } from "./resolver.ts";
 import { NetError } from "./net_error.ts";
 import { abortable } from "../async/abortable.ts";
 import { ConnectError, type Dialer, HttpClient } from "./http_client.ts";
-import { contentCodings, decodeBody } from "./decode_body.ts";
+import { contentCodings } from "./content_codings.ts";
 
 /** Options of {@linkcode createPinnedFetcher}. */
 export interface PinnedFetcherOptions {
@@ -83,7 +79,7 @@ export interface PinnedFetcherOptions {
 }
 
 /** A {@linkcode Fetcher} that owns a connection pool, closed by `close()`. */
-export interface PinnedFetcher {
+export interface PinnedFetcher extends Preconnector {
   (url: string, init: FetcherInit): Promise<Response>;
   /** Destroys every pooled socket; requests in flight fail. */
   close(): void;
@@ -92,7 +88,9 @@ export interface PinnedFetcher {
 }
 
 /**
- * Creates a fetcher that applies `policy` to the address of every connection.
+ * Creates a fetcher that applies `policy` to the address of every connection;
+ * `null` lets every address and port through (the guard off), without
+ * loading the policy's code at all.
  *
  * Refusals reject with a {@linkcode NetError}: `blocked_scheme` (not http or
  * https), `blocked_port`, `blocked_address` (the message names the host, the
@@ -119,9 +117,16 @@ export interface PinnedFetcher {
  * ```
  */
 export function createPinnedFetcher(
-  policy: AddressPolicy,
+  policy: AddressPolicy | null,
   options: PinnedFetcherOptions = {},
 ): PinnedFetcher {
+  // The policy's checks load with a policy only: ipaddr.js (and with it the npm loader)
+  // cost 25-35 ms of start-up, which the guard off (`null`, the CLI's default) never needs.
+  let checks: typeof import("./address_policy.ts") | null = null;
+  const loadingChecks = policy === null
+    ? null
+    : import("./address_policy.ts").then((m) => checks = m);
+  loadingChecks?.catch(() => {}); // a failure to load shows at the first request
   const resolve = options.resolve ?? cachedResolver(systemResolver);
   const acceptEncoding = options.acceptEncoding ?? "gzip, deflate, br";
   const client = new HttpClient({
@@ -134,26 +139,40 @@ export function createPinnedFetcher(
   // What checkUrlTarget accepted, by scheme, host and port: the policy is fixed, so
   // the verdict is too, and a crawl asks about the same origin thousands of times.
   const accepted = new Map<string, UrlTarget>();
+  /** The target of `url` under the policy; the checks must be loaded (`ready()`). */
   function checkTarget(url: URL): UrlTarget {
     const key = url.protocol + url.host;
     let target = accepted.get(key);
     if (target === undefined) {
-      target = checkUrlTarget(url, policy);
+      target = policy === null ? urlTarget(url) : checks!.checkUrlTarget(url, policy);
       if (accepted.size >= 4096) accepted.clear();
       accepted.set(key, target);
     }
     return target;
   }
 
+  /** Resolves once the policy's checks are loaded (at once when they are or no policy). */
+  function ready(): Promise<unknown> | null {
+    return checks === null && loadingChecks !== null ? loadingChecks : null;
+  }
+
+  /** Loads the body decoders while the first answer is awaited; cleared by `close()`. */
+  let preloadTimer: ReturnType<typeof setTimeout> | undefined;
+
   async function pinnedFetcher(url: string, init: FetcherInit): Promise<Response> {
     const { signal } = init;
     signal.throwIfAborted();
+    if (decoders === null && preloadTimer === undefined) {
+      preloadTimer = setTimeout(() => loadDecoders().catch(() => {}), PRELOAD_DECODERS_MS);
+    }
     const parsed = new URL(url);
+    const loading = ready();
+    if (loading !== null) await loading;
     const target = checkTarget(parsed);
     let addresses = target.addresses;
     if (addresses === null) {
       addresses = await resolveHost(resolve, target.hostname, signal);
-      checkAddresses(target.hostname, addresses, policy);
+      if (policy !== null) checks!.checkAddresses(target.hostname, addresses, policy);
     }
     signal.throwIfAborted();
     const req = {
@@ -167,7 +186,11 @@ export function createPinnedFetcher(
     for (let i = 0;; i++) {
       const at = { ...target, address: addresses[i] };
       try {
-        return decodeResponse(await client.request(at, req), signal);
+        const res = await client.request(at, req);
+        const codings = contentCodings(res.headers.get("content-encoding"));
+        return codings === null || res.body === null
+          ? res
+          : await decodedResponse(res, codings, signal);
       } catch (e) {
         if (!(e instanceof ConnectError) || signal.aborted) throw e;
         // A certificate is refused the same way at every address: no point trying the next.
@@ -195,11 +218,37 @@ export function createPinnedFetcher(
     return out;
   }
 
+  /**
+   * Opens idle connections to the origin of `url` ahead of requests: the
+   * same check (scheme, port, every resolved address) and the same address
+   * as its first request would get; nothing when the check refuses.
+   */
+  async function preconnect(url: string, count: number, init: PreconnectInit): Promise<number> {
+    const { signal } = init;
+    try {
+      await ready();
+      const target = checkTarget(new URL(url));
+      let addresses = target.addresses;
+      if (addresses === null) {
+        addresses = await resolveHost(resolve, target.hostname, signal);
+        if (policy !== null) checks!.checkAddresses(target.hostname, addresses, policy);
+      }
+      return await client.preconnect({ ...target, address: addresses[0] }, count, {
+        signal,
+        connectTimeoutMs: init.connectTimeoutMs,
+      });
+    } catch {
+      return 0; // refused or unresolvable: its requests will say why
+    }
+  }
+
   function close(): void {
+    clearTimeout(preloadTimer);
     client.close();
   }
 
   return Object.assign(pinnedFetcher, {
+    preconnect,
     close,
     [Symbol.asyncDispose]: () => {
       close();
@@ -227,13 +276,33 @@ async function resolveHost(
   return addresses.map((a) => a.address);
 }
 
-/** `res` with its body decoded when it has content codings this fetcher can undo. */
-function decodeResponse(res: Response, signal: AbortSignal): Response {
-  const codings = contentCodings(res.headers.get("content-encoding"));
-  if (codings === null || res.body === null) return res;
+/**
+ * The body decoders (`node:stream` and `node:zlib`: about 20 ms of start-up),
+ * loaded 10 ms after a fetcher's first request (or by the first compressed answer).
+ */
+let decoders: Promise<typeof import("./decode_body.ts")> | null = null;
+
+function loadDecoders(): Promise<typeof import("./decode_body.ts")> {
+  return decoders ??= import("./decode_body.ts");
+}
+
+/**
+ * When the body decoders start loading after a fetcher's first request, in
+ * ms: once the request is written, while its answer is awaited (most sites
+ * compress their pages), as a crawl loads its page parsers.
+ */
+const PRELOAD_DECODERS_MS = 10;
+
+/** `res` with its body decoded: it has content codings this fetcher can undo. */
+async function decodedResponse(
+  res: Response,
+  codings: string[],
+  signal: AbortSignal,
+): Promise<Response> {
+  const { decodeBody } = await loadDecoders();
   const headers = new Headers(res.headers);
   headers.delete("content-encoding");
   headers.delete("content-length");
   const init = { status: res.status, statusText: res.statusText, headers };
-  return new Response(decodeBody(res.body, codings, signal), init);
+  return new Response(decodeBody(res.body!, codings, signal), init);
 }

@@ -4,14 +4,14 @@
  *
  * @example
  * ```ts
- * import { compileScope, inScope } from "./scope.ts";
+ * import { compileScope, inScope, loadScopeKind } from "./scope.ts";
+ * await loadScopeKind("domain"); // the public suffix list, loaded on demand
  * const scope = compileScope(["http://a.example.com/"], { scope: "domain" });
  * inScope(scope, "https://b.example.com/x"); // true
  * inScope(scope, "https://example.org/"); // false
  * ```
  * @module
  */
-import { getDomain } from "tldts";
 import { hostnameOf, originOf } from "./url_parts.ts";
 
 /** The scope kinds, in order from narrowest to widest. */
@@ -38,9 +38,26 @@ export interface CompiledScope {
   exclude: RegExp[];
 }
 
-/** The registrable domain of a host name (the host itself for IPs and unknown suffixes). */
-export function registrableDomain(hostname: string): string {
-  return getDomain(hostname, { allowPrivateDomains: true }) ?? hostname;
+/** `registrableDomain` of registrable_domain.ts, once {@linkcode loadScopeKind} loaded it. */
+let domainOf: ((hostname: string) => string) | null = null;
+
+/**
+ * Loads what a scope kind needs before {@linkcode compileScope} can use it:
+ * the public suffix list (`tldts`) for `domain`, nothing for the others. It
+ * is not loaded with this module because it cost 25-35 ms of every crawl's
+ * start-up, while few crawls use that kind (`crawl()` calls this itself).
+ */
+export async function loadScopeKind(kind: ScopeKind): Promise<void> {
+  if (kind === "domain" && domainOf === null) {
+    domainOf = (await import("./registrable_domain.ts")).registrableDomain;
+  }
+}
+
+function registrableDomain(hostname: string): string {
+  if (domainOf === null) {
+    throw new TypeError('The "domain" scope needs await loadScopeKind("domain") first');
+  }
+  return domainOf(hostname);
 }
 
 function keyOf(kind: ScopeKind, href: string): string {
@@ -65,7 +82,11 @@ function toRegExp(p: string | RegExp, name: string): RegExp {
   }
 }
 
-/** Builds the scope of a crawl from its normalized seeds. Throws SyntaxError on a bad pattern. */
+/**
+ * Builds the scope of a crawl from its normalized seeds. Throws SyntaxError
+ * on a bad pattern, and TypeError for the `domain` kind before
+ * {@linkcode loadScopeKind} has loaded it.
+ */
 export function compileScope(seeds: Iterable<string>, options: ScopeOptions = {}): CompiledScope {
   const kind = options.scope ?? "origin";
   const keys = new Set<string>();

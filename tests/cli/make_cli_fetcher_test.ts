@@ -4,10 +4,10 @@ import { defaultFetcher } from "../../src/net/fetcher.ts";
 
 Deno.test("makeCliFetcher() uses Deno's fetch when a proxy is configured, its own client otherwise", async () => {
   assert.equal(
-    makeCliFetcher(false, null, { HTTPS_PROXY: "http://proxy.test:3128" }),
+    await makeCliFetcher(false, null, { HTTPS_PROXY: "http://proxy.test:3128" }),
     defaultFetcher,
   );
-  const own = makeCliFetcher(false, null, {});
+  const own = await makeCliFetcher(false, null, {});
   assert.notEqual(own, defaultFetcher);
   await own[Symbol.asyncDispose]?.();
 });

@@ -40,3 +40,9 @@ for (
     );
   });
 }
+
+Deno.test("parseCliArgs() turns pre-connecting off with --no-preconnect (on by default)", () => {
+  assert.equal(parseCliArgs(["http://a.test/"]).options.preconnect, true);
+  assert.equal(parseCliArgs(["--no-preconnect", "http://a.test/"]).options.preconnect, false);
+  assert.equal(parseCliArgs(["--preconnect", "http://a.test/"]).options.preconnect, true);
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compileScope, inScope } from "../../src/url/scope.ts";
+import { compileScope, inScope, loadScopeKind } from "../../src/url/scope.ts";
 import fc from "fast-check";
 import { normalizeUrl } from "../../src/url/normalize_url.ts";
 import { originOf } from "../../src/url/url_parts.ts";
@@ -18,7 +18,8 @@ Deno.test("inScope() with host scope ignores scheme and port", () => {
   assert.ok(!inScope(s, "http://b.example.com/x"));
 });
 
-Deno.test("inScope() with domain scope uses the registrable domain (public suffix list)", () => {
+Deno.test("inScope() with domain scope uses the registrable domain (public suffix list)", async () => {
+  await loadScopeKind("domain");
   const s = compileScope(["http://www.example.co.uk/"], { scope: "domain" });
   assert.ok(inScope(s, "https://shop.example.co.uk/"));
   assert.ok(!inScope(s, "https://other.co.uk/"));

@@ -177,13 +177,15 @@ async function collectAll(run: AsyncIterable<CrawlEvent>): Promise<CrawlEvent[]>
   return events;
 }
 
+/** A pinned fetcher with the SSRF guard on, 127.0.0.1 let through (the service's set-up). */
+function loopbackFetcher() {
+  return createPinnedFetcher({ allowNets: parseAllowNets("127.0.0.1/32"), allowedPorts: null });
+}
+
 Deno.test("crawl() pre-connects to the seed's origin while its answer is awaited, and closes what it did not use", async () => {
   const links = `<a href="/a">a</a><a href="/b">b</a>`;
   await using server = countingServer({ "/": links, "/a": "a", "/b": "b" }, new Set(["/"]));
-  await using fetcher = createPinnedFetcher({
-    allowNets: parseAllowNets("127.0.0.1/32"),
-    allowedPorts: null,
-  });
+  await using fetcher = loopbackFetcher();
   const run = collectAll(crawl([`http://127.0.0.1:${server.port}/`], {
     concurrency: 8,
     perHost: 4,
@@ -211,10 +213,7 @@ Deno.test("crawl() pre-connects to the seed's origin while its answer is awaited
 
 Deno.test("crawl() with preconnect off opens no connection before the seed's answer", async () => {
   await using server = countingServer({ "/": `<a href="/a">a</a>`, "/a": "a" }, new Set(["/"]));
-  await using fetcher = createPinnedFetcher({
-    allowNets: parseAllowNets("127.0.0.1/32"),
-    allowedPorts: null,
-  });
+  await using fetcher = loopbackFetcher();
   const run = collectAll(crawl([`http://127.0.0.1:${server.port}/`], {
     concurrency: 8,
     perHost: 4,
@@ -232,10 +231,7 @@ Deno.test("crawl() with preconnect off opens no connection before the seed's ans
 
 Deno.test("crawl() pre-connects nothing when no link can follow the seeds", async () => {
   await using server = countingServer({ "/": `<a href="/a">a</a>` }, new Set(["/"]));
-  await using fetcher = createPinnedFetcher({
-    allowNets: parseAllowNets("127.0.0.1/32"),
-    allowedPorts: null,
-  });
+  await using fetcher = loopbackFetcher();
   for (const limit of [{ maxDepth: 0 }, { maxPages: 1 }]) {
     const before = server.stats.accepted;
     const run = collectAll(crawl([`http://127.0.0.1:${server.port}/`], {

@@ -46,6 +46,29 @@ export interface PageMeta {
   alternates: Record<string, string> | null;
 }
 
+/**
+ * The metadata of a page that says nothing: every field `null` (what a page
+ * with no `<meta>`, `<link rel>` or `lang` gets, and what a stored page
+ * without `meta` reads back as).
+ *
+ * @example
+ * ```ts
+ * import { NO_META } from "./page_meta.ts";
+ * const meta = { ...NO_META, lang: "en" };
+ * ```
+ */
+export const NO_META: Readonly<Record<keyof PageMeta, null>> = Object.freeze({
+  description: null,
+  canonical: null,
+  lang: null,
+  robots: null,
+  author: null,
+  publishedTime: null,
+  siteName: null,
+  image: null,
+  alternates: null,
+});
+
 /** Longest metadata value kept, in characters (a page can put megabytes in an attribute). */
 export const MAX_META_VALUE = 2000;
 /** Most `hreflang` alternates kept per page. */

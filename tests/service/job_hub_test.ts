@@ -26,6 +26,24 @@ function countingStore(): { store: MemoryStore; reads: number[] } {
   return { store, reads };
 }
 
+/**
+ * A follower (polling every `pollMs`) at the end of a shared job's log of one
+ * event, once it has followed that event; the store counts its reads.
+ */
+async function followingAtTail(pollMs: number) {
+  const { store, reads } = countingStore();
+  const hub = new JobHub();
+  await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
+  hub.open("j", 0, { partial: true });
+  hub.publish("j", [ev(1, "http://a.test/1")]);
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const e of followEvents(store, hub, "j", { pollMs })) seen.push(e.seq);
+  })();
+  await waitUntil(() => seen.length === 1, "the first event is followed");
+  return { store, reads, hub, seen, following };
+}
+
 const done: CrawlEvent = {
   type: "done",
   reason: "complete",
@@ -189,16 +207,7 @@ Deno.test("JobHub.publish() keeps a partial log in seq order when batches come o
 });
 
 Deno.test("followEvents() at the end of a shared job's log waits for this process's next events, not the store", async () => {
-  const { store, reads } = countingStore();
-  const hub = new JobHub();
-  await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
-  hub.open("j", 0, { partial: true });
-  hub.publish("j", [ev(1, "http://a.test/1")]);
-  const seen: number[] = [];
-  const following = (async () => {
-    for await (const e of followEvents(store, hub, "j", { pollMs: 10_000 })) seen.push(e.seq);
-  })();
-  await waitUntil(() => seen.length === 1, "the first event is followed");
+  const { store, reads, hub, seen, following } = await followingAtTail(10_000);
   for (const seq of [2, 3, 4]) {
     await new Promise((r) => setTimeout(r, 5));
     hub.publish("j", [ev(seq, `http://a.test/${seq}`)]);
@@ -251,16 +260,7 @@ Deno.test("followEvents() behind this process's log catches up with few reads of
 });
 
 Deno.test("followEvents() at the end of a shared job's log does not read the store while a write is in flight here", async () => {
-  const { store, reads } = countingStore();
-  const hub = new JobHub();
-  await store.createJob(newJob("j", ["http://a.test/"], {}, new Date()));
-  hub.open("j", 0, { partial: true });
-  hub.publish("j", [ev(1, "http://a.test/1")]);
-  const seen: number[] = [];
-  const following = (async () => {
-    for await (const e of followEvents(store, hub, "j", { pollMs: 10 })) seen.push(e.seq);
-  })();
-  await waitUntil(() => seen.length === 1, "the first event is followed");
+  const { store, reads, hub, seen, following } = await followingAtTail(10);
   hub.writing("j", 1);
   await new Promise((r) => setTimeout(r, 100)); // ten polls' worth
   assert.equal(reads.length, 0, "no store read while this process writes the next events");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MemoryStore } from "../../src/store/memory_store.ts";
 import { storeContract } from "./contract.ts";
+import { NO_META } from "../../src/html/page_meta.ts";
 
 storeContract("MemoryStore", () => {
   const store = new MemoryStore();
@@ -10,14 +11,9 @@ storeContract("MemoryStore", () => {
 Deno.test("MemoryStore keeps its own copy of an event: changing the written one later changes nothing", async () => {
   const store = new MemoryStore();
   const meta = {
-    description: null,
-    canonical: null,
+    ...NO_META,
     lang: "en",
     robots: ["noindex"],
-    author: null,
-    publishedTime: null,
-    siteName: null,
-    image: null,
     alternates: { de: "http://a.test/de" },
   };
   const event = {

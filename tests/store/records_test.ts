@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { PageEvent } from "../../src/crawl/events.ts";
+import { NO_META } from "../../src/html/page_meta.ts";
 import {
   docId,
   expandPage,
@@ -12,18 +13,6 @@ import {
   toQueueGroups,
   toStoredEvent,
 } from "../../src/store/mongo/records.ts";
-
-const noMeta = {
-  description: null,
-  canonical: null,
-  lang: null,
-  robots: null,
-  author: null,
-  publishedTime: null,
-  siteName: null,
-  image: null,
-  alternates: null,
-};
 
 function page(over: Partial<PageEvent> = {}): PageEvent {
   return {
@@ -39,7 +28,7 @@ function page(over: Partial<PageEvent> = {}): PageEvent {
     bytes: 10,
     ms: 1.5,
     attempts: 1,
-    meta: { ...noMeta, lang: "en" },
+    meta: { ...NO_META, lang: "en" },
     contentHash: null,
     content: null,
     ...over,
@@ -67,10 +56,10 @@ Deno.test("expandPage() gives back every page storedFields() stored, field for f
     page(),
     page({ finalUrl: "http://a.test/q", attempts: 3, parent: null, title: null }),
     page({ meta: null, contentHash: "ab".repeat(32), content: "x", contentTruncated: true }),
-    page({ meta: noMeta }),
-    page({ meta: noMeta, contentHash: "ab".repeat(32) }),
+    page({ meta: NO_META }),
+    page({ meta: NO_META, contentHash: "ab".repeat(32) }),
     page({ meta: null }),
-    page({ meta: { ...noMeta, robots: ["noindex"], alternates: { de: "http://a.test/de" } } }),
+    page({ meta: { ...NO_META, robots: ["noindex"], alternates: { de: "http://a.test/de" } } }),
     page({ source: "sitemap", lastmod: null }),
   ];
   for (const p of cases) {
@@ -81,8 +70,8 @@ Deno.test("expandPage() gives back every page storedFields() stored, field for f
   // tells which it was (a page parsed has both, one not parsed neither), stored otherwise.
   const hash = "ab".repeat(32);
   assert.equal("meta" in storedFields(page({ meta: null })), false);
-  assert.equal("meta" in storedFields(page({ meta: noMeta, contentHash: hash })), false);
-  assert.deepStrictEqual(storedFields(page({ meta: noMeta })).meta, {});
+  assert.equal("meta" in storedFields(page({ meta: NO_META, contentHash: hash })), false);
+  assert.deepStrictEqual(storedFields(page({ meta: NO_META })).meta, {});
   assert.equal(storedFields(page({ meta: null, contentHash: hash })).meta, null);
 });
 
@@ -90,11 +79,11 @@ Deno.test("expandPage() reads a page stored before stop 20 without meta as one n
   // Stop 19 left `meta` out only when it was null, and kept `{}` for nothing found.
   const { meta: _, ...stored } = storedFields(page({ meta: null }));
   assert.equal(expandPage(stored).meta, null);
-  assert.deepStrictEqual(expandPage({ ...stored, meta: {} }).meta, noMeta);
+  assert.deepStrictEqual(expandPage({ ...stored, meta: {} }).meta, NO_META);
 });
 
 Deno.test("expandPage() returns a page stored whole (before the compact form) as it was", () => {
-  const whole = { ...page({ meta: noMeta }) } as unknown as Record<string, unknown>;
+  const whole = { ...page({ meta: NO_META }) } as unknown as Record<string, unknown>;
   assert.deepStrictEqual(expandPage(whole), whole);
 });
 
@@ -136,7 +125,7 @@ Deno.test("toQueueGroups() keeps a chunk's URLs in order, one group per run of o
 });
 
 Deno.test("storedFields() refuses a field name BSON cannot store, in meta too", () => {
-  const bad = page({ meta: { ...noMeta, alternates: { "en.us": "http://a.test/en" } } });
+  const bad = page({ meta: { ...NO_META, alternates: { "en.us": "http://a.test/en" } } });
   assert.throws(() => storedFields(bad), TypeError);
   const extra = { ...page(), $where: 1 } as unknown as PageEvent;
   assert.throws(() => storedFields(extra), TypeError);

@@ -23,7 +23,7 @@
  * @module
  */
 import type { CrawlEvent, PageEvent } from "../../crawl/events.ts";
-import type { PageMeta } from "../../html/page_meta.ts";
+import { NO_META } from "../../html/page_meta.ts";
 import type {
   FrontierEntry,
   FrontierState,
@@ -415,8 +415,8 @@ export function toStoredEvent(d: EventRecord): StoredEvent {
  * when nothing was found in a page parsed, or the page was not parsed). On
  * FerretDB 1.24 an insert costs about 7 µs of its CPU per value, so a
  * typical page is a third cheaper to store (its `meta` alone is nine
- * `null`s); the document
- * stays one a person can query (`{ title: "..." }`, `{ "meta.lang": "en" }`).
+ * `null`s); the document stays one a person can query (`{ title: "..." }`,
+ * `{ "meta.lang": "en" }`).
  * Throws a `TypeError` on a field name BSON cannot store.
  */
 export function storedFields(
@@ -430,8 +430,8 @@ export function storedFields(
   for (const k of PAGE_FIELD_ORDER) {
     const v = page[k];
     if (k === "meta") {
-      // Left out when `expandPage` can tell it from `contentHash` (see `metaOf`); a page
-      // parsed has both, one not parsed neither.
+      // Left out when `expandPage` can tell it from `contentHash`: a page parsed has both,
+      // one not parsed neither.
       const meta = v === null || v === undefined ? null : storedMeta(v as Record<string, unknown>);
       const hashed = event.contentHash !== null && event.contentHash !== undefined;
       if (meta === null ? !hashed : hashed && Object.keys(meta).length === 0) continue;
@@ -466,19 +466,6 @@ function storedMeta(meta: Record<string, unknown>): Record<string, unknown> {
 /** Page fields left out of a stored page when `null` (see {@linkcode storedFields}). */
 const NULLABLE_PAGE_FIELDS = ["parent", "title", "meta", "contentHash", "content"] as const;
 const NULLABLE = new Set<string>(NULLABLE_PAGE_FIELDS);
-
-/** A page's metadata with nothing found: what a stored `meta` fills in. */
-const NO_META: Record<keyof PageMeta, null> = {
-  description: null,
-  canonical: null,
-  lang: null,
-  robots: null,
-  author: null,
-  publishedTime: null,
-  siteName: null,
-  image: null,
-  alternates: null,
-};
 
 /**
  * A stored page's fields as the event had them: what {@linkcode storedFields}

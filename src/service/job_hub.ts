@@ -16,7 +16,7 @@
  */
 import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
-import type { StoredEvent } from "../store/store.ts";
+import { firstAfter, type StoredEvent } from "../store/store.ts";
 
 /** Settings of a {@linkcode JobHub}. */
 export interface JobHubOptions {
@@ -92,7 +92,7 @@ export class JobHub {
         if (e.seq <= log.base) continue;
         const at = log.events.length === 0 || log.events.at(-1)!.seq < e.seq
           ? log.events.length
-          : indexAfter(log.events, e.seq - 1);
+          : firstAfter(log.events, e.seq - 1);
         if (log.events[at]?.seq === e.seq) continue;
         log.events.splice(at, 0, e);
         log.links += linkCount(e);
@@ -148,7 +148,7 @@ export class JobHub {
     const log = this.#logs.get(jobId);
     if (!log || afterSeq < log.base) return null;
     // Binary search: a follower asks after every batch, the log holds up to `keep`.
-    const lo = indexAfter(log.events, afterSeq);
+    const lo = firstAfter(log.events, afterSeq);
     if (!log.partial) return log.events.slice(lo);
     if (lo === log.events.length || log.events[lo].seq !== afterSeq + 1) return null;
     let end = lo + 1;
@@ -231,16 +231,4 @@ export class JobHub {
 /** How many links an event holds (those of a `page`, none otherwise). */
 function linkCount(e: StoredEvent): number {
   return e.event.type === "page" ? e.event.links.length : 0;
-}
-
-/** The index of the first of `events` (ascending `seq`) whose `seq` is past `seq`. */
-function indexAfter(events: StoredEvent[], seq: number): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (events[mid].seq <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -22,6 +22,7 @@ import {
   type AdmitResult,
   chunkKey,
   type ChunkRef,
+  firstAfter,
   type FrontierEntry,
   type FrontierState,
   groupByHost,
@@ -513,18 +514,6 @@ function plainClone(v: unknown): unknown {
 
 function copyStored(e: StoredEvent): StoredEvent {
   return { seq: e.seq, key: e.key, event: copyEvent(e.event) };
-}
-
-/** Index of the first event with `seq > after` in an ascending array (binary search). */
-function firstAfter(events: StoredEvent[], after: number): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (events[mid].seq <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The state of a queued URL given its stored event (none: `pending`). */

@@ -185,6 +185,28 @@ export interface StoredEvent {
 }
 
 /**
+ * The index of the first of `events` (ascending `seq`) with `seq > after`:
+ * a binary search.
+ *
+ * @example
+ * ```ts
+ * import { firstAfter } from "./store.ts";
+ * const e = (seq: number) => ({ seq, key: "k", event: { type: "done" } }) as never;
+ * firstAfter([e(1), e(2), e(4)], 2); // 2
+ * ```
+ */
+export function firstAfter(events: readonly StoredEvent[], after: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid].seq <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * Everything one flush of the job runner writes. A store applies it in this
  * order, so that a crash between steps only ever leaves work to redo, never
  * work lost: (1) `frontier`: the URLs the engine queued, inserted where

@@ -49,17 +49,27 @@ function percentDecodeBytes(s: string): Uint8Array {
 
 /**
  * The Encoding standard's one-way mappings: the Shift_JIS and EUC-JP
- * encoders write U+00A5 as 0x5C and U+203E as 0x7E, which decode as `\\` and `~`.
+ * encoders write U+00A5 as 0x5C and U+203E as 0x7E, which decode as `\\` and `~`,
+ * and U+2212 (minus sign) as U+FF0D's bytes, which decode as the full-width hyphen-minus.
  */
 const ONE_WAY: Record<string, Record<string, string>> = {
-  shift_jis: { "\u00a5": "\\", "\u203e": "~" },
-  "euc-jp": { "\u00a5": "\\", "\u203e": "~" },
+  shift_jis: { "\u00a5": "\\", "\u203e": "~", "\u2212": "\uff0d" },
+  "euc-jp": { "\u00a5": "\\", "\u203e": "~", "\u2212": "\uff0d" },
 };
 
 Deno.test("a yen sign or an overline in a Shift_JIS or EUC-JP query is written as the standard says", () => {
   for (const encoding of ["shift_jis", "euc-jp"]) {
     const u = new URL(encodeHrefQuery("/p?a=\u00a5\u203e", encoding), "http://a.test/");
     assert.equal(u.search, "?a=\\~", encoding); // 0x5C and 0x7E, which a query keeps as they are
+  }
+});
+
+Deno.test("a minus sign in a Shift_JIS or EUC-JP query is written as the full-width hyphen-minus", () => {
+  const bytes = { shift_jis: "?a=%81|", "euc-jp": "?a=%A1%DD" };
+  for (const [encoding, search] of Object.entries(bytes)) {
+    const u = new URL(encodeHrefQuery("/p?a=\u2212", encoding), "http://a.test/");
+    assert.equal(u.search, search, encoding);
+    assert.equal(new TextDecoder(encoding).decode(percentDecodeBytes(u.search.slice(3))), "\uff0d");
   }
 });
 
@@ -82,7 +92,7 @@ Deno.test("fuzz: a query encoded for a page decodes back with the page's TextDec
   ];
   const known = fc.constantFrom(
     ..."aZ09=& +,;:-_.~!$()*/?@[]'\"<>".split(""),
-    ..."\u00e9\u00fc\u00df\u20ac\u00a0\u041f\u0440\u03bb\u8868\u30c6\uff71\u4e2d\u6587\ud55c\u00e5\u00a5\u203e"
+    ..."\u00e9\u00fc\u00df\u20ac\u00a0\u041f\u0440\u03bb\u8868\u30c6\uff71\u4e2d\u6587\ud55c\u00e5\u00a5\u203e\u2212"
       .split(""),
     "\u{1F600}",
     "\u{20000}",

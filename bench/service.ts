@@ -63,6 +63,19 @@ export interface RunFigures {
   cpuMsPerPage?: number;
 }
 
+/**
+ * Each run's pages/s over the CLI run just before it (the two ran back to
+ * back, so a slow minute on this shared box slows both): their median and
+ * range, e.g. `47 % (44-56)`; empty without CLI runs.
+ */
+export function runShares(cli: number[], path: number[]): string {
+  const shares = path.slice(0, cli.length).map((r, i) => 100 * r / cli[i]);
+  if (shares.length === 0) return "";
+  return `${median(shares).toFixed(0)} % (${Math.min(...shares).toFixed(0)}-${
+    Math.max(...shares).toFixed(0)
+  })`;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -433,17 +446,16 @@ if (import.meta.main) {
     site.kill("SIGKILL");
     await site.status;
   }
-  const cliRate = results.has("cli")
-    ? median(results.get("cli")!.map((f) => f.pages / f.seconds))
-    : NaN;
+  const cliRates = results.get("cli")?.map((f) => f.pages / f.seconds) ?? [];
+  const cliRate = cliRates.length > 0 ? median(cliRates) : NaN;
   console.log(
     `\nservice benchmark: ${PAGES} pages of ~4 KB, ~10 new links a page, concurrency ${CONCURRENCY}, ` +
       `robots off, ${RUNS} runs each (medians); root ${ROOT}\n`,
   );
   console.log(
-    "| path | pages | s | pages/s | share of CLI | peak RSS MB | CPU ms/page | docs/page | B/page | database CPU ms/page |",
+    "| path | pages | s | pages/s | share of CLI | share, run by run | peak RSS MB | CPU ms/page | docs/page | B/page | database CPU ms/page |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const [p, fs] of results) {
     const rate = median(fs.map((f) => f.pages / f.seconds));
     const docs = fs[0].docsPerPage === undefined
@@ -460,6 +472,7 @@ if (import.meta.main) {
         median(fs.map((f) => f.seconds)).toFixed(2)
       } | ` +
         `${rate.toFixed(0)} | ${(100 * rate / cliRate).toFixed(0)} % | ` +
+        `${runShares(cliRates, fs.map((f) => f.pages / f.seconds))} | ` +
         `${median(fs.map((f) => f.peakRssMb)).toFixed(0)} | ` +
         `${
           median(fs.map((f) => f.cpuMsPerPage ?? NaN)).toFixed(3)

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { generateSite, pagePath, renderPage } from "./gen_site.ts";
+import { generateSite, pagePath, renderPage } from "../../bench/gen_site.ts";
 
 function hrefs(html: string): string[] {
   return [...html.matchAll(/<a [^>]*href="([^"]*)"/g)].map((m) => m[1]);

@@ -56,6 +56,7 @@ import { checkBatch, checkFields, checkLimit, checkNumber, checkString } from ".
 import { abortable } from "../../async/abortable.ts";
 import { message, redact, toStoreError } from "./errors.ts";
 import { insertMissing } from "./batch_write.ts";
+import { installAsciiStrings } from "./bson_strings.ts";
 import { claimJob } from "./claim.ts";
 import {
   type BatchItemsRecord,
@@ -143,6 +144,7 @@ export class MongoStore implements Store {
    * `StoreError` with code `invalid` when the URI cannot be parsed.
    */
   constructor(uri: string, dbName: string, options: MongoStoreOptions = {}) {
+    installAsciiStrings();
     this.#where = `${redact(uri)} (database ${dbName})`;
     try {
       this.#client = new MongoClient(uri, {

@@ -23,7 +23,8 @@
  * (`cli,memory,ferretdb`), BENCH_SERVICE_ROOT (run `cli.ts`/`main.ts` from
  * another checkout, e.g. an older commit), BENCH_SERVICE_BASE (a checkout whose
  * service runs as one more path, `ferretdb-base`, interleaved with `ferretdb`:
- * an A/B in one sitting), BENCH_SERVICE_FLAGS
+ * an A/B in one sitting), BENCH_SERVICE_BASE_URI (the database of
+ * `ferretdb-base`, MONGODB_URI by default), BENCH_SERVICE_FLAGS
  * (Deno flags of the service, default those of `deno task start`),
  * MONGODB_URI. The scale-out figure is `bench/scale_out.ts`, run after this
  * by the task.
@@ -40,6 +41,8 @@ const ROOT = Deno.env.get("BENCH_SERVICE_ROOT") ?? new URL("..", import.meta.url
 /** Another checkout whose service runs as path `ferretdb-base`, interleaved with `ferretdb`. */
 const BASE = Deno.env.get("BENCH_SERVICE_BASE") ?? "";
 const MONGODB_URI = Deno.env.get("MONGODB_URI") ?? "";
+/** The database of path `ferretdb-base` (e.g. one run with other settings), MONGODB_URI by default. */
+const BASE_URI = Deno.env.get("BENCH_SERVICE_BASE_URI") || MONGODB_URI;
 const OUT = new URL("./out/", import.meta.url).pathname;
 const CONCURRENCY = 64;
 const SERVICE_FLAGS = (Deno.env.get("BENCH_SERVICE_FLAGS") ??
@@ -269,11 +272,11 @@ export async function storedFigures(
 }
 
 /**
- * The pid of the process listening on MONGODB_URI's port when it runs on
+ * The pid of the process listening on `uri`'s port when it runs on
  * this machine (FerretDB started by `scripts/ferretdb.sh`), else `null`.
  */
-async function databasePid(): Promise<number | null> {
-  const port = /:(\d+)\/?/.exec(MONGODB_URI.replace(/^mongodb:\/\//, ""))?.[1];
+async function databasePid(uri: string): Promise<number | null> {
+  const port = /:(\d+)\/?/.exec(uri.replace(/^mongodb:\/\//, ""))?.[1];
   if (!port) return null;
   try {
     const out = await new Deno.Command("ss", { args: ["-ltnpH", `sport = :${port}`] }).output();
@@ -356,12 +359,19 @@ async function postAndFollow(url: string, body: unknown): Promise<string> {
   return tail;
 }
 
-async function runService(seed: string, mongo: boolean, root = ROOT): Promise<RunFigures> {
+async function runService(
+  seed: string,
+  mongo: boolean,
+  root = ROOT,
+  uri = MONGODB_URI,
+): Promise<RunFigures> {
   const db = `bench_${Date.now()}`;
   // MONGODB_URI is set empty for the in-memory path: the child inherits this process's env.
-  const env: Record<string, string> = mongo ? { MONGODB_URI, MONGODB_DB: db } : { MONGODB_URI: "" };
+  const env: Record<string, string> = mongo
+    ? { MONGODB_URI: uri, MONGODB_DB: db }
+    : { MONGODB_URI: "" };
   const { child, port } = await startService(env, "main.ts", root);
-  const dbPid = mongo ? await databasePid() : null;
+  const dbPid = mongo ? await databasePid(uri) : null;
   const dbCpuBefore = dbPid === null ? 0 : await cpuMs(dbPid);
   const cpuBefore = await cpuMs(child.pid);
   try {
@@ -389,7 +399,7 @@ async function runService(seed: string, mongo: boolean, root = ROOT): Promise<Ru
     if (dbPid !== null) figures.dbCpuMsPerPage = (await cpuMs(dbPid) - dbCpuBefore) / figures.pages;
     await stopService(child);
     if (mongo) {
-      const s = await storedFigures(MONGODB_URI, db);
+      const s = await storedFigures(uri, db);
       figures.docsPerPage = s.docs / figures.pages;
       figures.bytesPerPage = s.bytes / figures.pages;
       console.error(`  stored: ${JSON.stringify(s.byCollection)}`);
@@ -427,7 +437,9 @@ if (import.meta.main) {
       for (const p of paths) {
         const f = p === "cli"
           ? await runCli(seed)
-          : await runService(seed, p.startsWith("ferretdb"), p === "ferretdb-base" ? BASE : ROOT);
+          : p === "ferretdb-base"
+          ? await runService(seed, true, BASE, BASE_URI)
+          : await runService(seed, p === "ferretdb");
         console.error(
           `run ${i + 1} ${p}: ${f.pages} pages in ${f.seconds.toFixed(2)} s, ` +
             `peak RSS ${f.peakRssMb.toFixed(0)} MB` +

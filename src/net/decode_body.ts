@@ -7,7 +7,8 @@
  * ```ts
  * import assert from "node:assert/strict";
  * import { gzipSync } from "node:zlib";
- * import { contentCodings, decodeBody } from "./decode_body.ts";
+ * import { contentCodings } from "./content_codings.ts";
+ * import { decodeBody } from "./decode_body.ts";
  * const raw = new Response(new Uint8Array(gzipSync("hello"))).body!;
  * const decoded = decodeBody(raw, contentCodings("gzip")!, new AbortController().signal);
  * assert.equal(await new Response(decoded).text(), "hello");
@@ -18,8 +19,6 @@ import { finished, pipeline, Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import zlib from "node:zlib";
 import { onAbort } from "../async/on_abort.ts";
-
-export { contentCodings } from "./content_codings.ts";
 
 function decoderFor(coding: string, head: Uint8Array | null): zlib.Gunzip | zlib.BrotliDecompress {
   const { Z_SYNC_FLUSH, BROTLI_OPERATION_FLUSH } = zlib.constants;

@@ -108,6 +108,15 @@ export interface PreconnectOptions {
  */
 const PRECONNECT_PARALLEL = 32;
 
+/**
+ * The pool a target's connections wait in: scheme, host name (TLS's SNI),
+ * the exact address and the port. Requests and pre-opened connections must
+ * agree on it, or a request would never find the connections opened for it.
+ */
+function poolKey(target: HttpTarget): string {
+  return `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
+}
+
 /** Opens a TCP connection; {@linkcode HttpClientOptions.dial}. */
 export type Dialer = (options: Deno.ConnectOptions) => Promise<Deno.TcpConn>;
 
@@ -271,7 +280,7 @@ export class HttpClient implements AsyncDisposable {
     const { signal } = req;
     signal.throwIfAborted();
     if (this.#closed) throw new TypeError("HttpClient is closed");
-    const key = `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
+    const key = poolKey(target);
     const h2 = this.#http2 && target.protocol === "https:" && !this.#knownH1.has(key);
     if (h2) {
       const probe = this.#probes.get(key);
@@ -344,7 +353,7 @@ export class HttpClient implements AsyncDisposable {
   async preconnect(target: HttpTarget, count: number, options: PreconnectOptions): Promise<number> {
     const { signal } = options;
     if (this.#closed || signal.aborted || count <= 0) return 0;
-    const key = `${target.protocol}//${target.hostname}|${target.address}|${target.port}`;
+    const key = poolKey(target);
     if (target.protocol === "https:" && this.#http2) {
       const probe = this.#probes.get(key);
       if (probe !== undefined) await abortable(probe, signal).catch(() => {});

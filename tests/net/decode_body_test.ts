@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import zlib from "node:zlib";
-import { contentCodings, decodeBody } from "../../src/net/decode_body.ts";
+import { contentCodings } from "../../src/net/content_codings.ts";
+import { decodeBody } from "../../src/net/decode_body.ts";
 
 const TEXT = "decode me, then find the links ".repeat(3000);
 const encoders: Record<string, (b: string) => Uint8Array> = {

@@ -156,6 +156,17 @@ export function createPinnedFetcher(
     return checks === null && loadingChecks !== null ? loadingChecks : null;
   }
 
+  /**
+   * The addresses of a host name that needs DNS, each checked against the
+   * policy (the checks must be loaded): a request and a pre-connect to the
+   * same host connect only where this lets them.
+   */
+  async function resolveChecked(hostname: string, signal: AbortSignal): Promise<string[]> {
+    const addresses = await resolveHost(resolve, hostname, signal);
+    if (policy !== null) checks!.checkAddresses(hostname, addresses, policy);
+    return addresses;
+  }
+
   /** Loads the body decoders while the first answer is awaited; cleared by `close()`. */
   let preloadTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -169,11 +180,7 @@ export function createPinnedFetcher(
     const loading = ready();
     if (loading !== null) await loading;
     const target = checkTarget(parsed);
-    let addresses = target.addresses;
-    if (addresses === null) {
-      addresses = await resolveHost(resolve, target.hostname, signal);
-      if (policy !== null) checks!.checkAddresses(target.hostname, addresses, policy);
-    }
+    const addresses = target.addresses ?? await resolveChecked(target.hostname, signal);
     signal.throwIfAborted();
     const req = {
       path: parsed.pathname + parsed.search,
@@ -228,11 +235,7 @@ export function createPinnedFetcher(
     try {
       await ready();
       const target = checkTarget(new URL(url));
-      let addresses = target.addresses;
-      if (addresses === null) {
-        addresses = await resolveHost(resolve, target.hostname, signal);
-        if (policy !== null) checks!.checkAddresses(target.hostname, addresses, policy);
-      }
+      const addresses = target.addresses ?? await resolveChecked(target.hostname, signal);
       return await client.preconnect({ ...target, address: addresses[0] }, count, {
         signal,
         connectTimeoutMs: init.connectTimeoutMs,

@@ -161,6 +161,10 @@ Deno.test("createPinnedFetcher().preconnect() opens no connection to an address 
   await using blocked = createPinnedFetcher({ allowNets: [], allowedPorts: null }, { dial });
   assert.equal(await blocked.preconnect(`http://127.0.0.1:${server.port}/`, 3, { signal }), 0);
   assert.equal(await blocked.preconnect(`http://localhost:${server.port}/`, 3, { signal }), 0);
+  // A name that resolves to a refused address: checked after DNS, as a request's would be.
+  const resolve = () => Promise.resolve([{ address: "127.0.0.1", family: 4 as const }]);
+  await using named = createPinnedFetcher({ allowNets: [], allowedPorts: null }, { dial, resolve });
+  assert.equal(await named.preconnect(`http://site.test:${server.port}/`, 3, { signal }), 0);
   assert.equal(dials, 0, "the guard refused before any connect");
   await using allowed = createPinnedFetcher(
     { allowNets: parseAllowNets("127.0.0.1/32"), allowedPorts: null },

@@ -44,7 +44,12 @@ export interface CliArgs {
   allowNets: string | null;
   /** No live progress line or summary on stderr. */
   quiet: boolean;
+  /** Threads the crawl is spread over (see `src/crawl/sharded_crawl.ts`). */
+  threads: number;
 }
+
+/** Most threads `--threads` takes. */
+export const MAX_THREADS = 16;
 
 /** `maxPages` to `max-pages`. */
 export function kebab(key: string): string {
@@ -87,6 +92,7 @@ export function usage(): string {
     "  --urls-file <file>          read URLs from a file, one a line (- for stdin)",
     "  --deny-private              refuse loopback, private and other non-public addresses",
     "  --allow-nets <cidrs>        with --deny-private: networks still allowed (a,b,...)",
+    "  --threads <n>               spread the crawl over n threads, one engine each (default 1)",
     "  --quiet                     no progress or summary on stderr",
     "  -h, --help                  show this help",
     "",
@@ -110,6 +116,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     "deny-private": { type: "boolean" },
     "allow-nets": { type: "string" },
     quiet: { type: "boolean" },
+    threads: { type: "string" },
     help: { type: "boolean", short: "h" },
   };
   for (const s of OPTION_SPECS) {
@@ -150,8 +157,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (v["allow-nets"] !== undefined && !v["deny-private"]) {
     throw new UsageError("--allow-nets only makes sense with --deny-private");
   }
+  const threads = v.threads === undefined ? 1 : toInt("threads", v.threads as string);
+  if (threads < 1 || threads > MAX_THREADS) {
+    throw new UsageError(`--threads must be from 1 to ${MAX_THREADS}, got ${threads}`);
+  }
   return {
     options,
+    threads,
     urls: parsed.positionals,
     urlsFile: (v["urls-file"] as string | undefined) ?? null,
     out: (v.out as string | undefined) ?? null,

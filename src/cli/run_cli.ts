@@ -12,9 +12,9 @@
  * @module
  */
 import { parseCliArgs, usage, UsageError } from "./parse_cli_args.ts";
-import { crawl, type CrawlRun } from "../crawl/crawl.ts";
+import { shardedCrawl, type ShardedCrawlRun } from "../crawl/sharded_crawl.ts";
 import type { CrawlEvent } from "../crawl/events.ts";
-import { writeNdjson } from "../streams/write_ndjson.ts";
+import { NdjsonText, writeNdjson } from "../streams/write_ndjson.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
 import { defaultFetcher, type Fetcher } from "../net/fetcher.ts";
 import { formatProgress } from "./progress_line.ts";
@@ -64,9 +64,9 @@ function splitLines(text: string): string[] {
 }
 
 async function* tap(
-  run: CrawlRun,
-  onEvent: (e: CrawlEvent) => void,
-): AsyncGenerator<CrawlEvent> {
+  run: ShardedCrawlRun,
+  onEvent: (e: CrawlEvent | NdjsonText) => void,
+): AsyncGenerator<CrawlEvent | NdjsonText> {
   for await (const e of run) {
     onEvent(e);
     yield e;
@@ -135,9 +135,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 
   if (io.trace) startTrace();
-  const run = crawl(urls, args.options, {
+  const run = shardedCrawl(urls, args.options, {
+    threads: args.threads,
     signal: io.signal,
     fetcher,
+    workerFetcher: { denyPrivate: args.denyPrivate, allowNets: args.allowNets },
     heapLimitBytes: io.heapLimitBytes,
   });
   const started = performance.now();
@@ -151,7 +153,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     await writeNdjson(
       tap(run, (e) => {
-        if (e.type === "done") doneReason = e.reason;
+        if (!(e instanceof NdjsonText) && e.type === "done") doneReason = e.reason;
       }),
       out,
       { preventClose: args.out === null },

@@ -102,6 +102,25 @@ export interface CrawlContext {
    * runs dry, only when `drain` (or `signal`) aborts. @default undefined
    */
   admit?: (task: Task) => void;
+  /**
+   * This run is one shard of a crawl spread over threads (see
+   * `sharded_crawl.ts`); set together with `admit`, which routes each URL to
+   * the shard that owns it. @default undefined
+   */
+  shard?: CrawlShard;
+}
+
+/** What a shard of a crawl spread over threads shares with the others. */
+export interface CrawlShard {
+  /** Claims one URL of the whole crawl's `maxPages`; false once they are spent. */
+  claimPage(): boolean;
+  /** Host delays are multiplied by it (the shards' requests to a host add up). @default 1 */
+  delayScale?: number;
+  /**
+   * Called when the run has nothing queued, nothing in flight and every task
+   * handed on: it will do nothing more until a task is added.
+   */
+  onIdle(): void;
 }
 
 /** A live view of a running crawl, e.g. for a progress line. */
@@ -222,6 +241,8 @@ export function crawl(
     delayMs: opts.delayMs,
     maxPages: opts.maxPages,
     probeNewHosts: !opts.ignoreRobots,
+    claim: context.shard?.claimPage,
+    delayScale: context.shard?.delayScale,
   });
   const live = { inFlight: 0, unhanded: 0 };
   const wake = new Notifier();
@@ -322,6 +343,8 @@ async function* run(
     if (frontier.has(task.url)) return false;
     if (admit !== undefined) {
       admit(task);
+      // A shard never fetches a URL it routed elsewhere: seen here, it is not routed again.
+      if (context.shard !== undefined) frontier.markSeen(task.url);
       return false;
     }
     if (!memoryFull && ++admissions % 1024 === 0 && heapLimit !== Infinity) {
@@ -342,7 +365,11 @@ async function* run(
   // the first parse). The connects go first: they complete while the parsers evaluate.
   const preconnecting = new AbortController();
   let preconnected: Promise<unknown> = Promise.resolve();
-  const preconnect = opts.preconnect && admit === undefined ? preconnectOf(fetcher) : null;
+  // A shared job's links may go to other workers, so it opens none; a shard's go to other
+  // shards of the same host, each of which opens its own.
+  const preconnect = opts.preconnect && (admit === undefined || context.shard !== undefined)
+    ? preconnectOf(fetcher)
+    : null;
   const preload = setTimeout(() => {
     if (preconnect !== null) {
       const init = {
@@ -541,6 +568,7 @@ async function* run(
           releaseUnhanded();
           return;
         }
+        if (live.unhanded === 0 && frontier.pending === 0) context.shard?.onIdle();
         const at = frontier.nextWakeAt(Date.now());
         try {
           await waitForWakeOrTimeout(

@@ -43,6 +43,19 @@ export interface FrontierOptions {
    * is called (used while their robots.txt is read). @default false
    */
   probeNewHosts?: boolean;
+  /**
+   * Claims one URL of a budget shared with other frontiers (the shards of a
+   * crawl spread over threads), instead of counting `maxPages` here; false
+   * when the budget is spent. @default undefined (this frontier's own count)
+   */
+  claim?: () => boolean;
+  /**
+   * Multiplies every host's delay, robots.txt `Crawl-delay` included: a
+   * frontier that holds one of N shards of a host's URLs spaces its own
+   * requests N times as far apart, so the host sees the delay asked for.
+   * @default 1
+   */
+  delayScale?: number;
 }
 
 interface HostState {
@@ -102,7 +115,8 @@ export class Frontier {
   /** Queues a task unless its URL was seen or `maxPages` is reached; true when queued. */
   add(task: Task): boolean {
     if (this.#seen.has(task.url)) return false;
-    if (this.#admitted >= this.#opts.maxPages) {
+    const claim = this.#opts.claim;
+    if (claim === undefined ? this.#admitted >= this.#opts.maxPages : !claim()) {
       this.#dropped++;
       return false;
     }
@@ -124,7 +138,7 @@ export class Frontier {
         head: 0,
         active: 0,
         lastStart: -Infinity,
-        delayMs: this.#opts.delayMs,
+        delayMs: this.#opts.delayMs * (this.#opts.delayScale ?? 1),
         probing: this.#opts.probeNewHosts ?? false,
       };
       this.#hosts.set(name, h);
@@ -180,6 +194,8 @@ export class Frontier {
   setHostDelay(url: string, delayMs: number | undefined): void {
     const h = this.#host(hostnameOf(url));
     h.probing = false;
-    if (delayMs !== undefined) h.delayMs = Math.max(this.#opts.delayMs, delayMs);
+    if (delayMs !== undefined) {
+      h.delayMs = Math.max(this.#opts.delayMs, delayMs) * (this.#opts.delayScale ?? 1);
+    }
   }
 }

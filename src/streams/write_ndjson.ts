@@ -21,6 +21,17 @@
  * @module
  */
 
+/**
+ * Lines already encoded as NDJSON (each ending in `\n`), written as they
+ * are: a worker thread that encoded its values itself hands over one string
+ * instead of the values (copying a string between threads is a memcpy;
+ * cloning the values costs more than encoding them).
+ */
+export class NdjsonText {
+  /** @param text whole lines, each ending in `\n` */
+  constructor(readonly text: string) {}
+}
+
 /** Settings of {@linkcode writeNdjson}. */
 export interface WriteNdjsonOptions {
   /** Leave `out` open at the end (e.g. stdout). @default {false} */
@@ -30,7 +41,8 @@ export interface WriteNdjsonOptions {
 }
 
 /**
- * Drains `source` into `out` as NDJSON and resolves once every line is
+ * Drains `source` into `out` as NDJSON ({@linkcode NdjsonText} values as
+ * they are) and resolves once every line is
  * written (and `out` closed, unless `preventClose`). A failing write rejects
  * and stops the source (its `return()` runs).
  */
@@ -62,7 +74,7 @@ export async function writeNdjson<T>(
   try {
     for await (const value of source) {
       if (failure !== null) break;
-      pending += JSON.stringify(value) + "\n";
+      pending += value instanceof NdjsonText ? value.text : JSON.stringify(value) + "\n";
       kick();
       while (pending.length >= maxPending && writing !== null) await writing;
     }

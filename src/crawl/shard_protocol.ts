@@ -1,0 +1,51 @@
+/**
+ * The messages between a crawl's coordinator (`sharded_crawl.ts`, on the
+ * main thread, which runs shard 0 itself) and the worker threads running the
+ * other shards (`shard_worker.ts`). Types only.
+ *
+ * @module
+ */
+import type { CrawlOptions } from "./options.ts";
+import type { Task } from "./frontier.ts";
+import type { CrawlStats } from "./events.ts";
+import type { CrawlProgress } from "./crawl.ts";
+import type { ShardMessage } from "./shard_router.ts";
+import type { Ownership } from "./shard_plan.ts";
+
+/** How a worker builds its fetcher: the SSRF guard's settings, as data. */
+export interface FetcherSpec {
+  /** Refuse private and reserved addresses (`--deny-private`). */
+  denyPrivate: boolean;
+  /** Networks let through anyway (`--allow-nets`). */
+  allowNets: string | null;
+}
+
+/** From the coordinator to a worker. */
+export type ToShard =
+  | {
+    t: "start";
+    shard: number;
+    plan: Ownership;
+    seeds: string[];
+    options: CrawlOptions;
+    /** One Int32: URLs admitted so far, all shards together. */
+    budget: SharedArrayBuffer;
+    heapLimitBytes: number;
+    fetcher: FetcherSpec;
+  }
+  | { t: "links"; tasks: Task[] }
+  | { t: "probe"; wave: number }
+  /** A batch of events was taken: one more may be sent. */
+  | { t: "ack" }
+  /** The crawl has ended (or is stopping gently): finish what is in flight. */
+  | { t: "drain" }
+  /** Stop at once. */
+  | { t: "abort" };
+
+/** From a worker to the coordinator. */
+export type FromShard =
+  | ShardMessage
+  /** Events, encoded as NDJSON lines. */
+  | { t: "events"; text: string; progress: CrawlProgress }
+  | { t: "done"; stats: CrawlStats; progress: CrawlProgress; memoryFull: boolean }
+  | { t: "failed"; message: string };

@@ -20,9 +20,17 @@ export type {
   CrawlContext,
   CrawlProgress,
   CrawlRun,
+  CrawlShard,
   ResumeEntry,
   Task,
 } from "./src/crawl/crawl.ts";
+export { shardedCrawl } from "./src/crawl/sharded_crawl.ts";
+export type {
+  FetcherSpec,
+  ShardedCrawlContext,
+  ShardedCrawlRun,
+} from "./src/crawl/sharded_crawl.ts";
+export { NdjsonText } from "./src/streams/write_ndjson.ts";
 export { DEFAULT_OPTIONS, OPTION_SPECS, OptionError, resolveOptions } from "./src/crawl/options.ts";
 export type { ContentMode, CrawlOptions, OptionSpec } from "./src/crawl/options.ts";
 export { SCOPE_KINDS } from "./src/url/scope.ts";

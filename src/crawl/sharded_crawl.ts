@@ -69,6 +69,9 @@ export interface ShardedCrawlRun extends AsyncIterableIterator<CrawlEvent | Ndjs
 /** When the workers are started, in ms after the crawl (see `spawnTimer`). */
 const SPAWN_AFTER_MS = 10;
 
+/** How long a stopped crawl waits for its workers to close their connections before ending them. */
+const STOP_WAIT_MS = 5000;
+
 /** Events and batches waiting for the consumer before the shards are paused. */
 const MERGED_ITEMS = 64;
 
@@ -105,8 +108,11 @@ export function shardedCrawl(
     () => null,
   );
   let open = plan.shards;
+  const { promise: allClosed, resolve: closedAll } = Promise.withResolvers<void>();
   const closeOne = () => {
-    if (--open === 0) merged.close();
+    if (--open > 0) return;
+    merged.close();
+    closedAll();
   };
 
   /** Messages for workers not started yet. */
@@ -262,8 +268,15 @@ export function shardedCrawl(
       context.signal?.removeEventListener("abort", onOuterAbort);
       if (!finished) {
         stopAll(new DOMException("Crawl consumer stopped", "AbortError"));
+        // Closed, the channel takes no more events: every shard can finish and say so.
         merged.close();
         await pump0;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          allClosed,
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+        ]);
+        clearTimeout(timer);
       }
       for (const w of workers) w.terminate();
     }

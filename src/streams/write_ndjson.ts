@@ -28,8 +28,13 @@
  * cloning the values costs more than encoding them).
  */
 export class NdjsonText {
-  /** @param text whole lines, each ending in `\n` */
-  constructor(readonly text: string) {}
+  /** Whole lines, each ending in `\n`. */
+  readonly text: string;
+
+  /** Wraps lines already encoded; `text` is whole lines, each ending in `\n`. */
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 /** Settings of {@linkcode writeNdjson}. */

@@ -158,3 +158,51 @@ Deno.test("runCli() says why when the frontier reached the memory limit", async 
   assert.equal(done?.type === "done" ? done.reason : done?.type, "memory_limit");
   assert.match(io.err(), /reached the memory limit/);
 });
+
+Deno.test("runCli() --threads spreads the crawl over threads: every page once, one done", async () => {
+  await using srv = startFixtureServer();
+  const io = fakeIo();
+  const code = await runCli(
+    ["--threads", "2", "--max-depth", "10", "--ignore-robots", `${srv.origin}/index.html`],
+    io,
+  );
+  assert.equal(code, EXIT.ok);
+  const evs = events(io.out());
+  const pages = evs.filter((e) => e.type === "page").map((e) => (e as { url: string }).url);
+  assert.ok(pages.length >= 10, `pages: ${pages.length}`);
+  assert.equal(new Set(pages).size, pages.length, "each page once");
+  const done = evs.at(-1)!;
+  assert.equal(done.type === "done" && done.stats.pages, pages.length);
+  assert.equal(evs.filter((e) => e.type === "done").length, 1);
+  assert.deepEqual([...srv.hits.values()].filter((n) => n !== 1), [], "each URL fetched once");
+});
+
+Deno.test("runCli() refuses a --threads outside 1-16 with usage", async () => {
+  for (const n of ["0", "17", "two"]) {
+    const io = fakeIo();
+    assert.equal(await runCli(["--threads", n, "http://a.test/"], io), EXIT.usage, n);
+    assert.match(io.err(), /--threads/);
+  }
+});
+
+Deno.test("runCli() --threads --deny-private: the workers refuse loopback too", async () => {
+  // perHost 1: each host belongs to one shard, so some of the four seeds go to the worker.
+  const servers = [1, 2, 3, 4].map((i) => startFixtureServer({ hostname: `127.0.0.${i}` }));
+  try {
+    const io = fakeIo();
+    const argv = ["--threads", "2", "--per-host", "1", "--deny-private", "--ignore-robots"];
+    const code = await runCli([...argv, ...servers.map((s) => `${s.origin}/a.html`)], io);
+    assert.equal(code, EXIT.ok);
+    const evs = events(io.out());
+    const codes = evs.filter((e) => e.type !== "done").map((e) => e.type === "error" && e.code);
+    assert.deepEqual(codes, [
+      "blocked_address",
+      "blocked_address",
+      "blocked_address",
+      "blocked_address",
+    ]);
+    assert.deepEqual(servers.map((s) => s.hits.size), [0, 0, 0, 0]);
+  } finally {
+    for (const s of servers) await s[Symbol.asyncDispose]();
+  }
+});

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import type { CrawlEvent, DoneEvent, ErrorEvent, PageEvent } from "../../src/crawl/events.ts";
 import { crawl, type CrawlContext } from "../../src/crawl/crawl.ts";
+import { shardedCrawl, type ShardedCrawlContext } from "../../src/crawl/sharded_crawl.ts";
+import { NdjsonText } from "../../src/streams/write_ndjson.ts";
 import type { CrawlOptions } from "../../src/crawl/options.ts";
 
 /** Everything a crawl yielded, checked for the invariants every crawl keeps. */
@@ -20,6 +22,24 @@ export async function collect(
 ): Promise<Collected> {
   const events: CrawlEvent[] = [];
   for await (const e of crawl(seeds, options, context)) events.push(e);
+  return checked(events, context.resume !== undefined);
+}
+
+/** {@linkcode collect} for a crawl over threads; the workers' NDJSON batches are parsed. */
+export async function collectSharded(
+  seeds: string[],
+  options: Partial<CrawlOptions>,
+  context: ShardedCrawlContext,
+): Promise<Collected> {
+  const events: CrawlEvent[] = [];
+  for await (const e of shardedCrawl(seeds, options, context)) {
+    if (!(e instanceof NdjsonText)) events.push(e);
+    else for (const line of e.text.split("\n")) if (line !== "") events.push(JSON.parse(line));
+  }
+  return checked(events, false);
+}
+
+function checked(events: CrawlEvent[], resumed: boolean): Collected {
   const dones = events.filter((e) => e.type === "done");
   assert.equal(dones.length, 1, "exactly one done event");
   assert.equal(events.at(-1)?.type, "done", "done is last");
@@ -32,7 +52,7 @@ export async function collect(
   const done = dones[0] as DoneEvent;
   const pages = events.filter((e): e is PageEvent => e.type === "page");
   const errors = events.filter((e): e is ErrorEvent => e.type === "error");
-  if (!context.resume) {
+  if (!resumed) {
     assert.equal(done.stats.pages, pages.length);
     assert.equal(done.stats.errors, errors.length);
   }
@@ -46,3 +66,23 @@ export function paths(urls: Iterable<string>): string[] {
     return x.pathname + x.search;
   }).sort();
 }
+
+/** The paths the fixture site's crawl from `/index.html` fetches (depth 10). */
+export const EXPECTED_PAGES = [
+  "/A.HTML",
+  "/a.html",
+  "/a.html?x=1",
+  "/area.html",
+  "/b/index.html",
+  "/bom.html",
+  "/c.html",
+  "/deep/d.html",
+  "/image.png",
+  "/index.html",
+  "/latin1.html",
+  "/meta-nofollow.html",
+  "/sjis.html",
+  "/win1251.html",
+  "/wrong-type.txt",
+  "/~user/page.html",
+];

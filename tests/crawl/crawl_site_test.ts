@@ -1,26 +1,7 @@
 import assert from "node:assert/strict";
 import { startFixtureServer } from "../../fixtures/server.ts";
-import { collect, paths } from "./_helpers.ts";
+import { collect, EXPECTED_PAGES, paths } from "./_helpers.ts";
 import type { PageEvent } from "../../src/crawl/events.ts";
-
-const EXPECTED_PAGES = [
-  "/A.HTML",
-  "/a.html",
-  "/a.html?x=1",
-  "/area.html",
-  "/b/index.html",
-  "/bom.html",
-  "/c.html",
-  "/deep/d.html",
-  "/image.png",
-  "/index.html",
-  "/latin1.html",
-  "/meta-nofollow.html",
-  "/sjis.html",
-  "/win1251.html",
-  "/wrong-type.txt",
-  "/~user/page.html",
-];
 
 Deno.test("crawl() visits exactly the fixture site's crawlable URLs, each once", async () => {
   await using srv = startFixtureServer();

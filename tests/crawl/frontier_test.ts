@@ -125,3 +125,30 @@ Deno.test("Frontier.setHostDelay() raises a host's delay (Crawl-delay), never be
   assert.deepEqual(drain(f, 499), []);
   assert.deepEqual(drain(f, 500), ["http://slow.test/2"]);
 });
+
+Deno.test("Frontier claims each new URL from a shared budget when given one", () => {
+  let left = 2;
+  const f = new Frontier({ perHost: 4, delayMs: 0, maxPages: 1, claim: () => left-- > 0 });
+  assert.equal(f.add({ url: "http://a.test/1", depth: 0, parent: null }), true);
+  assert.equal(f.add({ url: "http://a.test/1", depth: 0, parent: null }), false, "seen: no claim");
+  assert.equal(
+    f.add({ url: "http://a.test/2", depth: 0, parent: null }),
+    true,
+    "maxPages is not counted here",
+  );
+  assert.equal(f.add({ url: "http://a.test/3", depth: 0, parent: null }), false);
+  assert.equal(f.dropped, 1);
+});
+
+Deno.test("Frontier multiplies host delays, robots.txt's included, by delayScale", () => {
+  const f = new Frontier({ perHost: 4, delayMs: 100, maxPages: 10, delayScale: 3 });
+  for (const p of ["1", "2"]) f.add({ url: `http://a.test/${p}`, depth: 0, parent: null });
+  assert.ok(f.next(1000));
+  assert.equal(f.next(1299), null);
+  assert.ok(f.next(1300));
+  f.add({ url: "http://b.test/1", depth: 0, parent: null });
+  f.add({ url: "http://b.test/2", depth: 0, parent: null });
+  f.setHostDelay("http://b.test/", 200);
+  assert.ok(f.next(2000));
+  assert.equal(f.nextWakeAt(2000), 2600);
+});

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { startFixtureServer } from "../../fixtures/server.ts";
+import { collectSharded, EXPECTED_PAGES, paths } from "./_helpers.ts";
+import type { CrawlEvent } from "../../src/crawl/events.ts";
+import type { NdjsonText } from "../../src/streams/write_ndjson.ts";
+import { shardedCrawl } from "../../src/crawl/sharded_crawl.ts";
+import { defaultFetcher, type Fetcher } from "../../src/net/fetcher.ts";
+import { waitUntil, within } from "../_wait_until.ts";
+
+const FAST = { ignoreRobots: true, backoffMs: 10 };
+
+/** Deno's fetch, counting the requests it makes (shard 0's; the workers make their own). */
+function counting(): { fetcher: Fetcher; count: () => number } {
+  let n = 0;
+  return {
+    fetcher: (url, init) => {
+      n++;
+      return defaultFetcher(url, init);
+    },
+    count: () => n,
+  };
+}
+
+Deno.test("shardedCrawl() over 2 threads visits exactly the fixture site's URLs, each once", async () => {
+  await using srv = startFixtureServer();
+  const shard0 = counting();
+  const r = await collectSharded([`${srv.origin}/index.html`], { maxDepth: 10 }, {
+    threads: 2,
+    fetcher: shard0.fetcher,
+  });
+  assert.deepEqual(paths(r.pages.map((p) => p.url)), EXPECTED_PAGES);
+  assert.equal(r.done.reason, "complete");
+  assert.equal(r.done.stats.pages, EXPECTED_PAGES.length);
+  const pageHits = [...srv.hits].filter(([p]) => p !== "/robots.txt");
+  assert.deepEqual(pageHits.filter(([, n]) => n !== 1), [], "no page fetched twice");
+  const robots = srv.hits.get("/robots.txt") ?? 0;
+  assert.ok(robots >= 1 && robots <= 2, `robots.txt read by each shard at most once: ${robots}`);
+  // Shard 0 (this thread's fetcher) made some of the requests, the worker the rest.
+  const own = shard0.count();
+  assert.ok(own > 0 && own < pageHits.length, `shard 0 made ${own} of ${pageHits.length}`);
+});
+
+Deno.test("shardedCrawl() holds the whole crawl to maxPages", async () => {
+  await using srv = startFixtureServer();
+  const r = await collectSharded([`${srv.origin}/h/fanout?n=60&ms=1`], {
+    ...FAST,
+    maxPages: 25,
+  }, { threads: 3 });
+  assert.equal(r.pages.length + r.errors.length, 25);
+  assert.equal(r.done.reason, "max_pages");
+  const fetched = [...srv.hits.values()].reduce((a, b) => a + b, 0);
+  assert.equal(fetched, 25);
+});
+
+Deno.test("shardedCrawl() holds a host to perHost fetches at once, all shards together", async () => {
+  await using srv = startFixtureServer();
+  // 200 ms answers: each shard's two overlap at the server even on a loaded machine.
+  const r = await collectSharded([`${srv.origin}/h/fanout?n=24&ms=200`], {
+    ...FAST,
+    concurrency: 16,
+    perHost: 4,
+  }, { threads: 2 });
+  assert.equal(r.pages.length, 25);
+  assert.ok(srv.localGauge.maxInFlight <= 4, `at most 4 at once: ${srv.localGauge.maxInFlight}`);
+  assert.ok(srv.localGauge.maxInFlight > 2, "both shards fetched at once");
+});
+
+Deno.test("shardedCrawl() keeps a host in one shard when perHost is below the threads", async () => {
+  await using srv = startFixtureServer();
+  const r = await collectSharded([`${srv.origin}/h/fanout?n=12&ms=50`], {
+    ...FAST,
+    concurrency: 16,
+    perHost: 1,
+  }, { threads: 2 });
+  assert.equal(r.pages.length, 13);
+  assert.equal(srv.localGauge.maxInFlight, 1);
+});
+
+Deno.test("shardedCrawl() with one thread is the plain crawl", async () => {
+  await using srv = startFixtureServer();
+  const r = await collectSharded([`${srv.origin}/index.html`], { maxDepth: 10 }, { threads: 1 });
+  assert.deepEqual(paths(r.pages.map((p) => p.url)), EXPECTED_PAGES);
+  assert.equal(srv.hits.get("/robots.txt"), 1);
+});
+
+Deno.test("shardedCrawl() stops every shard when its signal aborts", async () => {
+  await using srv = startFixtureServer();
+  const ac = new AbortController();
+  const run = shardedCrawl([`${srv.origin}/h/fanout?n=40&ms=60000`], FAST, {
+    threads: 2,
+    signal: ac.signal,
+  });
+  const first = await within(run.next(), "the seed's page");
+  assert.equal(!first.done && "type" in first.value && first.value.type, "page");
+  // perHost 4 over two shards: the worker's two requests are out too.
+  await waitUntil(() => srv.localGauge.inFlight === 4, "both shards wait on answers");
+  ac.abort();
+  const rest: (CrawlEvent | NdjsonText)[] = [];
+  await within(
+    (async () => {
+      for await (const e of run) rest.push(e);
+    })(),
+    "the end",
+  );
+  const last = rest.at(-1);
+  assert.ok(last !== undefined && "type" in last && last.type === "done");
+  assert.equal(last.reason, "aborted");
+});
+
+Deno.test("shardedCrawl() stops every shard when the consumer stops reading", async () => {
+  await using srv = startFixtureServer();
+  const run = shardedCrawl([`${srv.origin}/h/fanout?n=40&ms=60000`], FAST, { threads: 2 });
+  await within(run.next(), "the seed's page");
+  await waitUntil(() => srv.localGauge.inFlight === 4, "both shards wait on answers");
+  const end = await within(run.return!(undefined), "the stop");
+  assert.equal(end.done, true);
+  // Nothing is left running on this thread: the sanitizers would report a timer or socket.
+  assert.equal((await run.next()).done, true);
+});
+
+Deno.test("shardedCrawl() reports a bad seed once", async () => {
+  await using srv = startFixtureServer();
+  const r = await collectSharded(["ftp://nope/", `${srv.origin}/c.html`], {
+    ...FAST,
+    maxDepth: 0,
+  }, { threads: 2 });
+  assert.deepEqual(r.errors.map((e) => e.code), ["invalid_url"]);
+  assert.equal(r.pages.length, 1);
+});

@@ -595,6 +595,10 @@ export function render(meta: Map<string, string>, records: RunRecord[]): string 
   if (get("skein_args") !== "" && get("skein_args") !== "?") {
     lines.push(`- skein extra arguments: \`${get("skein_args")}\``);
   }
+  const baseArgs = get("skein_base_args");
+  if (peers.includes("skein-base") && baseArgs !== get("skein_args") && baseArgs !== "?") {
+    lines.push(`- skein-base extra arguments: \`${baseArgs === "" ? "(none)" : baseArgs}\``);
+  }
   lines.push("");
 
   lines.push("## All runs", "");

@@ -18,7 +18,9 @@
 #   SKEIN_OUT [devnull]   "devnull": --out /dev/null, pages read from the stderr summary
 #                         ("done: N pages, ..."); "file": NDJSON to a temp file, pages
 #                         from its done event
-#   SKEIN_ARGS []         extra arguments for cli.ts
+#   SKEIN_ARGS []         extra arguments for cli.ts (e.g. "--threads 2")
+#   SKEIN_BASE_ARGS [SKEIN_ARGS]  extra arguments for skein-base's cli.ts (SKEIN_BASE may be
+#                         a checkout of the same commit: one flag against another)
 #   SKEIN_BASE []         a checkout of another skein version: peer "skein-base" runs its
 #                         cli.ts the same way (before/after in one interleaved run)
 #   SKEIN_V8 [the flags of `deno task crawl`]  V8 flags of skein's runs
@@ -50,6 +52,7 @@ STATIC_PORT=${STATIC_PORT:-18080}
 LATENCY_PORT=${LATENCY_PORT:-18081}
 SKEIN_OUT=${SKEIN_OUT:-devnull}
 SKEIN_ARGS=${SKEIN_ARGS:-}
+SKEIN_BASE_ARGS=${SKEIN_BASE_ARGS-$SKEIN_ARGS}
 SKEIN_BASE=${SKEIN_BASE:-}
 # The same V8 flags as `deno task crawl` (deno.json).
 SKEIN_V8=${SKEIN_V8:---max-semi-space-size=8,--min-semi-space-size=8,--max-old-space-size=1024}
@@ -202,6 +205,7 @@ meta peers "$PEERS"
 meta skein_available "$SKEIN"
 meta skein_out "$SKEIN_OUT"
 meta skein_args "$SKEIN_ARGS"
+meta skein_base_args "$SKEIN_BASE_ARGS"
 meta v_skein_base "$( [ -z "$SKEIN_BASE" ] || (cd "$SKEIN_BASE" && git rev-parse --short HEAD 2>/dev/null || cat .base-rev 2>/dev/null || echo '?'))"
 meta v_skein "$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?') ($(deno --version | head -1))"
 meta v_colly "colly $(awk '/gocolly\/colly\/v2 v/ {print $NF}' "$HERE/colly/go.mod") ($(go version | awk '{print $3}'))"
@@ -237,14 +241,16 @@ run_one() {
       # shellcheck disable=SC2206
       # The same command as `deno task crawl` (deno.json), V8 heap flags (SKEIN_V8) and arenas.
       local v8=$SKEIN_V8
+      local args=$SKEIN_ARGS
       [ "$peer" != skein-base ] || v8=$SKEIN_BASE_V8
+      [ "$peer" != skein-base ] || args=$SKEIN_BASE_ARGS
       # Traced: timestamps and event-loop delay (SKEIN_TRACE=1, a "trace:" line on stderr),
       # and V8's GC log on stdout (free: the pages go to --out).
       [ "$trace" != 1 ] || v8="$v8,--trace-gc"
       cmd=(env MALLOC_ARENA_MAX=2 SKEIN_TRACE="$trace" deno run --allow-net --allow-read --allow-write
         --allow-env --allow-sys --v8-flags="$v8" "$root/cli.ts"
         --concurrency "$conc" --per-host "$conc" --ignore-robots --max-depth 1000
-        --max-pages 1000000 --retries 0 --out "$out" $SKEIN_ARGS "$url")
+        --max-pages 1000000 --retries 0 --out "$out" $args "$url")
       cwd="$root"
       ;;
     colly) cmd=("$OUT/colly-bench" -parallelism "$conc" "$url") ;;

@@ -188,6 +188,14 @@ export function shardedCrawl(
     const worker = new Worker(new URL("./shard_worker.ts", import.meta.url).href, {
       type: "module",
     });
+    let ended = false;
+    /** The worker has said its last: it goes, and counts as closed once. */
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      worker.terminate();
+      closeOne();
+    };
     worker.onmessage = (e: MessageEvent<FromShard>) => {
       const m = e.data;
       switch (m.t) {
@@ -202,21 +210,18 @@ export function shardedCrawl(
         case "done":
           progress[s] = m.progress;
           workerDone[s - 1] = { stats: m.stats, memoryFull: m.memoryFull };
-          worker.terminate();
-          closeOne();
+          end();
           break;
         case "failed":
           fail(new Error(`crawl shard ${s} failed: ${m.message}`));
-          worker.terminate();
-          closeOne();
+          end();
           break;
       }
     };
     worker.onerror = (e) => {
       e.preventDefault();
       fail(new Error(`crawl shard ${s} failed: ${e.message}`));
-      worker.terminate();
-      closeOne();
+      end();
     };
     worker.postMessage(
       {

@@ -127,3 +127,20 @@ Deno.test("shardedCrawl() reports a bad seed once", async () => {
   assert.deepEqual(r.errors.map((e) => e.code), ["invalid_url"]);
   assert.equal(r.pages.length, 1);
 });
+
+Deno.test("shardedCrawl() fails with the worker's error when a shard cannot run", async () => {
+  await using srv = startFixtureServer();
+  const run = shardedCrawl([`${srv.origin}/h/fanout?n=10&ms=1`], FAST, {
+    threads: 2,
+    workerFetcher: { denyPrivate: true, allowNets: "not-a-network" },
+  });
+  await assert.rejects(
+    within(
+      (async () => {
+        for await (const _ of run) { /* to the end */ }
+      })(),
+      "the failure",
+    ),
+    /crawl shard 1 failed/,
+  );
+});

@@ -99,9 +99,11 @@ export interface CrawlContext {
    * after scope, depth and its own seen-set) is handed to `admit` instead of
    * the local frontier and never fetched here unless it comes back through
    * {@linkcode CrawlRun.add}; and the crawl does not end when its frontier
-   * runs dry, only when `drain` (or `signal`) aborts. @default undefined
+   * runs dry, only when `drain` (or `signal`) aborts. A shard's `admit`
+   * (see `shard`) says whether it kept or sent on the task, which a sitemap
+   * event counts as admitted. @default undefined
    */
-  admit?: (task: Task) => void;
+  admit?: (task: Task) => boolean | void;
   /**
    * This run is one shard of a crawl spread over threads (see
    * `sharded_crawl.ts`); set together with `admit`, which routes each URL to
@@ -342,10 +344,11 @@ async function* run(
   const enqueue = (task: Task): boolean => {
     if (frontier.has(task.url)) return false;
     if (admit !== undefined) {
-      admit(task);
+      const taken = admit(task);
+      if (context.shard === undefined) return false;
       // A shard never fetches a URL it routed elsewhere: seen here, it is not routed again.
-      if (context.shard !== undefined) frontier.markSeen(task.url);
-      return false;
+      frontier.markSeen(task.url);
+      return taken === true;
     }
     if (!memoryFull && ++admissions % 1024 === 0 && heapLimit !== Infinity) {
       memoryFull = Deno.memoryUsage().heapUsed > heapLimit;

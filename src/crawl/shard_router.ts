@@ -100,16 +100,15 @@ export class ShardRouter {
 
   /**
    * A URL the run would queue: kept when this shard owns it, else batched to
-   * its owner. A seed (no parent) is left to its owner, which has the seeds too.
+   * its owner. A seed (no parent) is left to its owner, which has the seeds
+   * too. True when the task was queued here or sent on.
    */
-  admit(task: Task): void {
+  admit(task: Task): boolean {
     const owner = shardOf(task.url, this.#plan);
-    if (owner === this.#self) {
-      this.#queue(task);
-      return;
-    }
-    if (task.parent === null) return;
+    if (owner === this.#self) return this.#queue(task);
+    if (task.parent === null) return false;
     this.#sendTo(owner, task);
+    return true;
   }
 
   /** A task from outside the crawl (`CrawlRun.add`): queued here or sent to its owner. */

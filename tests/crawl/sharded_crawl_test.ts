@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { startFixtureServer } from "../../fixtures/server.ts";
 import { collectSharded, EXPECTED_PAGES, paths } from "./_helpers.ts";
-import type { CrawlEvent } from "../../src/crawl/events.ts";
+import type { CrawlEvent, SitemapEvent } from "../../src/crawl/events.ts";
+import { type Route, serveRoutes } from "../content/_routes.ts";
 import type { NdjsonText } from "../../src/streams/write_ndjson.ts";
 import { shardedCrawl } from "../../src/crawl/sharded_crawl.ts";
 import { defaultFetcher, type Fetcher } from "../../src/net/fetcher.ts";
@@ -143,4 +144,31 @@ Deno.test("shardedCrawl() fails with the worker's error when a shard cannot run"
     ),
     /crawl shard 1 failed/,
   );
+});
+
+Deno.test("shardedCrawl() reads the sitemaps once and counts the URLs it admitted", async () => {
+  let origin = "";
+  const listed = Array.from({ length: 12 }, (_, i) => `/p${i}`);
+  const text = { "content-type": "text/plain" };
+  const routes: Record<string, Route> = {
+    "/": { body: "home" },
+    "/robots.txt": { headers: text, body: "User-agent: *\nAllow: /\n" },
+    "/sitemap.xml": {
+      headers: text,
+      body: () =>
+        ReadableStream.from([new TextEncoder().encode(listed.map((p) => origin + p).join("\n"))]),
+    },
+  };
+  for (const p of listed) routes[p] = { body: `page ${p}` };
+  await using srv = serveRoutes(routes);
+  origin = srv.origin;
+  const r = await collectSharded([origin + "/"], { sitemaps: true }, { threads: 2 });
+  const sitemaps = r.events.filter((e): e is SitemapEvent => e.type === "sitemap");
+  assert.deepEqual(sitemaps.map((e) => [new URL(e.url).pathname, e.admitted]), [[
+    "/sitemap.xml",
+    12,
+  ]]);
+  assert.deepEqual(paths(r.pages.map((p) => p.url)), ["/", ...listed].sort());
+  assert.equal(srv.hits.get("/sitemap.xml"), 1);
+  assert.deepEqual([...listed, "/"].map((p) => srv.hits.get(p)), Array(13).fill(1));
 });

@@ -194,7 +194,7 @@ function pagesFromJsonLines(text: string | null): number | null {
 async function pagesOf(dir: string, peer: string): Promise<number | null> {
   const done = pagesFromJsonLines(await readOr(`${dir}/done.json`));
   if (done !== null) return done;
-  if (peer === "skein" || peer === "skein-base") {
+  if (peer.startsWith("skein")) {
     // --out /dev/null: the one-line summary on stderr, "done: N pages, ...".
     const err = (await readOr(`${dir}/stderr`)) ?? "";
     const m = [...err.matchAll(/done:\s*(\d+)\s+pages\b/g)].at(-1) ??
@@ -292,6 +292,7 @@ function secsOf(duration: string): number {
 
 const PEER_SETTINGS: Record<string, string> = {
   "skein-base": "as skein, from the SKEIN_BASE checkout (the version before the changes)",
+  "skein-threads": "as skein, with `--threads N` (N = SKEIN_THREADS, 2 by default): one crawl over N engine threads",
   skein:
     "`cli.ts --concurrency C --per-host C --ignore-robots --max-depth 1000 --max-pages 1000000 --retries 0 --out FILE` (FILE = /dev/null; pages from the stderr summary)",
   colly:

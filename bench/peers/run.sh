@@ -8,7 +8,9 @@
 #   LATENCY_PAGES [5000]  pages of the latency site
 #   SCENARIOS [static,latency]  (also: wide, the 20,000-page 250 ms site at
 #                         concurrency 500, 1000 and 2000; run alone with SCENARIOS=wide)
-#   PEERS [skein,colly,scrapy,crawlee,wget]
+#   PEERS [skein,skein-threads,colly,scrapy,crawlee,wget]
+#                         skein-threads: skein with --threads SKEIN_THREADS (one crawl over
+#                         that many threads)
 #   STATIC_CONCURRENCY [64]  LATENCY_CONCURRENCY [500]  LATENCY_DELAY [250ms]
 #   WIDE_PAGES [20000]    WIDE_CONCURRENCY [500,1000,2000]  WIDE_PORT [18082]
 #   TRACE_RUNS [1]        extra skein runs of the latency scenario with SKEIN_TRACE=1 and
@@ -18,7 +20,8 @@
 #   SKEIN_OUT [devnull]   "devnull": --out /dev/null, pages read from the stderr summary
 #                         ("done: N pages, ..."); "file": NDJSON to a temp file, pages
 #                         from its done event
-#   SKEIN_ARGS []         extra arguments for cli.ts (e.g. "--threads 2")
+#   SKEIN_ARGS []         extra arguments for cli.ts
+#   SKEIN_THREADS [2]     --threads of peer skein-threads
 #   SKEIN_BASE_ARGS [SKEIN_ARGS]  extra arguments for skein-base's cli.ts (SKEIN_BASE may be
 #                         a checkout of the same commit: one flag against another)
 #   SKEIN_BASE []         a checkout of another skein version: peer "skein-base" runs its
@@ -39,7 +42,8 @@ RUNS=${RUNS:-3}
 PAGES=${PAGES:-10000}
 LATENCY_PAGES=${LATENCY_PAGES:-5000}
 SCENARIOS=${SCENARIOS:-static,latency}
-PEERS=${PEERS:-skein,colly,scrapy,crawlee,wget}
+PEERS=${PEERS:-skein,skein-threads,colly,scrapy,crawlee,wget}
+SKEIN_THREADS=${SKEIN_THREADS:-2}
 STATIC_CONCURRENCY=${STATIC_CONCURRENCY:-64}
 LATENCY_CONCURRENCY=${LATENCY_CONCURRENCY:-500}
 LATENCY_DELAY=${LATENCY_DELAY:-250ms}
@@ -224,7 +228,7 @@ run_one() {
   rm -rf "$work" && mkdir -p "$work"
   local cmd=() cwd="$work"
   case $peer in
-    skein | skein-base)
+    skein | skein-base | skein-threads)
       local root=$ROOT
       if [ "$peer" = skein-base ]; then
         root=$SKEIN_BASE
@@ -244,6 +248,7 @@ run_one() {
       local args=$SKEIN_ARGS
       [ "$peer" != skein-base ] || v8=$SKEIN_BASE_V8
       [ "$peer" != skein-base ] || args=$SKEIN_BASE_ARGS
+      [ "$peer" != skein-threads ] || args="$SKEIN_ARGS --threads $SKEIN_THREADS"
       # Traced: timestamps and event-loop delay (SKEIN_TRACE=1, a "trace:" line on stderr),
       # and V8's GC log on stdout (free: the pages go to --out).
       [ "$trace" != 1 ] || v8="$v8,--trace-gc"
@@ -279,7 +284,7 @@ run_one() {
   [ -z "$stats_port" ] ||
     curl -fsS -o "$dir/server.json" "http://127.0.0.1:$stats_port/_stats?c=$conc" || true
   case $peer in
-    skein | skein-base)
+    skein | skein-base | skein-threads)
       if [ -f "$work/skein.ndjson" ]; then
         grep '"type":"done"' "$work/skein.ndjson" | tail -n 1 >"$dir/done.json" || true
         grep -c '"type":"page"' "$work/skein.ndjson" >"$dir/page_events" || true

@@ -17,7 +17,7 @@ import type { CrawlEvent, CrawlStats, DoneEvent } from "./events.ts";
 import { type CrawlOptions, resolveOptions } from "./options.ts";
 import { defaultFetcher, type Fetcher, preconnectOf } from "../net/fetcher.ts";
 import { Frontier, type Task } from "./frontier.ts";
-import { RobotsCache } from "../robots/robots_cache.ts";
+import { RobotsCache, type RobotsLoader } from "../robots/robots_cache.ts";
 import { fetchRobots } from "../robots/robots_rules.ts";
 import { type CompiledScope, compileScope, inScope, loadScopeKind } from "../url/scope.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
@@ -118,6 +118,11 @@ export interface CrawlShard {
   claimPage(): boolean;
   /** Host delays are multiplied by it (the shards' requests to a host add up). @default 1 */
   delayScale?: number;
+  /**
+   * Loads an origin's robots.txt rules, so the shards share one fetch of each.
+   * @default this run fetches them itself
+   */
+  loadRobots?: RobotsLoader;
   /**
    * Called when the run has nothing queued, nothing in flight and every task
    * handed on: it will do nothing more until a task is added.
@@ -316,13 +321,14 @@ async function* run(
     opts,
   );
   const fetcher = context.fetcher ?? defaultFetcher;
-  const robots = opts.ignoreRobots ? null : new RobotsCache((origin, s) =>
-    fetchRobots(origin, {
-      fetcher,
-      userAgent: opts.userAgent,
-      timeoutMs: opts.timeoutMs,
-      signal: s,
-    })
+  const robots = opts.ignoreRobots ? null : new RobotsCache(
+    context.shard?.loadRobots ?? ((origin, s) =>
+      fetchRobots(origin, {
+        fetcher,
+        userAgent: opts.userAgent,
+        timeoutMs: opts.timeoutMs,
+        signal: s,
+      })),
   );
   const parsePool = opts.parseWorkers > 0 ? new ParsePool(opts.parseWorkers) : null;
   const env: PageEnv = {

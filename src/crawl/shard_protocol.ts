@@ -11,6 +11,7 @@ import type { CrawlStats } from "./events.ts";
 import type { CrawlProgress } from "./crawl.ts";
 import type { ShardMessage } from "./shard_router.ts";
 import type { Ownership } from "./shard_plan.ts";
+import type { RobotsFile } from "../robots/robots_rules.ts";
 
 /** How a worker builds its fetcher: the SSRF guard's settings, as data. */
 export interface FetcherSpec {
@@ -34,6 +35,8 @@ export type ToShard =
     fetcher: FetcherSpec;
   }
   | { t: "links"; tasks: Task[] }
+  /** An origin's robots.txt, as fetched once for all shards; `null` when the crawl is stopping. */
+  | { t: "robots"; origin: string; file: RobotsFile | null }
   | { t: "probe"; wave: number }
   /** A batch of events was taken: one more may be sent. */
   | { t: "ack" }
@@ -45,6 +48,8 @@ export type ToShard =
 /** From a worker to the coordinator. */
 export type FromShard =
   | ShardMessage
+  /** The shard needs the robots.txt rules of an origin. */
+  | { t: "robots"; origin: string }
   /** Events, encoded as NDJSON lines. */
   | { t: "events"; text: string; progress: CrawlProgress }
   | { t: "done"; stats: CrawlStats; progress: CrawlProgress; memoryFull: boolean }

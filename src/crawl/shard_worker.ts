@@ -15,6 +15,8 @@ import { ShardRouter } from "./shard_router.ts";
 import { claimShared } from "./shard_plan.ts";
 import type { FromShard, ToShard } from "./shard_protocol.ts";
 import { makeFetcher, type OwnedFetcher } from "../net/make_fetcher.ts";
+import { type RobotsFile, type RobotsRules, rulesOf } from "../robots/robots_rules.ts";
+import { abortable } from "../async/abortable.ts";
 
 /** Event batches sent and not yet acknowledged, at most. */
 const MAX_UNACKED = 4;
@@ -33,6 +35,29 @@ function post(m: FromShard): void {
   self.postMessage(m);
 }
 
+/** Loads of robots.txt waiting for the coordinator, by origin. */
+const robotsWaiting = new Map<string, PromiseWithResolvers<RobotsFile | null>>();
+
+/** Asks the coordinator for an origin's robots.txt, which it fetches once for every shard. */
+function loadRobots(origin: string, signal?: AbortSignal): Promise<RobotsRules> {
+  let w = robotsWaiting.get(origin);
+  if (w === undefined) {
+    w = Promise.withResolvers();
+    robotsWaiting.set(origin, w);
+    post({ t: "robots", origin });
+  }
+  const file = signal === undefined ? w.promise : abortable(w.promise, signal);
+  return file.then((f) => {
+    if (f === null) throw new DOMException("Crawl stopped", "AbortError");
+    return rulesOf(f);
+  });
+}
+
+function robotsArrived(origin: string, file: RobotsFile | null): void {
+  robotsWaiting.get(origin)?.resolve(file);
+  robotsWaiting.delete(origin);
+}
+
 self.onmessage = (e: MessageEvent<ToShard>) => {
   const m = e.data;
   switch (m.t) {
@@ -41,6 +66,9 @@ self.onmessage = (e: MessageEvent<ToShard>) => {
       break;
     case "links":
       router?.receive(m.tasks);
+      break;
+    case "robots":
+      robotsArrived(m.origin, m.file);
       break;
     case "probe":
       router?.probe(m.wave);
@@ -84,6 +112,7 @@ async function run(m: Extract<ToShard, { t: "start" }>): Promise<void> {
       shard: {
         claimPage: () => claimShared(counter, m.options.maxPages),
         delayScale: m.plan.by === "url" ? m.plan.shards : 1,
+        loadRobots,
         onIdle: () => r.onIdle(),
       },
     });

@@ -11,7 +11,8 @@
  * - **The limits stay the crawl's.** `concurrency` and `perHost` are split
  *   between the shards, host delays are multiplied by the number of shards
  *   that share a host, and `maxPages` is one counter that all shards claim
- *   from. robots.txt is read by each shard that requests from a host.
+ *   from. Each origin's robots.txt is fetched once, on this thread, and the
+ *   workers get it as text to parse.
  * - **The end.** The shards never end by themselves; this thread tells when
  *   all are idle with no link in flight (`quiescence.ts`) and then drains them.
  *   A shard's events come in batches, and a slow consumer pauses every shard.
@@ -40,6 +41,14 @@ import {
 } from "./shard_plan.ts";
 import { type ShardMessage, ShardRouter } from "./shard_router.ts";
 import { Quiescence } from "./quiescence.ts";
+import {
+  fetchRobotsFile,
+  type RobotsFile,
+  type RobotsRules,
+  rulesOf,
+} from "../robots/robots_rules.ts";
+import { defaultFetcher } from "../net/fetcher.ts";
+import { abortable } from "../async/abortable.ts";
 import type { FetcherSpec, FromShard, ToShard } from "./shard_protocol.ts";
 
 export type { FetcherSpec };
@@ -163,6 +172,27 @@ export function shardedCrawl(
     seeds: new Set(validSeeds.map((s) => normalizeUrl(s)!)),
   };
   const router0 = new ShardRouter(0, owners, (m) => fromShard(0, m), heapLimit);
+  // Each origin's robots.txt is fetched once, here, for every shard.
+  const robotsFiles = new Map<string, Promise<RobotsFile | null>>();
+  const robotsFile = (origin: string): Promise<RobotsFile | null> => {
+    let file = robotsFiles.get(origin);
+    if (file === undefined) {
+      file = fetchRobotsFile(origin, {
+        fetcher: context.fetcher ?? defaultFetcher,
+        userAgent: opts.userAgent,
+        timeoutMs: opts.timeoutMs,
+        signal: stopping.signal,
+      }).catch(() => null);
+      robotsFiles.set(origin, file);
+    }
+    return file;
+  };
+  const loadRobots0 = async (origin: string, signal?: AbortSignal): Promise<RobotsRules> => {
+    const file =
+      await (signal === undefined ? robotsFile(origin) : abortable(robotsFile(origin), signal));
+    if (file === null) throw new DOMException("Crawl stopped", "AbortError");
+    return rulesOf(file);
+  };
   const shardOptions = (s: number): CrawlOptions => ({
     ...opts,
     concurrency: plan.shares[s].concurrency,
@@ -178,6 +208,7 @@ export function shardedCrawl(
     shard: {
       claimPage: () => claimShared(counter, opts.maxPages),
       delayScale: plan.shares[0].delayScale,
+      loadRobots: loadRobots0,
       onIdle: () => router0.onIdle(),
     },
   });
@@ -202,6 +233,9 @@ export function shardedCrawl(
         case "links":
         case "idle":
           fromShard(s, m);
+          break;
+        case "robots":
+          robotsFile(m.origin).then((file) => toShard(s, { t: "robots", origin: m.origin, file }));
           break;
         case "events":
           progress[s] = m.progress;

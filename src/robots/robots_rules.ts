@@ -208,6 +208,30 @@ export function refusedRules(refusal: Error): RobotsRules {
 }
 
 /**
+ * What fetching a robots.txt found, as plain data (so it can cross threads,
+ * see `sharded_crawl.ts`); {@linkcode rulesOf} turns it into rules.
+ */
+export type RobotsFile =
+  | { source: "parsed"; url: string; text: string }
+  | { source: "allow_all" }
+  | { source: "disallow_all" }
+  | { source: "refused"; code: NetError["code"]; message: string };
+
+/** The rules of a fetched robots.txt. */
+export function rulesOf(file: RobotsFile): RobotsRules {
+  switch (file.source) {
+    case "parsed":
+      return parseRobots(file.url, file.text);
+    case "allow_all":
+      return ALLOW_ALL;
+    case "disallow_all":
+      return DISALLOW_ALL;
+    case "refused":
+      return refusedRules(new NetError(file.code, file.message));
+  }
+}
+
+/**
  * Fetches and interprets the robots.txt of `origin` (RFC 9309): 2xx is
  * parsed; 4xx allows all; 5xx, a network failure or a timeout disallows all.
  * When the address guard refuses the origin itself, the rules are
@@ -220,6 +244,14 @@ export async function fetchRobots(
   origin: string,
   options: FetchRobotsOptions,
 ): Promise<RobotsRules> {
+  return rulesOf(await fetchRobotsFile(origin, options));
+}
+
+/** {@linkcode fetchRobots}, stopping short of the rules: what was found, as data. */
+export async function fetchRobotsFile(
+  origin: string,
+  options: FetchRobotsOptions,
+): Promise<RobotsFile> {
   const { fetcher, userAgent, signal } = options;
   const maxRedirects = options.maxRedirects ?? 5;
   using deadline = deadlineSignal(options.timeoutMs ?? 15000, signal);
@@ -243,16 +275,21 @@ export async function fetchRobots(
             (await readPrefix(res.body, options.maxBytes ?? 512_000)).bytes,
           )
           : "";
-        return parseRobots(new URL("/robots.txt", origin).href, text);
+        return { source: "parsed", url: new URL("/robots.txt", origin).href, text };
       }
       await res.body?.cancel().catch(() => {});
-      return res.status >= 400 && res.status < 500 ? ALLOW_ALL : DISALLOW_ALL;
+      return { source: res.status >= 400 && res.status < 500 ? "allow_all" : "disallow_all" };
     }
-    return ALLOW_ALL; // RFC 9309 §2.3.1.2: too many redirects may be treated as unavailable (4xx)
+    // RFC 9309 §2.3.1.2: too many redirects may be treated as unavailable (4xx).
+    return { source: "allow_all" };
   } catch (e) {
     if (signal?.aborted) throw signal.reason;
-    if (isGuardRefusal(e)) return hop === 0 ? refusedRules(e) : ALLOW_ALL;
+    if (isGuardRefusal(e)) {
+      return hop === 0
+        ? { source: "refused", code: e.code, message: e.message }
+        : { source: "allow_all" };
+    }
     // RFC 9309 §2.3.1.4: an unreachable robots.txt disallows everything.
-    return DISALLOW_ALL;
+    return { source: "disallow_all" };
   }
 }

@@ -34,8 +34,11 @@ Deno.test("shardedCrawl() over 2 threads visits exactly the fixture site's URLs,
   assert.equal(r.done.stats.pages, EXPECTED_PAGES.length);
   const pageHits = [...srv.hits].filter(([p]) => p !== "/robots.txt");
   assert.deepEqual(pageHits.filter(([, n]) => n !== 1), [], "no page fetched twice");
-  const robots = srv.hits.get("/robots.txt") ?? 0;
-  assert.ok(robots >= 1 && robots <= 2, `robots.txt read by each shard at most once: ${robots}`);
+  assert.equal(srv.hits.get("/robots.txt"), 1, "robots.txt read once for both threads");
+  const skipped = r.events.filter((e) => e.type === "skipped").map((e) =>
+    (e as { url: string }).url
+  );
+  assert.deepEqual(paths(skipped), ["/private/secret.html"]);
   // Shard 0 (this thread's fetcher) made some of the requests, the worker the rest.
   const own = shard0.count();
   assert.ok(own > 0 && own < pageHits.length, `shard 0 made ${own} of ${pageHits.length}`);

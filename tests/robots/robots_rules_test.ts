@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { fetchRobots, parseRobots } from "../../src/robots/robots_rules.ts";
+import {
+  fetchRobots,
+  fetchRobotsFile,
+  parseRobots,
+  rulesOf,
+} from "../../src/robots/robots_rules.ts";
 import type { Fetcher } from "../../src/net/fetcher.ts";
 import { NetError } from "../../src/net/net_error.ts";
 import { createPinnedFetcher } from "../../src/net/pinned_fetcher.ts";
@@ -270,4 +275,31 @@ Deno.test("crawl() obeys a robots.txt reached through redirects, up to five hops
   // One more hop and robots.txt counts as unavailable: everything is allowed.
   hops = 6;
   assert.deepEqual(await run(), { "/": "page", "/private": "page", "/public": "page" });
+});
+
+Deno.test("fetchRobotsFile() gives plain data that rulesOf() turns into the same rules after a clone", async () => {
+  const answers: Record<string, Response> = {
+    "http://ok.test/robots.txt": new Response("User-agent: *\nDisallow: /no\nCrawl-delay: 2\n"),
+    "http://gone.test/robots.txt": new Response("", { status: 404 }),
+    "http://down.test/robots.txt": new Response("", { status: 503 }),
+  };
+  const fetcher: Fetcher = (url) => {
+    if (url.startsWith("http://blocked.test/")) {
+      return Promise.reject(new NetError("blocked_address", "refused: 10.0.0.1"));
+    }
+    return Promise.resolve(answers[url]);
+  };
+  const options = { fetcher, userAgent: "skein" };
+  const ok = rulesOf(structuredClone(await fetchRobotsFile("http://ok.test", options)));
+  assert.equal(ok.isAllowed("http://ok.test/no", "skein"), false);
+  assert.equal(ok.isAllowed("http://ok.test/yes", "skein"), true);
+  assert.equal(ok.crawlDelayMs("skein"), 2000);
+  const gone = rulesOf(structuredClone(await fetchRobotsFile("http://gone.test", options)));
+  assert.equal(gone.source, "allow_all");
+  const down = rulesOf(structuredClone(await fetchRobotsFile("http://down.test", options)));
+  assert.equal(down.source, "disallow_all");
+  const blocked = rulesOf(structuredClone(await fetchRobotsFile("http://blocked.test", options)));
+  assert.equal(blocked.source, "refused");
+  assert.ok(blocked.refusal instanceof NetError);
+  assert.equal((blocked.refusal as NetError).code, "blocked_address");
 });

@@ -292,7 +292,8 @@ function secsOf(duration: string): number {
 
 const PEER_SETTINGS: Record<string, string> = {
   "skein-base": "as skein, from the SKEIN_BASE checkout (the version before the changes)",
-  "skein-threads": "as skein, with `--threads N` (N = SKEIN_THREADS, 2 by default): one crawl over N engine threads",
+  "skein-threads":
+    "as skein, with `--threads N` (N = SKEIN_THREADS, 2 by default): one crawl over N engine threads",
   skein:
     "`cli.ts --concurrency C --per-host C --ignore-robots --max-depth 1000 --max-pages 1000000 --retries 0 --out FILE` (FILE = /dev/null; pages from the stderr summary)",
   colly:

@@ -128,6 +128,12 @@ export interface CrawlShard {
    * handed on: it will do nothing more until a task is added.
    */
   onIdle(): void;
+  /**
+   * Called with each redirect target the run follows (and so will not fetch
+   * again), for the shard that owns it to mark it seen too (see
+   * {@linkcode CrawlRun.markSeen}). @default nothing
+   */
+  onRedirect?(url: string): void;
 }
 
 /** A live view of a running crawl, e.g. for a progress line. */
@@ -147,6 +153,11 @@ export interface CrawlRun extends AsyncIterableIterator<CrawlEvent> {
    * `CrawlContext.admit`); false when this run has seen its URL already.
    */
   add(task: Task): boolean;
+  /**
+   * Marks a URL seen without fetching it (another shard fetched it as a
+   * redirect target, say): it is not queued after this.
+   */
+  markSeen(url: string): void;
 }
 
 /** How many finished events may wait for a slow consumer before fetching pauses. */
@@ -257,6 +268,7 @@ export function crawl(
   Object.defineProperty(gen, "progress", {
     get: (): CrawlProgress => ({ ...stats, queued: frontier.pending, inFlight: live.inFlight }),
   });
+  Object.defineProperty(gen, "markSeen", { value: (url: string) => frontier.markSeen(url) });
   Object.defineProperty(gen, "add", {
     value: (task: Task): boolean => {
       if (!frontier.add(task)) return false;
@@ -337,7 +349,10 @@ async function* run(
     scope,
     robots,
     onRobots: (url, d) => frontier.setHostDelay(url, d),
-    onRedirect: (url) => frontier.markSeen(url),
+    onRedirect: (url) => {
+      frontier.markSeen(url);
+      context.shard?.onRedirect?.(url);
+    },
     parsePool,
   };
   const { onQueued, onDropped, drain, admit } = context;

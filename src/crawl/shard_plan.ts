@@ -97,12 +97,26 @@ export interface Ownership extends Pick<ShardPlan, "shards" | "by"> {
   seeds?: ReadonlySet<string>;
 }
 
+/**
+ * MurmurHash3's finalizer: every output bit depends on every input bit. FNV-1a
+ * alone is no good modulo a small number: its lowest bit is the parity of the
+ * text's characters, so `/r1` and `/t1` would always share a shard.
+ */
+export function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** The shard that owns a (normalized) URL. */
 export function shardOf(url: string, owners: Ownership): number {
   if (owners.shards === 1) return 0;
-  if (owners.by === "host") return fnv1a(hostnameOf(url)) % owners.shards;
+  if (owners.by === "host") return mix32(fnv1a(hostnameOf(url))) % owners.shards;
   if (owners.seeds?.has(url)) return 0;
-  return fnv1a(url) % owners.shards;
+  return mix32(fnv1a(url)) % owners.shards;
 }
 
 /** Int32s in a {@linkcode claimShared} counter. */

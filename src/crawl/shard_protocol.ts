@@ -35,6 +35,8 @@ export type ToShard =
     fetcher: FetcherSpec;
   }
   | { t: "links"; tasks: Task[] }
+  /** URLs this shard owns that another followed as redirect targets. */
+  | { t: "seen"; urls: string[] }
   /** An origin's robots.txt, as fetched once for all shards; `null` when the crawl is stopping. */
   | { t: "robots"; origin: string; file: RobotsFile | null }
   | { t: "probe"; wave: number }

@@ -15,7 +15,7 @@
  * const sent: ShardMessage[] = [];
  * const router = new ShardRouter(0, { shards: 2, by: "host" }, (m) => sent.push(m));
  * const kept: string[] = [];
- * router.attach((t) => (kept.push(t.url), true));
+ * router.attach((t) => (kept.push(t.url), true), () => {});
  * router.receive([{ url: "http://a.test/", depth: 1, parent: "http://b.test/" }]);
  * router.onIdle();
  * assert.deepEqual(kept, ["http://a.test/"]);
@@ -30,6 +30,8 @@ import { type Ownership, shardOf } from "./shard_plan.ts";
 export type ShardMessage =
   /** Tasks owned by shard `to`. */
   | { t: "links"; to: number; tasks: Task[] }
+  /** URLs owned by shard `to` that another shard fetched as redirect targets. */
+  | { t: "seen"; to: number; urls: string[] }
   /**
    * The shard is idle, having sent and received these many tasks in all;
    * `wave` is the probe it answers, or 0 when it went idle by itself.
@@ -45,6 +47,10 @@ export class ShardRouter {
   #plan: Ownership;
   #post: (m: ShardMessage) => void;
   #add: ((task: Task) => boolean) | null = null;
+  #markSeen: ((url: string) => void) | null = null;
+  #seenEarly: string[] = [];
+  /** Redirect targets batched for their owners, by shard. */
+  #seen: string[][];
   #batches: Task[][];
   #flushQueued = false;
   #sent = 0;
@@ -75,17 +81,39 @@ export class ShardRouter {
     this.#post = post;
     this.#heapLimit = heapLimitBytes;
     this.#batches = Array.from({ length: plan.shards }, () => []);
+    this.#seen = Array.from({ length: plan.shards }, () => []);
   }
 
   /**
    * Connects the run: `add` queues a task in this shard's frontier (false when
-   * its URL was seen). Tasks received before are queued now.
+   * its URL was seen), `markSeen` marks a URL seen. Tasks and URLs received
+   * before are handed on now.
    */
-  attach(add: (task: Task) => boolean): void {
+  attach(add: (task: Task) => boolean, markSeen: (url: string) => void): void {
     this.#add = add;
+    this.#markSeen = markSeen;
     const early = this.#buffered;
     this.#buffered = [];
+    for (const u of this.#seenEarly) markSeen(u);
+    this.#seenEarly = [];
     for (const t of early) add(t);
+  }
+
+  /** A redirect target this shard followed: its owner marks it seen too. */
+  redirected(url: string): void {
+    const owner = shardOf(url, this.#plan);
+    if (owner === this.#self) return; // the run marked it already
+    const batch = this.#seen[owner];
+    batch.push(url);
+    this.#scheduleFlush();
+  }
+
+  /** URLs another shard followed as redirect targets: not to be fetched here. */
+  receiveSeen(urls: readonly string[]): void {
+    for (const u of urls) {
+      if (this.#markSeen === null) this.#seenEarly.push(u);
+      else this.#markSeen(u);
+    }
   }
 
   /** Whether the heap limit was reached, so owned URLs are being dropped. */
@@ -124,10 +152,13 @@ export class ShardRouter {
     batch.push(task);
     this.#sent++;
     if (batch.length >= BATCH_MAX) this.#flushTo(owner);
-    else if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.flush());
-    }
+    else this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.flush());
   }
 
   /** Tasks another shard found for this one. */
@@ -176,6 +207,12 @@ export class ShardRouter {
   }
 
   #flushTo(owner: number): void {
+    // Seen URLs first: a link to the same URL sent after them finds it seen.
+    const urls = this.#seen[owner];
+    if (urls.length > 0) {
+      this.#seen[owner] = [];
+      this.#post({ t: "seen", to: owner, urls });
+    }
     const tasks = this.#batches[owner];
     if (tasks.length === 0) return;
     this.#batches[owner] = [];

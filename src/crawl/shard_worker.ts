@@ -67,6 +67,9 @@ self.onmessage = (e: MessageEvent<ToShard>) => {
     case "links":
       router?.receive(m.tasks);
       break;
+    case "seen":
+      router?.receiveSeen(m.urls);
+      break;
     case "robots":
       robotsArrived(m.origin, m.file);
       break;
@@ -114,9 +117,10 @@ async function run(m: Extract<ToShard, { t: "start" }>): Promise<void> {
         delayScale: m.plan.by === "url" ? m.plan.shards : 1,
         loadRobots,
         onIdle: () => r.onIdle(),
+        onRedirect: (url) => r.redirected(url),
       },
     });
-    r.attach(crawlRun.add);
+    r.attach(crawlRun.add, crawlRun.markSeen);
     let batch = "";
     let inBatch = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;

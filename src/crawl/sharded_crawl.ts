@@ -135,6 +135,9 @@ export function shardedCrawl(
     if (m.t === "links") {
       if (m.to === 0) router0.receive(m.tasks);
       else toShard(m.to, { t: "links", tasks: m.tasks });
+    } else if (m.t === "seen") {
+      if (m.to === 0) router0.receiveSeen(m.urls);
+      else toShard(m.to, { t: "seen", urls: m.urls });
     } else quiescence.report(shard, m);
   };
   const quiescence = new Quiescence(plan.shards, (wave) => {
@@ -210,9 +213,10 @@ export function shardedCrawl(
       delayScale: plan.shares[0].delayScale,
       loadRobots: loadRobots0,
       onIdle: () => router0.onIdle(),
+      onRedirect: (url) => router0.redirected(url),
     },
   });
-  router0.attach(run0.add);
+  router0.attach(run0.add, run0.markSeen);
   progress[0] = run0.progress;
 
   const spawn = (s: number) => {
@@ -231,6 +235,7 @@ export function shardedCrawl(
       const m = e.data;
       switch (m.t) {
         case "links":
+        case "seen":
         case "idle":
           fromShard(s, m);
           break;
@@ -371,6 +376,12 @@ export function shardedCrawl(
   });
   Object.defineProperty(gen, "add", {
     value: (task: Task): boolean => router0.route(task),
+  });
+  Object.defineProperty(gen, "markSeen", {
+    value: (url: string) => {
+      run0.markSeen(url);
+      router0.redirected(url);
+    },
   });
   return gen as unknown as ShardedCrawlRun;
 }

@@ -4,6 +4,7 @@ import {
   budgetRefused,
   claimShared,
   fnv1a,
+  mix32,
   planShards,
   shardOf,
   splitEvenly,
@@ -66,4 +67,15 @@ Deno.test("claimShared() grants exactly maxPages claims and remembers a refusal"
   const fresh = new Int32Array(new SharedArrayBuffer(4 * BUDGET_SLOTS));
   assert.equal(claimShared(fresh, 1), true);
   assert.equal(budgetRefused(fresh), false);
+});
+
+Deno.test("shardOf() spreads URLs that differ in one character of the same parity", () => {
+  // With FNV-1a alone, modulo 2 is the parity of the characters: all of these would share a shard.
+  const owners = ["r", "t", "v", "x", "z", "b", "d", "f"].map((c) =>
+    shardOf(`http://a.test/${c}1`, { shards: 2, by: "url" })
+  );
+  assert.ok(owners.includes(0) && owners.includes(1), `owners: ${owners}`);
+  // The finalizer spreads neighbouring inputs over both halves of the range.
+  const low = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => mix32(n) & 1);
+  assert.ok(low.includes(0) && low.includes(1), `low bits: ${low}`);
 });

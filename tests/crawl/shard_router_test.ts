@@ -19,12 +19,13 @@ function router(self = 0) {
   const posted: ShardMessage[] = [];
   const queued: string[] = [];
   const r = new ShardRouter(self, PLAN, (m) => posted.push(m));
+  const seen: string[] = [];
   r.attach((t) => {
-    if (queued.includes(t.url)) return false;
+    if (queued.includes(t.url) || seen.includes(t.url)) return false;
     queued.push(t.url);
     return true;
-  });
-  return { r, posted, queued };
+  }, (url) => seen.push(url));
+  return { r, posted, queued, seen };
 }
 
 Deno.test("ShardRouter queues its own links and posts the others' in one batch", async () => {
@@ -80,4 +81,20 @@ Deno.test("ShardRouter reports at once when what it received was all seen before
   r.onIdle();
   r.receive(tasks);
   assert.deepEqual(posted.at(-1), { t: "idle", sent: 0, recv: 4, wave: 0 });
+});
+
+Deno.test("ShardRouter tells a redirect target's owner, before any link to it", async () => {
+  const a = router(0);
+  const [theirs] = linksOf(1, 1);
+  a.r.redirected(theirs.url);
+  a.r.admit(theirs);
+  await Promise.resolve();
+  assert.deepEqual(a.posted, [
+    { t: "seen", to: 1, urls: [theirs.url] },
+    { t: "links", to: 1, tasks: [theirs] },
+  ]);
+  const b = router(1);
+  b.r.receiveSeen([theirs.url]);
+  b.r.receive([theirs]);
+  assert.deepEqual(b.queued, [], "the owner does not fetch it again");
 });

@@ -5,6 +5,7 @@ import type { CrawlEvent, SitemapEvent } from "../../src/crawl/events.ts";
 import { type Route, serveRoutes } from "../content/_routes.ts";
 import type { NdjsonText } from "../../src/streams/write_ndjson.ts";
 import { shardedCrawl } from "../../src/crawl/sharded_crawl.ts";
+import { shardOf } from "../../src/crawl/shard_plan.ts";
 import { defaultFetcher, type Fetcher } from "../../src/net/fetcher.ts";
 import { waitUntil, within } from "../_wait_until.ts";
 
@@ -174,4 +175,38 @@ Deno.test("shardedCrawl() reads the sitemaps once and counts the URLs it admitte
   assert.deepEqual(paths(r.pages.map((p) => p.url)), ["/", ...listed].sort());
   assert.equal(srv.hits.get("/sitemap.xml"), 1);
   assert.deepEqual([...listed, "/"].map((p) => srv.hits.get(p)), Array(13).fill(1));
+});
+
+Deno.test("shardedCrawl() does not fetch again a redirect target another thread followed", async () => {
+  const routes: Record<string, Route> = {};
+  await using srv = serveRoutes(routes);
+  const owners = { shards: 2, by: "url" as const, seeds: new Set([srv.origin + "/"]) };
+  const owner = (path: string) => shardOf(srv.origin + path, owners);
+  // /late answers once the redirects were followed, linking to their targets. Each /rN
+  // belongs to the other thread than /tN and /late: the thread that finds /tN on /late
+  // owns it, and only a word from the thread that followed /rN keeps it from fetching it.
+  const pairs: [string, string][] = [];
+  for (let i = 0; pairs.length < 4; i++) {
+    const [from, to] = [`/r${i}`, `/t${i}`];
+    if (owner(to) === owner("/late") && owner(from) !== owner("/late")) pairs.push([from, to]);
+  }
+  const links = (paths: string[]) => paths.map((p) => `<a href="${p}">${p}</a>`).join("");
+  routes["/"] = { body: links([...pairs.map(([from]) => from), "/late"]) };
+  routes["/late"] = {
+    body: () =>
+      new ReadableStream({
+        async start(c) {
+          await new Promise((r) => setTimeout(r, 500));
+          c.enqueue(new TextEncoder().encode(links(pairs.map(([, to]) => to))));
+          c.close();
+        },
+      }),
+  };
+  for (const [from, to] of pairs) {
+    routes[from] = { status: 302, headers: { location: to }, body: "" };
+    routes[to] = { body: "target" };
+  }
+  const r = await collectSharded([srv.origin + "/"], FAST, { threads: 2 });
+  assert.equal(r.pages.length, 2 + pairs.length);
+  assert.deepEqual(pairs.map(([, to]) => srv.hits.get(to)), pairs.map(() => 1));
 });

@@ -32,6 +32,7 @@ export type {
 } from "./src/crawl/sharded_crawl.ts";
 export { NdjsonText } from "./src/streams/write_ndjson.ts";
 export type { RobotsLoader } from "./src/robots/robots_cache.ts";
+export type { Permits } from "./src/async/semaphore.ts";
 export type { RobotsRules } from "./src/robots/robots_rules.ts";
 export { DEFAULT_OPTIONS, OPTION_SPECS, OptionError, resolveOptions } from "./src/crawl/options.ts";
 export type { ContentMode, CrawlOptions, OptionSpec } from "./src/crawl/options.ts";

@@ -15,6 +15,18 @@
  * @module
  */
 
+/** What holds a number of permits: {@linkcode Semaphore}, or one shared by threads. */
+export interface Permits {
+  /** Permits not held right now. */
+  readonly available: number;
+  /** Takes a permit when one is free, without waiting; returns its release or `null`. */
+  tryAcquire(): (() => void) | null;
+  /** Waits for a permit; rejects with `signal.reason` if the signal aborts first. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Whether a permit now released should go back rather than to this holder's next task. */
+  readonly overShare?: boolean;
+}
+
 interface Waiter {
   resolve: (release: () => void) => void;
   reject: (reason: unknown) => void;
@@ -23,7 +35,7 @@ interface Waiter {
 }
 
 /** Limits how many holders run at once; FIFO among waiters. */
-export class Semaphore {
+export class Semaphore implements Permits {
   #free: number;
   #waiters: Waiter[] = [];
   #head = 0;

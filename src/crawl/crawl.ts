@@ -21,7 +21,7 @@ import { RobotsCache, type RobotsLoader } from "../robots/robots_cache.ts";
 import { fetchRobots } from "../robots/robots_rules.ts";
 import { type CompiledScope, compileScope, inScope, loadScopeKind } from "../url/scope.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
-import { Semaphore } from "../async/semaphore.ts";
+import { type Permits, Semaphore } from "../async/semaphore.ts";
 import { Channel } from "../async/channel.ts";
 import { Notifier } from "../async/notifier.ts";
 import { waitForWakeOrTimeout } from "../async/wait_for_wake_or_timeout.ts";
@@ -118,6 +118,12 @@ export interface CrawlShard {
   claimPage(): boolean;
   /** Host delays are multiplied by it (the shards' requests to a host add up). @default 1 */
   delayScale?: number;
+  /**
+   * The crawl's fetch slots, shared by all shards (a `SharedSemaphore`): a
+   * shard may then use more than its share of `concurrency` while another has
+   * nothing to fetch. @default this run's own `concurrency` slots
+   */
+  slots?: Permits;
   /**
    * Loads an origin's robots.txt rules, so the shards share one fetch of each.
    * @default this run fetches them itself
@@ -414,7 +420,8 @@ async function* run(
   // received, and its page may still be parsed and handed on. `unhanded`
   // bounds the tasks started but not yet handed on to the consumer, so a slow
   // consumer still pauses the crawl.
-  const fetchSlots = new Semaphore(opts.concurrency);
+  const fetchSlots: Permits = context.shard?.slots ?? new Semaphore(opts.concurrency);
+  const sharedSlots = context.shard?.slots !== undefined;
   // Bounds the pages whose slot went before they were parsed, by their bytes.
   const unparsed = new UnparsedBudget(unparsedBudgetBytes(opts.concurrency));
   const unhanded = new Semaphore(opts.concurrency + outputBuffer);
@@ -451,7 +458,8 @@ async function* run(
       if (trace !== null) trace.stamp("slotFree");
       live.inFlight--;
       frontier.finish(task);
-      if (handOff(release)) return;
+      // A shard over its share of the shared slots gives the slot back to the others.
+      if (!fetchSlots.overShare && handOff(release)) return;
       release();
       wake.notify();
     };
@@ -594,12 +602,15 @@ async function* run(
         }
         if (live.unhanded === 0 && frontier.pending === 0) context.shard?.onIdle();
         const at = frontier.nextWakeAt(Date.now());
+        // A slot shared with other shards is not held while this one has nothing to fetch.
+        if (sharedSlots) release();
         try {
           await waitForWakeOrTimeout(
             wake,
             at === null ? null : Math.max(1, at - Date.now()),
             signal,
           );
+          if (sharedSlots) release = await fetchSlots.acquire(signal);
         } catch (e) {
           release();
           releaseUnhanded();

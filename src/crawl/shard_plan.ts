@@ -24,9 +24,13 @@
 import type { CrawlOptions } from "./options.ts";
 import { hostnameOf } from "../url/url_parts.ts";
 
-/** One shard's share of the crawl's limits. */
+/**
+ * One shard's share of the crawl's limits. The fetch slots themselves are
+ * shared (`concurrency` in all, see `SharedSemaphore`); a shard's own
+ * `concurrency` sizes its buffers and its pre-connects.
+ */
 export interface ShardShare {
-  /** Its fetches in flight at once. */
+  /** Its share of the fetches in flight at once. */
   concurrency: number;
   /** Its fetches in flight at once to one host. */
   perHost: number;
@@ -53,8 +57,9 @@ export function splitEvenly(total: number, n: number): number[] {
 /**
  * Plans a crawl over `threads` shards: never more shards than the crawl's
  * concurrency; the limits add up to the crawl's own (a shard owning a part of
- * each host's URLs also gets a part of `perHost` and spaces its requests to
- * a host `shards` times a robots.txt `Crawl-delay` apart).
+ * each host's URLs also gets a part of `perHost`, unless `perHost` is at
+ * least the whole concurrency, and spaces its requests to a host `shards`
+ * times a robots.txt `Crawl-delay` apart).
  */
 export function planShards(
   options: Pick<CrawlOptions, "concurrency" | "perHost" | "delayMs">,
@@ -63,7 +68,9 @@ export function planShards(
   const shards = Math.max(1, Math.min(threads, options.concurrency));
   const by = options.perHost >= shards && options.delayMs === 0 ? "url" : "host";
   const concurrency = splitEvenly(options.concurrency, shards);
-  const perHost = by === "url"
+  // A per-host limit of at least the whole concurrency never binds before the shared
+  // fetch slots do (see `SharedSemaphore`), so each shard may take all of it.
+  const perHost = by === "url" && options.perHost < options.concurrency
     ? splitEvenly(options.perHost, shards)
     : concurrency.map(() => options.perHost);
   const scale = by === "url" ? shards : 1;
@@ -72,7 +79,7 @@ export function planShards(
     by,
     shares: concurrency.map((c, i) => ({
       concurrency: c,
-      perHost: Math.min(perHost[i], c),
+      perHost: perHost[i],
       delayScale: scale,
     })),
   };

@@ -29,8 +29,12 @@ export type ToShard =
     plan: Ownership;
     seeds: string[];
     options: CrawlOptions;
-    /** One Int32: URLs admitted so far, all shards together. */
+    /** URLs admitted so far, all shards together (see `claimShared`). */
     budget: SharedArrayBuffer;
+    /** The fetch slots of the whole crawl (a `SharedSemaphore`'s buffer). */
+    slots: SharedArrayBuffer;
+    /** The crawl's whole concurrency: how many of `slots`. */
+    concurrency: number;
     heapLimitBytes: number;
     fetcher: FetcherSpec;
   }

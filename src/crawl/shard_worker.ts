@@ -17,6 +17,7 @@ import type { FromShard, ToShard } from "./shard_protocol.ts";
 import { makeFetcher, type OwnedFetcher } from "../net/make_fetcher.ts";
 import { type RobotsFile, type RobotsRules, rulesOf } from "../robots/robots_rules.ts";
 import { abortable } from "../async/abortable.ts";
+import { SharedSemaphore } from "../async/shared_semaphore.ts";
 
 /** Event batches sent and not yet acknowledged, at most. */
 const MAX_UNACKED = 4;
@@ -116,6 +117,7 @@ async function run(m: Extract<ToShard, { t: "start" }>): Promise<void> {
         claimPage: () => claimShared(counter, m.options.maxPages),
         delayScale: m.plan.by === "url" ? m.plan.shards : 1,
         loadRobots,
+        slots: new SharedSemaphore(m.slots, m.concurrency, m.options.concurrency),
         onIdle: () => r.onIdle(),
         onRedirect: (url) => r.redirected(url),
       },

@@ -8,11 +8,13 @@
  * - **Who fetches what.** Each URL has one owner (see `shard_plan.ts`), so
  *   no URL is fetched twice: a shard queues the links it owns and sends the
  *   others to their owners, through this thread.
- * - **The limits stay the crawl's.** `concurrency` and `perHost` are split
- *   between the shards, host delays are multiplied by the number of shards
- *   that share a host, and `maxPages` is one counter that all shards claim
- *   from. Each origin's robots.txt is fetched once, on this thread, and the
- *   workers get it as text to parse.
+ * - **The limits stay the crawl's.** The fetch slots are one budget of
+ *   `concurrency` that every shard takes from (`SharedSemaphore`); `perHost`
+ *   is split between the shards that share a host (unless it is at least
+ *   `concurrency`), host delays are multiplied by their number, and
+ *   `maxPages` is one counter that all shards claim from. Each origin's
+ *   robots.txt is fetched once, on this thread, and the workers get it as
+ *   text to parse.
  * - **The end.** The shards never end by themselves; this thread tells when
  *   all are idle with no link in flight (`quiescence.ts`) and then drains them.
  *   A shard's events come in batches, and a slow consumer pauses every shard.
@@ -49,6 +51,7 @@ import {
 } from "../robots/robots_rules.ts";
 import { defaultFetcher } from "../net/fetcher.ts";
 import { abortable } from "../async/abortable.ts";
+import { SharedSemaphore } from "../async/shared_semaphore.ts";
 import type { FetcherSpec, FromShard, ToShard } from "./shard_protocol.ts";
 
 export type { FetcherSpec };
@@ -106,6 +109,7 @@ export function shardedCrawl(
   const progress: (CrawlProgress | null)[] = Array.from({ length: plan.shards }, () => null);
   const budget = new SharedArrayBuffer(4 * BUDGET_SLOTS);
   const counter = new Int32Array(budget);
+  const slots = SharedSemaphore.buffer();
   const heapLimit = context.heapLimitBytes ?? Infinity;
   const workers: Worker[] = [];
   const merged = new Channel<CrawlEvent | NdjsonText>(MERGED_ITEMS);
@@ -212,6 +216,7 @@ export function shardedCrawl(
       claimPage: () => claimShared(counter, opts.maxPages),
       delayScale: plan.shares[0].delayScale,
       loadRobots: loadRobots0,
+      slots: new SharedSemaphore(slots, opts.concurrency, plan.shares[0].concurrency),
       onIdle: () => router0.onIdle(),
       onRedirect: (url) => router0.redirected(url),
     },
@@ -270,6 +275,8 @@ export function shardedCrawl(
         seeds: validSeeds,
         options: shardOptions(s),
         budget,
+        slots,
+        concurrency: opts.concurrency,
         heapLimitBytes: heapLimit,
         fetcher: context.workerFetcher ?? { denyPrivate: false, allowNets: null },
       } satisfies ToShard,

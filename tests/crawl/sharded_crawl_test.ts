@@ -210,3 +210,35 @@ Deno.test("shardedCrawl() does not fetch again a redirect target another thread 
   assert.equal(r.pages.length, 2 + pairs.length);
   assert.deepEqual(pairs.map(([, to]) => srv.hits.get(to)), pairs.map(() => 1));
 });
+
+Deno.test("shardedCrawl() lets a thread use the fetch slots another leaves idle", async () => {
+  const routes: Record<string, Route> = {};
+  await using srv = serveRoutes(routes);
+  const owners = { shards: 2, by: "url" as const, seeds: new Set([srv.origin + "/"]) };
+  // Eight slow pages, all belonging to thread 1: thread 0 has nothing to fetch.
+  const slow: string[] = [];
+  for (let i = 0; slow.length < 8; i++) {
+    if (shardOf(`${srv.origin}/s${i}`, owners) === 1) slow.push(`/s${i}`);
+  }
+  let inFlight = 0, most = 0;
+  routes["/"] = { body: slow.map((p) => `<a href="${p}">${p}</a>`).join("") };
+  for (const p of slow) {
+    routes[p] = {
+      body: () =>
+        new ReadableStream({
+          async start(c) {
+            most = Math.max(most, ++inFlight);
+            await new Promise((r) => setTimeout(r, 200));
+            inFlight--;
+            c.enqueue(new TextEncoder().encode("slow"));
+            c.close();
+          },
+        }),
+    };
+  }
+  const r = await collectSharded([srv.origin + "/"], { ...FAST, concurrency: 4, perHost: 4 }, {
+    threads: 2,
+  });
+  assert.equal(r.pages.length, 9);
+  assert.equal(most, 4, "thread 1 took thread 0's two slots too, and no more");
+});

@@ -12,7 +12,8 @@
  * @module
  */
 import { parseCliArgs, usage, UsageError } from "./parse_cli_args.ts";
-import { shardedCrawl, type ShardedCrawlRun } from "../crawl/sharded_crawl.ts";
+import { crawl } from "../crawl/crawl.ts";
+import type { ShardedCrawlRun } from "../crawl/sharded_crawl.ts";
 import type { CrawlEvent } from "../crawl/events.ts";
 import { NdjsonText, writeNdjson } from "../streams/write_ndjson.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
@@ -135,13 +136,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 
   if (io.trace) startTrace();
-  const run = shardedCrawl(urls, args.options, {
-    threads: args.threads,
-    signal: io.signal,
-    fetcher,
-    workerFetcher: { denyPrivate: args.denyPrivate, allowNets: args.allowNets },
-    heapLimitBytes: io.heapLimitBytes,
-  });
+  const context = { signal: io.signal, fetcher, heapLimitBytes: io.heapLimitBytes };
+  // The crawl over threads loads only when asked for: one thread needs none of it.
+  const run: ShardedCrawlRun = args.threads === 1
+    ? crawl(urls, args.options, context)
+    : (await import("../crawl/sharded_crawl.ts")).shardedCrawl(urls, args.options, {
+      ...context,
+      threads: args.threads,
+      workerFetcher: { denyPrivate: args.denyPrivate, allowNets: args.allowNets },
+    });
   const started = performance.now();
   let timer: ReturnType<typeof setInterval> | undefined;
   if (io.stderrIsTerminal && !args.quiet) {

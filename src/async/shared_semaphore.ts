@@ -46,6 +46,7 @@ export class SharedSemaphore implements Permits {
   /**
    * @param buffer from {@linkcode SharedSemaphore.buffer}, the same in every thread
    * @param permits how many holders at once, all threads together; a positive integer
+   * @param share this thread's fair part of them (see {@linkcode SharedSemaphore.overShare})
    */
   constructor(buffer: SharedArrayBuffer, permits: number, share = permits) {
     if (!Number.isInteger(permits) || permits < 1) {

@@ -12,20 +12,8 @@
  * ```
  * @module
  */
-import { makeFetcher, type OwnedFetcher } from "../net/make_fetcher.ts";
-
 /**
  * Builds the fetcher for the CLI flags and environment; rejects with a
- * RangeError on a bad `--allow-nets`. The guard's policy (and ipaddr.js
- * with it) loads only with `--deny-private`: 25-35 ms of start-up otherwise.
+ * RangeError on a bad `--allow-nets`. See `makeFetcherForFlags`.
  */
-export async function makeCliFetcher(
-  denyPrivate: boolean,
-  allowNets: string | null,
-  env: Record<string, string | undefined> = Deno.env.toObject(),
-): Promise<OwnedFetcher> {
-  if (!denyPrivate) return makeFetcher({ guard: null, env });
-  const { parseAllowNets } = await import("../net/address_policy.ts");
-  const guard = { allowNets: parseAllowNets(allowNets ?? ""), allowedPorts: null };
-  return makeFetcher({ guard, env });
-}
+export { makeFetcherForFlags as makeCliFetcher } from "../net/make_fetcher.ts";

@@ -29,6 +29,7 @@ import { fetchPage, loadPageParsers, type PageEnv } from "./fetch_page.ts";
 import { warmParsersOnce } from "./warm_parsers.ts";
 import { ParsePool } from "../html/parse_pool.ts";
 import { UnparsedBudget, unparsedBudgetBytes } from "./unparsed_budget.ts";
+import { HeapGuard } from "./heap_guard.ts";
 import { setImmediate } from "node:timers";
 
 import { trace } from "../trace/dispatch_trace.ts";
@@ -364,9 +365,7 @@ async function* run(
   const { onQueued, onDropped, drain, admit } = context;
   const onDrain = () => wake.notify();
   drain?.addEventListener("abort", onDrain, { once: true });
-  const heapLimit = context.heapLimitBytes ?? Infinity;
-  let memoryFull = false;
-  let admissions = 0;
+  const heap = new HeapGuard(context.heapLimitBytes);
   /** Queues a task through the frontier and says what became of it; true when queued. */
   const enqueue = (task: Task): boolean => {
     if (frontier.has(task.url)) return false;
@@ -377,10 +376,7 @@ async function* run(
       frontier.markSeen(task.url);
       return taken === true;
     }
-    if (!memoryFull && ++admissions % 1024 === 0 && heapLimit !== Infinity) {
-      memoryFull = Deno.memoryUsage().heapUsed > heapLimit;
-    }
-    if (!memoryFull && frontier.add(task)) {
+    if (heap.admit() && frontier.add(task)) {
       onQueued?.(task);
       return true;
     }
@@ -658,7 +654,7 @@ async function* run(
     stats: { ...stats },
     reason: signal.aborted || drain?.aborted
       ? "aborted"
-      : memoryFull
+      : heap.full
       ? "memory_limit"
       : frontier.dropped > 0
       ? "max_pages"

@@ -1,7 +1,8 @@
 /**
  * The messages between a crawl's coordinator (`sharded_crawl.ts`, on the
  * main thread, which runs shard 0 itself) and the worker threads running the
- * other shards (`shard_worker.ts`). Types only.
+ * other shards (`shard_worker.ts`), and how either side turns a robots.txt
+ * fetched once for all shards into rules.
  *
  * @module
  */
@@ -11,7 +12,8 @@ import type { CrawlStats } from "./events.ts";
 import type { CrawlProgress } from "./crawl.ts";
 import type { ShardMessage } from "./shard_router.ts";
 import type { Ownership } from "./shard_plan.ts";
-import type { RobotsFile } from "../robots/robots_rules.ts";
+import { type RobotsFile, type RobotsRules, rulesOf } from "../robots/robots_rules.ts";
+import { abortable } from "../async/abortable.ts";
 
 /** How a worker builds its fetcher: the SSRF guard's settings, as data. */
 export interface FetcherSpec {
@@ -29,6 +31,8 @@ export type ToShard =
     plan: Ownership;
     seeds: string[];
     options: CrawlOptions;
+    /** Factor on its host delays (`ShardShare.delayScale`). */
+    delayScale: number;
     /** URLs admitted so far, all shards together (see `claimShared`). */
     budget: SharedArrayBuffer;
     /** The fetch slots of the whole crawl (a `SharedSemaphore`'s buffer). */
@@ -60,3 +64,17 @@ export type FromShard =
   | { t: "events"; text: string; progress: CrawlProgress }
   | { t: "done"; stats: CrawlStats; progress: CrawlProgress; memoryFull: boolean }
   | { t: "failed"; message: string };
+
+/**
+ * The rules of a robots.txt fetched once for all shards, no longer waited
+ * for once `signal` aborts; `null` (the crawl stopped before it came)
+ * rejects with an `AbortError`.
+ */
+export async function rulesWhenFetched(
+  file: Promise<RobotsFile | null>,
+  signal?: AbortSignal,
+): Promise<RobotsRules> {
+  const f = await (signal === undefined ? file : abortable(file, signal));
+  if (f === null) throw new DOMException("Crawl stopped", "AbortError");
+  return rulesOf(f);
+}

@@ -25,6 +25,7 @@
  */
 import type { Task } from "./frontier.ts";
 import { type Ownership, shardOf } from "./shard_plan.ts";
+import { HeapGuard } from "./heap_guard.ts";
 
 /** What a shard tells the coordinator. */
 export type ShardMessage =
@@ -59,9 +60,7 @@ export class ShardRouter {
   #reported: { sent: number; recv: number } | null = null;
   #probe = 0;
   #buffered: Task[] = [];
-  #heapLimit: number;
-  #admissions = 0;
-  #memoryFull = false;
+  #heap: HeapGuard;
 
   /**
    * @param self this shard's number
@@ -79,7 +78,7 @@ export class ShardRouter {
     this.#self = self;
     this.#plan = plan;
     this.#post = post;
-    this.#heapLimit = heapLimitBytes;
+    this.#heap = new HeapGuard(heapLimitBytes);
     this.#batches = Array.from({ length: plan.shards }, () => []);
     this.#seen = Array.from({ length: plan.shards }, () => []);
   }
@@ -118,7 +117,7 @@ export class ShardRouter {
 
   /** Whether the heap limit was reached, so owned URLs are being dropped. */
   get memoryFull(): boolean {
-    return this.#memoryFull;
+    return this.#heap.full;
   }
 
   /** Sent and received tasks so far. */
@@ -135,14 +134,6 @@ export class ShardRouter {
     const owner = shardOf(task.url, this.#plan);
     if (owner === this.#self) return this.#queue(task);
     if (task.parent === null) return false;
-    this.#sendTo(owner, task);
-    return true;
-  }
-
-  /** A task from outside the crawl (`CrawlRun.add`): queued here or sent to its owner. */
-  route(task: Task): boolean {
-    const owner = shardOf(task.url, this.#plan);
-    if (owner === this.#self) return this.#queue(task);
     this.#sendTo(owner, task);
     return true;
   }
@@ -194,12 +185,7 @@ export class ShardRouter {
   }
 
   #queue(task: Task): boolean {
-    if (
-      !this.#memoryFull && ++this.#admissions % 1024 === 0 && this.#heapLimit !== Infinity
-    ) {
-      this.#memoryFull = Deno.memoryUsage().heapUsed > this.#heapLimit;
-    }
-    if (this.#memoryFull) return false;
+    if (!this.#heap.admit()) return false;
     if (this.#add === null) this.#buffered.push(task);
     else if (!this.#add(task)) return false;
     this.#idle = false;

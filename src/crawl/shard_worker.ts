@@ -13,10 +13,9 @@
 import { crawl, type CrawlRun } from "./crawl.ts";
 import { ShardRouter } from "./shard_router.ts";
 import { claimShared } from "./shard_plan.ts";
-import type { FromShard, ToShard } from "./shard_protocol.ts";
-import { makeFetcher, type OwnedFetcher } from "../net/make_fetcher.ts";
-import { type RobotsFile, type RobotsRules, rulesOf } from "../robots/robots_rules.ts";
-import { abortable } from "../async/abortable.ts";
+import { type FromShard, rulesWhenFetched, type ToShard } from "./shard_protocol.ts";
+import { makeFetcherForFlags } from "../net/make_fetcher.ts";
+import type { RobotsFile, RobotsRules } from "../robots/robots_rules.ts";
 import { SharedSemaphore } from "../async/shared_semaphore.ts";
 
 /** Event batches sent and not yet acknowledged, at most. */
@@ -47,11 +46,7 @@ function loadRobots(origin: string, signal?: AbortSignal): Promise<RobotsRules> 
     robotsWaiting.set(origin, w);
     post({ t: "robots", origin });
   }
-  const file = signal === undefined ? w.promise : abortable(w.promise, signal);
-  return file.then((f) => {
-    if (f === null) throw new DOMException("Crawl stopped", "AbortError");
-    return rulesOf(f);
-  });
+  return rulesWhenFetched(w.promise, signal);
 }
 
 function robotsArrived(origin: string, file: RobotsFile | null): void {
@@ -90,22 +85,11 @@ self.onmessage = (e: MessageEvent<ToShard>) => {
   }
 };
 
-async function makeShardFetcher(
-  denyPrivate: boolean,
-  allowNets: string | null,
-): Promise<OwnedFetcher> {
-  if (!denyPrivate) return makeFetcher({ guard: null });
-  const { parseAllowNets } = await import("../net/address_policy.ts");
-  return makeFetcher({
-    guard: { allowNets: parseAllowNets(allowNets ?? ""), allowedPorts: null },
-  });
-}
-
 async function run(m: Extract<ToShard, { t: "start" }>): Promise<void> {
   const r = new ShardRouter(m.shard, m.plan, post, m.heapLimitBytes);
   router = r;
   const counter = new Int32Array(m.budget);
-  const fetcher = await makeShardFetcher(m.fetcher.denyPrivate, m.fetcher.allowNets);
+  const fetcher = await makeFetcherForFlags(m.fetcher.denyPrivate, m.fetcher.allowNets);
   let crawlRun: CrawlRun | null = null;
   try {
     crawlRun = crawl(m.seeds, m.options, {
@@ -115,7 +99,7 @@ async function run(m: Extract<ToShard, { t: "start" }>): Promise<void> {
       admit: (task) => r.admit(task),
       shard: {
         claimPage: () => claimShared(counter, m.options.maxPages),
-        delayScale: m.plan.by === "url" ? m.plan.shards : 1,
+        delayScale: m.delayScale,
         loadRobots,
         slots: new SharedSemaphore(m.slots, m.concurrency, m.options.concurrency),
         onIdle: () => r.onIdle(),

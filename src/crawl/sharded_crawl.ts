@@ -30,7 +30,6 @@
 import { crawl, type CrawlContext, type CrawlProgress } from "./crawl.ts";
 import type { CrawlEvent, CrawlStats, DoneEvent } from "./events.ts";
 import { type CrawlOptions, resolveOptions } from "./options.ts";
-import type { Task } from "./frontier.ts";
 import { Channel } from "../async/channel.ts";
 import { NdjsonText } from "../streams/write_ndjson.ts";
 import { normalizeUrl } from "../url/normalize_url.ts";
@@ -43,16 +42,15 @@ import {
 } from "./shard_plan.ts";
 import { type ShardMessage, ShardRouter } from "./shard_router.ts";
 import { Quiescence } from "./quiescence.ts";
-import {
-  fetchRobotsFile,
-  type RobotsFile,
-  type RobotsRules,
-  rulesOf,
-} from "../robots/robots_rules.ts";
+import { fetchRobotsFile, type RobotsFile } from "../robots/robots_rules.ts";
 import { defaultFetcher } from "../net/fetcher.ts";
-import { abortable } from "../async/abortable.ts";
 import { SharedSemaphore } from "../async/shared_semaphore.ts";
-import type { FetcherSpec, FromShard, ToShard } from "./shard_protocol.ts";
+import {
+  type FetcherSpec,
+  type FromShard,
+  rulesWhenFetched,
+  type ToShard,
+} from "./shard_protocol.ts";
 
 export type { FetcherSpec };
 
@@ -74,8 +72,6 @@ export interface ShardedCrawlContext extends Pick<CrawlContext, "signal" | "fetc
 export interface ShardedCrawlRun extends AsyncIterableIterator<CrawlEvent | NdjsonText> {
   /** Counters so far, all shards together (the workers' as of their last batch). */
   readonly progress: CrawlProgress;
-  /** Queues a task from outside, in the shard that owns it. */
-  add(task: Task): boolean;
 }
 
 /** When the workers are started, in ms after the crawl (see `spawnTimer`). */
@@ -86,6 +82,14 @@ const STOP_WAIT_MS = 5000;
 
 /** Events and batches waiting for the consumer before the shards are paused. */
 const MERGED_ITEMS = 64;
+
+/** Adds the page, error, skip and byte counts of `from` to `into`. */
+function addCounts(into: CrawlStats, from: CrawlStats): void {
+  into.pages += from.pages;
+  into.errors += from.errors;
+  into.skipped += from.skipped;
+  into.bytes += from.bytes;
+}
 
 /**
  * Crawls from `seeds` over `context.threads` threads; see the module doc.
@@ -189,16 +193,10 @@ export function shardedCrawl(
         userAgent: opts.userAgent,
         timeoutMs: opts.timeoutMs,
         signal: stopping.signal,
-      }).catch(() => null);
+      }).catch(() => null); // it rejects only when the crawl is stopping
       robotsFiles.set(origin, file);
     }
     return file;
-  };
-  const loadRobots0 = async (origin: string, signal?: AbortSignal): Promise<RobotsRules> => {
-    const file =
-      await (signal === undefined ? robotsFile(origin) : abortable(robotsFile(origin), signal));
-    if (file === null) throw new DOMException("Crawl stopped", "AbortError");
-    return rulesOf(file);
   };
   const shardOptions = (s: number): CrawlOptions => ({
     ...opts,
@@ -215,14 +213,13 @@ export function shardedCrawl(
     shard: {
       claimPage: () => claimShared(counter, opts.maxPages),
       delayScale: plan.shares[0].delayScale,
-      loadRobots: loadRobots0,
+      loadRobots: (origin, signal) => rulesWhenFetched(robotsFile(origin), signal),
       slots: new SharedSemaphore(slots, opts.concurrency, plan.shares[0].concurrency),
       onIdle: () => router0.onIdle(),
       onRedirect: (url) => router0.redirected(url),
     },
   });
   router0.attach(run0.add, run0.markSeen);
-  progress[0] = run0.progress;
 
   const spawn = (s: number) => {
     const worker = new Worker(new URL("./shard_worker.ts", import.meta.url).href, {
@@ -274,6 +271,7 @@ export function shardedCrawl(
         plan: owners,
         seeds: validSeeds,
         options: shardOptions(s),
+        delayScale: plan.shares[s].delayScale,
         budget,
         slots,
         concurrency: opts.concurrency,
@@ -336,10 +334,7 @@ export function shardedCrawl(
     let memoryFull = router0.memoryFull;
     for (const d of workerDone) {
       if (d === null) continue;
-      stats.pages += d.stats.pages;
-      stats.errors += d.stats.errors;
-      stats.skipped += d.stats.skipped;
-      stats.bytes += d.stats.bytes;
+      addCounts(stats, d.stats);
       memoryFull ||= d.memoryFull;
     }
     stats.durationMs = Math.round(performance.now() - started);
@@ -371,23 +366,11 @@ export function shardedCrawl(
       progress[0] = run0.progress;
       for (const p of progress) {
         if (p === null) continue;
-        sum.pages += p.pages;
-        sum.errors += p.errors;
-        sum.skipped += p.skipped;
-        sum.bytes += p.bytes;
+        addCounts(sum, p);
         sum.queued += p.queued;
         sum.inFlight += p.inFlight;
       }
       return sum;
-    },
-  });
-  Object.defineProperty(gen, "add", {
-    value: (task: Task): boolean => router0.route(task),
-  });
-  Object.defineProperty(gen, "markSeen", {
-    value: (url: string) => {
-      run0.markSeen(url);
-      router0.redirected(url);
     },
   });
   return gen as unknown as ShardedCrawlRun;

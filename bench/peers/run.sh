@@ -8,9 +8,10 @@
 #   LATENCY_PAGES [5000]  pages of the latency site
 #   SCENARIOS [static,latency]  (also: wide, the 20,000-page 250 ms site at
 #                         concurrency 500, 1000 and 2000; run alone with SCENARIOS=wide)
-#   PEERS [skein,skein-threads,colly,scrapy,crawlee,wget]
+#   PEERS [skein,skein-threads,deno-floor,colly,scrapy,crawlee,wget]
 #                         skein-threads: skein with --threads SKEIN_THREADS (one crawl over
-#                         that many threads)
+#                         that many threads); deno-floor: floor/floor.ts, the least a Deno
+#                         program has to do to crawl these sites (a reference, not a crawler)
 #   STATIC_CONCURRENCY [64]  LATENCY_CONCURRENCY [500]  LATENCY_DELAY [250ms]
 #   WIDE_PAGES [20000]    WIDE_CONCURRENCY [500,1000,2000]  WIDE_PORT [18082]
 #   TRACE_RUNS [1]        extra skein runs of the latency scenario with SKEIN_TRACE=1 and
@@ -42,7 +43,7 @@ RUNS=${RUNS:-3}
 PAGES=${PAGES:-10000}
 LATENCY_PAGES=${LATENCY_PAGES:-5000}
 SCENARIOS=${SCENARIOS:-static,latency}
-PEERS=${PEERS:-skein,skein-threads,colly,scrapy,crawlee,wget}
+PEERS=${PEERS:-skein,skein-threads,deno-floor,colly,scrapy,crawlee,wget}
 SKEIN_THREADS=${SKEIN_THREADS:-2}
 STATIC_CONCURRENCY=${STATIC_CONCURRENCY:-64}
 LATENCY_CONCURRENCY=${LATENCY_CONCURRENCY:-500}
@@ -259,6 +260,9 @@ run_one() {
       cwd="$root"
       ;;
     colly) cmd=("$OUT/colly-bench" -parallelism "$conc" "$url") ;;
+    deno-floor)
+      cmd=(deno run --allow-net "$HERE/floor/floor.ts" --concurrency "$conc" "$url")
+      ;;
     scrapy)
       cmd=("$PYTHON" -m scrapy runspider "$HERE/scrapy/spider.py" -a "start_url=$url"
         -s "CONCURRENT_REQUESTS=$conc" -s "CONCURRENT_REQUESTS_PER_DOMAIN=$conc")

@@ -297,7 +297,7 @@ const PEER_SETTINGS: Record<string, string> = {
   skein:
     "`cli.ts --concurrency C --per-host C --ignore-robots --max-depth 1000 --max-pages 1000000 --retries 0 --out FILE` (FILE = /dev/null; pages from the stderr summary)",
   "deno-floor":
-    '`floor/floor.ts --concurrency C` (a reference, not a crawler): kept-alive `Deno.connect` sockets, `Content-Length` bodies, one regular expression for `href="…"`, string resolution, a `Set`; C − 1 connections opened while the seed is out; none of a crawler\'s other work (see its module doc)',
+    '`floor/floor.ts --concurrency C` (a reference, not a crawler): kept-alive `Deno.connect` sockets, `Content-Length` bodies, one regular expression for `href="…"`, string resolution, a `Set`; connections opened up to C 10 ms after start, as skein pre-connects; none of a crawler\'s other work (see its module doc)',
   colly:
     'Colly v2, `Async(true)`, `LimitRule{DomainGlob: "*", Parallelism: C}`, `AllowedDomains` = seed host, `MaxDepth(0)`, no delay, robots ignored, transport with 2C idle conns per host; hrefs stripped of `#fragment` and de-duplicated in `OnHTML` before `Visit` (see README)',
   scrapy:

@@ -84,7 +84,13 @@ async function until(page: Page, what: string, fn: string, ms = 30_000): Promise
   try {
     await page.waitForFunction(fn, { timeout: ms, polling: 50 });
   } catch (e) {
-    throw new Error(`waited ${ms} ms for ${what}: ${(e as Error).message}`);
+    // What the page showed then, for a failure that does not happen again on a rerun.
+    const state = await page.evaluate(`JSON.stringify({
+      status: document.querySelector("[data-testid=job-status]")?.textContent ?? null,
+      filter: document.querySelector("[data-testid=filter]")?.value ?? null,
+      rows: [...document.querySelectorAll(".vt-row")].map((r) => r.getAttribute("data-url")),
+    })`).catch((err) => `(page state unavailable: ${err})`);
+    throw new Error(`waited ${ms} ms for ${what}: ${(e as Error).message}; page: ${state}`);
   }
 }
 
